@@ -1,0 +1,229 @@
+/**
+ * The agent ↔ service WebSocket contract. Every message is one JSON text frame with a `type` tag,
+ * the `protocolVersion`, and a `requestId` unique per sender; replies carry the request's id in
+ * `replyTo`. Both ends check every frame against these schemas (`parseAgentMessage`,
+ * `parseServiceMessage`) and drop what does not match.
+ *
+ * Reliability: `taskStarted` and `taskCompleted` are re-sent by the agent until the service answers
+ * with an `ack` naming their `requestId`; the service treats a report for a dispatch it already
+ * recorded as a no-op, so re-sending is always safe.
+ */
+import Type, { type Static, type TSchema } from "typebox";
+import { Compile } from "typebox/compile";
+
+export const PROTOCOL_VERSION = 1;
+/** Path of the WebSocket endpoint on the account service. */
+export const AGENT_WS_PATH = "/openbatch/agent";
+
+function message<T extends string, P extends Record<string, TSchema>>(type: T, props: P) {
+  return Type.Object({
+    type: Type.Literal(type),
+    protocolVersion: Type.Literal(PROTOCOL_VERSION),
+    requestId: Type.String({ minLength: 1 }),
+    ...props,
+  });
+}
+
+export const Health = Type.Object({
+  cpuPercent: Type.Number(),
+  memoryUsedBytes: Type.Number(),
+  memoryTotalBytes: Type.Number(),
+  diskUsedBytes: Type.Number(),
+  diskTotalBytes: Type.Number(),
+  networkRxBytes: Type.Optional(Type.Number()),
+  networkTxBytes: Type.Optional(Type.Number()),
+});
+export type Health = Static<typeof Health>;
+
+/** Which runner a dispatch is for: a job's task, or the pool's start task. */
+export const DispatchKind = Type.Union([Type.Literal("task"), Type.Literal("startTask")]);
+export type DispatchKind = Static<typeof DispatchKind>;
+
+export const FailureReport = Type.Object({
+  category: Type.Union([Type.Literal("usererror"), Type.Literal("servererror")]),
+  code: Type.String(),
+  message: Type.String(),
+});
+export type FailureReport = Static<typeof FailureReport>;
+
+// ───────────────────────────── agent → service ─────────────────────────────
+
+/** First frame on every connection. Without `nodeId` the service assigns one (cloud VMs). */
+export const RegisterMessage = message("register", {
+  poolId: Type.String(),
+  nodeId: Type.Optional(Type.String()),
+  joinToken: Type.String(),
+  agentVersion: Type.String(),
+  hostname: Type.String(),
+  ipAddress: Type.String(),
+  nodeRootDirectory: Type.String(),
+  /** Dispatches whose process is still running on this node (after a reconnect). */
+  runningDispatchIds: Type.Array(Type.String()),
+  /**
+   * Dispatches that ended but whose `taskCompleted` is still in the agent's outbox, waiting for an ack.
+   * Together with `runningDispatchIds` this tells the service which of its assignments to this node
+   * were lost (never received, or lost with a restarted agent) and must be requeued.
+   */
+  unackedDispatchIds: Type.Array(Type.String()),
+});
+
+export const HeartbeatMessage = message("heartbeat", {
+  health: Health,
+  runningDispatchIds: Type.Array(Type.String()),
+});
+
+export const TaskStartedMessage = message("taskStarted", {
+  dispatchId: Type.String(),
+  pid: Type.Integer(),
+  startTime: Type.String(),
+});
+
+export const TaskCompletedMessage = message("taskCompleted", {
+  dispatchId: Type.String(),
+  /** The process's exit code; 128 + signal number when it was killed by a signal; absent when it never started. */
+  exitCode: Type.Optional(Type.Integer()),
+  signal: Type.Optional(Type.String()),
+  startTime: Type.Optional(Type.String()),
+  endTime: Type.String(),
+  /** Set when the agent itself failed the task (could not start it, wall clock exceeded, terminated). */
+  failure: Type.Optional(FailureReport),
+});
+
+export const FileEntry = Type.Object({
+  /** Path relative to the directory that was listed, with `/` separators. */
+  name: Type.String(),
+  isDirectory: Type.Boolean(),
+  contentLength: Type.Integer(),
+  creationTime: Type.String(),
+  lastModified: Type.String(),
+  fileMode: Type.String(),
+});
+export type FileEntry = Static<typeof FileEntry>;
+
+export const FileResponseMessage = message("fileResponse", {
+  replyTo: Type.String(),
+  ok: Type.Boolean(),
+  /** `FileNotFound`, `InvalidRange` or `InvalidPropertyValue` (a path that escapes the node root). */
+  errorCode: Type.Optional(Type.String()),
+  errorMessage: Type.Optional(Type.String()),
+  /** For `stat` and `read`: the file itself. */
+  file: Type.Optional(FileEntry),
+  /** For `list`. */
+  entries: Type.Optional(Type.Array(FileEntry)),
+  /** For `read`: the bytes of the requested range, base64. */
+  data: Type.Optional(Type.String()),
+});
+
+export const AgentMessage = Type.Union([
+  RegisterMessage,
+  HeartbeatMessage,
+  TaskStartedMessage,
+  TaskCompletedMessage,
+  FileResponseMessage,
+]);
+export type AgentMessage = Static<typeof AgentMessage>;
+export type RegisterMessage = Static<typeof RegisterMessage>;
+export type HeartbeatMessage = Static<typeof HeartbeatMessage>;
+export type TaskStartedMessage = Static<typeof TaskStartedMessage>;
+export type TaskCompletedMessage = Static<typeof TaskCompletedMessage>;
+export type FileResponseMessage = Static<typeof FileResponseMessage>;
+
+// ───────────────────────────── service → agent ─────────────────────────────
+
+export const RegisteredMessage = message("registered", {
+  replyTo: Type.String(),
+  poolId: Type.String(),
+  nodeId: Type.String(),
+  accountName: Type.String(),
+  accountUrl: Type.String(),
+  isDedicated: Type.Boolean(),
+  heartbeatIntervalMs: Type.Integer({ minimum: 100 }),
+  /** Dispatches the agent reported running that the service no longer wants: kill them. */
+  cancelDispatchIds: Type.Array(Type.String()),
+});
+
+export const DispatchMessage = message("dispatch", {
+  dispatchId: Type.String(),
+  kind: DispatchKind,
+  /** Empty for a start task. */
+  jobId: Type.String(),
+  taskId: Type.String(),
+  /** Run without a shell: the agent splits it into argv by POSIX quoting rules, with no expansion. */
+  commandLine: Type.String(),
+  /** User environment (job common settings, then the task's own); the agent adds the AZ_BATCH_* variables. */
+  environment: Type.Record(Type.String(), Type.String()),
+  requiredSlots: Type.Integer({ minimum: 1 }),
+  /** Kill the task after this long; absent means unlimited. */
+  maxWallClockTimeMs: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+
+export const TerminateMessage = message("terminate", {
+  dispatchId: Type.String(),
+  /** Milliseconds between SIGTERM and SIGKILL. */
+  graceMs: Type.Integer({ minimum: 0 }),
+  reason: Type.String(),
+});
+
+export const AckMessage = message("ack", { replyTo: Type.String() });
+
+export const FileRequestMessage = message("fileRequest", {
+  op: Type.Union([Type.Literal("list"), Type.Literal("stat"), Type.Literal("read")]),
+  /** Relative to the node root directory, `/`-separated; the agent refuses a path that escapes it. */
+  path: Type.String(),
+  recursive: Type.Optional(Type.Boolean()),
+  /** For `read`: inclusive byte offsets, as an HTTP range. */
+  rangeStart: Type.Optional(Type.Integer({ minimum: 0 })),
+  rangeEnd: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+
+/** The node leaves the pool: stop every task (SIGTERM, then SIGKILL) and exit with status 0. */
+export const ShutdownMessage = message("shutdown", { reason: Type.String() });
+
+/** Registration refused or a protocol error; the service closes the connection after it. */
+export const ErrorMessage = message("error", { code: Type.String(), message: Type.String() });
+
+export const ServiceMessage = Type.Union([
+  RegisteredMessage,
+  DispatchMessage,
+  TerminateMessage,
+  AckMessage,
+  FileRequestMessage,
+  ShutdownMessage,
+  ErrorMessage,
+]);
+export type ServiceMessage = Static<typeof ServiceMessage>;
+export type RegisteredMessage = Static<typeof RegisteredMessage>;
+export type DispatchMessage = Static<typeof DispatchMessage>;
+export type TerminateMessage = Static<typeof TerminateMessage>;
+export type AckMessage = Static<typeof AckMessage>;
+export type FileRequestMessage = Static<typeof FileRequestMessage>;
+export type ShutdownMessage = Static<typeof ShutdownMessage>;
+export type ErrorMessage = Static<typeof ErrorMessage>;
+
+const agentMessageCheck = Compile(AgentMessage);
+const serviceMessageCheck = Compile(ServiceMessage);
+
+/** Parses and checks one frame sent by an agent; `undefined` when it is not a valid message. */
+export function parseAgentMessage(text: string): AgentMessage | undefined {
+  return parseWith(agentMessageCheck, text) as AgentMessage | undefined;
+}
+
+/** Parses and checks one frame sent by the service; `undefined` when it is not a valid message. */
+export function parseServiceMessage(text: string): ServiceMessage | undefined {
+  return parseWith(serviceMessageCheck, text) as ServiceMessage | undefined;
+}
+
+function parseWith(check: { Check(value: unknown): boolean }, text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return check.Check(value) ? value : undefined;
+}
+
+type Without<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+/** A message as code writes it; the sender's connection fills in `protocolVersion` and `requestId`. */
+export type OutgoingAgentMessage = Without<AgentMessage, "protocolVersion" | "requestId">;
+export type OutgoingServiceMessage = Without<ServiceMessage, "protocolVersion" | "requestId">;

@@ -1,0 +1,73 @@
+import Type, { type Static } from "typebox";
+import { jobStates } from "../states.js";
+import {
+  DisplayName,
+  EnvironmentSetting,
+  Id,
+  literalUnion,
+  MetadataItem,
+  strict,
+  Timestamp,
+} from "./common.js";
+
+export const JobConstraints = Type.Object(
+  {
+    maxTaskRetryCount: Type.Optional(Type.Integer({ minimum: -1 })),
+  },
+  strict,
+);
+
+export const PoolInformation = Type.Object({ poolId: Id }, strict);
+
+export const onAllTasksCompleteValues = ["noaction", "terminatejob"] as const;
+
+/** Body of `POST /jobs`. */
+export const JobAddParameter = Type.Object(
+  {
+    id: Id,
+    displayName: Type.Optional(DisplayName),
+    priority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
+    maxParallelTasks: Type.Optional(Type.Integer({ minimum: -1 })),
+    constraints: Type.Optional(JobConstraints),
+    commonEnvironmentSettings: Type.Optional(Type.Array(EnvironmentSetting)),
+    poolInfo: PoolInformation,
+    onAllTasksComplete: Type.Optional(literalUnion(onAllTasksCompleteValues)),
+    metadata: Type.Optional(Type.Array(MetadataItem)),
+  },
+  strict,
+);
+export type JobAddParameter = Static<typeof JobAddParameter>;
+
+/** Body of `POST /jobs/{jobId}/terminate` (optional). */
+export const JobTerminateParameter = Type.Object({ terminateReason: Type.Optional(Type.String({ maxLength: 1024 })) }, strict);
+export type JobTerminateParameter = Static<typeof JobTerminateParameter>;
+
+export const JobExecutionInformation = Type.Object({
+  startTime: Timestamp,
+  endTime: Type.Optional(Timestamp),
+  poolId: Type.Optional(Type.String()),
+  terminateReason: Type.Optional(Type.String()),
+});
+
+/** A job as `GET /jobs/{jobId}` returns it. */
+export const Job = Type.Object({
+  id: Type.String(),
+  displayName: Type.Optional(Type.String()),
+  url: Type.String(),
+  eTag: Type.String(),
+  lastModified: Timestamp,
+  creationTime: Timestamp,
+  state: literalUnion(jobStates),
+  stateTransitionTime: Timestamp,
+  previousState: Type.Optional(literalUnion(jobStates)),
+  previousStateTransitionTime: Type.Optional(Timestamp),
+  priority: Type.Integer(),
+  maxParallelTasks: Type.Integer(),
+  constraints: Type.Object({ maxTaskRetryCount: Type.Integer() }),
+  commonEnvironmentSettings: Type.Optional(Type.Array(EnvironmentSetting)),
+  poolInfo: PoolInformation,
+  onAllTasksComplete: literalUnion(onAllTasksCompleteValues),
+  metadata: Type.Optional(Type.Array(MetadataItem)),
+  executionInfo: JobExecutionInformation,
+});
+export type Job = Static<typeof Job>;

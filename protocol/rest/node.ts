@@ -1,0 +1,84 @@
+import Type, { type Static } from "typebox";
+import { nodeStates, schedulingStates, startTaskStates, taskStates, taskExecutionResults } from "../states.js";
+import { FailureInfo, literalUnion, NameValuePair, Timestamp } from "./common.js";
+import { StartTask } from "./pool.js";
+
+export const StartTaskInformation = Type.Object({
+  state: literalUnion(startTaskStates),
+  startTime: Timestamp,
+  endTime: Type.Optional(Timestamp),
+  exitCode: Type.Optional(Type.Integer()),
+  failureInfo: Type.Optional(FailureInfo),
+  retryCount: Type.Integer(),
+  lastRetryTime: Type.Optional(Timestamp),
+  result: Type.Optional(literalUnion(taskExecutionResults)),
+});
+export type StartTaskInformation = Static<typeof StartTaskInformation>;
+
+export const TaskInformation = Type.Object({
+  taskUrl: Type.String(),
+  jobId: Type.String(),
+  taskId: Type.String(),
+  subtaskId: Type.Optional(Type.Integer()),
+  taskState: literalUnion(taskStates),
+  executionInfo: Type.Optional(
+    Type.Object({
+      startTime: Type.Optional(Timestamp),
+      endTime: Type.Optional(Timestamp),
+      exitCode: Type.Optional(Type.Integer()),
+      retryCount: Type.Integer(),
+      requeueCount: Type.Integer(),
+      result: Type.Optional(literalUnion(taskExecutionResults)),
+    }),
+  ),
+});
+export type TaskInformation = Static<typeof TaskInformation>;
+
+export const ComputeNodeError = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  errorDetails: Type.Optional(Type.Array(NameValuePair)),
+});
+export type ComputeNodeError = Static<typeof ComputeNodeError>;
+
+/** A compute node as `GET /pools/{poolId}/nodes/{nodeId}` returns it. */
+export const ComputeNode = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  state: literalUnion(nodeStates),
+  schedulingState: literalUnion(schedulingStates),
+  stateTransitionTime: Timestamp,
+  lastBootTime: Type.Optional(Timestamp),
+  allocationTime: Timestamp,
+  ipAddress: Type.Optional(Type.String()),
+  affinityId: Type.String(),
+  vmSize: Type.String(),
+  totalTasksRun: Type.Integer(),
+  runningTasksCount: Type.Integer(),
+  runningTaskSlotsCount: Type.Integer(),
+  totalTasksSucceeded: Type.Integer(),
+  recentTasks: Type.Optional(Type.Array(TaskInformation)),
+  startTask: Type.Optional(StartTask),
+  startTaskInfo: Type.Optional(StartTaskInformation),
+  errors: Type.Optional(Type.Array(ComputeNodeError)),
+  isDedicated: Type.Boolean(),
+  nodeAgentInfo: Type.Object({ version: Type.String(), lastUpdateTime: Timestamp }),
+});
+export type ComputeNode = Static<typeof ComputeNode>;
+
+/** A file or directory on a node, as the files lists return it. */
+export const NodeFile = Type.Object({
+  name: Type.String(),
+  url: Type.String(),
+  isDirectory: Type.Boolean(),
+  properties: Type.Optional(
+    Type.Object({
+      creationTime: Type.Optional(Timestamp),
+      lastModified: Timestamp,
+      contentLength: Type.Integer(),
+      contentType: Type.String(),
+      fileMode: Type.Optional(Type.String()),
+    }),
+  ),
+});
+export type NodeFile = Static<typeof NodeFile>;

@@ -1,0 +1,121 @@
+import Type, { type Static } from "typebox";
+import { allocationStates, nodeFillTypes, poolStates } from "../states.js";
+import {
+  DisplayName,
+  Duration,
+  EnvironmentSetting,
+  Id,
+  literalUnion,
+  MetadataItem,
+  NameValuePair,
+  strict,
+  Timestamp,
+} from "./common.js";
+
+export const ImageReference = Type.Object(
+  {
+    publisher: Type.Optional(Type.String()),
+    offer: Type.Optional(Type.String()),
+    sku: Type.Optional(Type.String()),
+    version: Type.Optional(Type.String()),
+    virtualMachineImageId: Type.Optional(Type.String()),
+  },
+  strict,
+);
+
+/** Recorded as given. On a local account it does not change how a node runs; cloud provisioners use it. */
+export const VirtualMachineConfiguration = Type.Object(
+  {
+    imageReference: ImageReference,
+    nodeAgentSKUId: Type.String({ minLength: 1 }),
+    windowsConfiguration: Type.Optional(Type.Object({ enableAutomaticUpdates: Type.Optional(Type.Boolean()) }, strict)),
+    dataDisks: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
+    licenseType: Type.Optional(Type.String()),
+    containerConfiguration: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    nodePlacementConfiguration: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    extensions: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
+    osDisk: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  },
+  strict,
+);
+
+export const StartTask = Type.Object(
+  {
+    commandLine: Type.String({ minLength: 1 }),
+    environmentSettings: Type.Optional(Type.Array(EnvironmentSetting)),
+    maxTaskRetryCount: Type.Optional(Type.Integer({ minimum: -1 })),
+    waitForSuccess: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+export type StartTask = Static<typeof StartTask>;
+
+export const TaskSchedulingPolicy = Type.Object({ nodeFillType: literalUnion(nodeFillTypes) }, strict);
+
+/** Body of `POST /pools`. */
+export const PoolAddParameter = Type.Object(
+  {
+    id: Id,
+    displayName: Type.Optional(DisplayName),
+    vmSize: Type.String({ minLength: 1 }),
+    virtualMachineConfiguration: Type.Optional(VirtualMachineConfiguration),
+    resizeTimeout: Type.Optional(Duration),
+    targetDedicatedNodes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+    targetLowPriorityNodes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+    enableInterNodeCommunication: Type.Optional(Type.Boolean()),
+    startTask: Type.Optional(StartTask),
+    taskSlotsPerNode: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+    taskSchedulingPolicy: Type.Optional(TaskSchedulingPolicy),
+    metadata: Type.Optional(Type.Array(MetadataItem)),
+  },
+  strict,
+);
+export type PoolAddParameter = Static<typeof PoolAddParameter>;
+
+/** Body of `POST /pools/{poolId}/resize`. */
+export const PoolResizeParameter = Type.Object(
+  {
+    targetDedicatedNodes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+    targetLowPriorityNodes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+    resizeTimeout: Type.Optional(Duration),
+    nodeDeallocationOption: Type.Optional(literalUnion(["requeue", "terminate", "taskcompletion", "retaineddata"] as const)),
+  },
+  strict,
+);
+export type PoolResizeParameter = Static<typeof PoolResizeParameter>;
+
+export const ResizeError = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  values: Type.Optional(Type.Array(NameValuePair)),
+});
+
+/** A pool as `GET /pools/{poolId}` returns it. */
+export const Pool = Type.Object({
+  id: Type.String(),
+  displayName: Type.Optional(Type.String()),
+  url: Type.String(),
+  eTag: Type.String(),
+  lastModified: Timestamp,
+  creationTime: Timestamp,
+  state: literalUnion(poolStates),
+  stateTransitionTime: Timestamp,
+  allocationState: literalUnion(allocationStates),
+  allocationStateTransitionTime: Timestamp,
+  vmSize: Type.String(),
+  virtualMachineConfiguration: Type.Optional(VirtualMachineConfiguration),
+  resizeTimeout: Type.String(),
+  resizeErrors: Type.Optional(Type.Array(ResizeError)),
+  currentDedicatedNodes: Type.Integer(),
+  currentLowPriorityNodes: Type.Integer(),
+  targetDedicatedNodes: Type.Integer(),
+  targetLowPriorityNodes: Type.Integer(),
+  enableAutoScale: Type.Boolean(),
+  enableInterNodeCommunication: Type.Boolean(),
+  startTask: Type.Optional(StartTask),
+  taskSlotsPerNode: Type.Integer(),
+  taskSchedulingPolicy: TaskSchedulingPolicy,
+  metadata: Type.Optional(Type.Array(MetadataItem)),
+});
+export type Pool = Static<typeof Pool>;
+
