@@ -1,0 +1,112 @@
+/**
+ * The agent's configuration: command-line flags, each with an environment variable fallback, checked
+ * and compiled into `AgentConfig`. Parsing is pure so it can be tested without starting anything.
+ */
+import { networkInterfaces } from "node:os";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { ID_REGEX } from "../protocol/apiVersion.js";
+
+export interface AgentConfig {
+  serviceUrl: string;
+  poolId: string;
+  /** Absent on cloud VMs until the service assigns one (then kept in `<root>/.agent/node.json`). */
+  nodeId?: string;
+  joinToken: string;
+  /** Absolute path of the node root directory (`AZ_BATCH_NODE_ROOT_DIR`). */
+  root: string;
+  ipAddress: string;
+  debug: boolean;
+  /** SIGTERM→SIGKILL grace when the agent ends tasks itself (wall clock, cancel, shutdown). */
+  killGraceMs: number;
+  /** How often health is sampled in the background. */
+  healthSampleIntervalMs: number;
+}
+
+/** Thrown for bad or missing arguments; main prints it on one line and exits with status 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export const USAGE = `usage: openbatch-agent --service-url ws://HOST:PORT/openbatch/agent --pool-id POOL --join-token TOKEN --root DIR
+                       [--node-id NODE] [--ip-address ADDRESS] [--debug]
+Each flag may come from the environment instead: OPENBATCH_SERVICE_URL, OPENBATCH_POOL_ID,
+OPENBATCH_JOIN_TOKEN, OPENBATCH_NODE_ROOT, OPENBATCH_NODE_ID, OPENBATCH_IP_ADDRESS.`;
+
+const FLAGS = {
+  "service-url": { type: "string", env: "OPENBATCH_SERVICE_URL" },
+  "pool-id": { type: "string", env: "OPENBATCH_POOL_ID" },
+  "node-id": { type: "string", env: "OPENBATCH_NODE_ID" },
+  "join-token": { type: "string", env: "OPENBATCH_JOIN_TOKEN" },
+  root: { type: "string", env: "OPENBATCH_NODE_ROOT" },
+  "ip-address": { type: "string", env: "OPENBATCH_IP_ADDRESS" },
+} as const;
+
+/** Returns the config, `"help"` when help was asked for, or throws `UsageError`. */
+export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig | "help" {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        ...Object.fromEntries(Object.entries(FLAGS).map(([name, { type }]) => [name, { type }])),
+        debug: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return "help";
+  const value = (name: keyof typeof FLAGS): string | undefined => {
+    const given = values[name];
+    const text = typeof given === "string" ? given : env[FLAGS[name].env];
+    return text === undefined || text === "" ? undefined : text;
+  };
+  const required = (name: keyof typeof FLAGS): string => {
+    const text = value(name);
+    if (text === undefined) throw new UsageError(`missing --${name} (or ${FLAGS[name].env})`);
+    return text;
+  };
+
+  const serviceUrl = required("service-url");
+  let url: URL;
+  try {
+    url = new URL(serviceUrl);
+  } catch {
+    throw new UsageError(`--service-url '${serviceUrl}' is not a URL; give ws://HOST:PORT/openbatch/agent`);
+  }
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+    throw new UsageError(`--service-url must be ws:// or wss://, not ${url.protocol}//`);
+  }
+  const poolId = required("pool-id");
+  if (!ID_REGEX.test(poolId))
+    throw new UsageError(`--pool-id '${poolId}' is not a valid id (${ID_REGEX.source})`);
+  const nodeId = value("node-id");
+  if (nodeId !== undefined && !ID_REGEX.test(nodeId)) {
+    throw new UsageError(`--node-id '${nodeId}' is not a valid id (${ID_REGEX.source})`);
+  }
+  return {
+    serviceUrl,
+    poolId,
+    nodeId,
+    joinToken: required("join-token"),
+    root: resolve(required("root")),
+    ipAddress: value("ip-address") ?? defaultIpAddress(),
+    debug: values.debug === true,
+    killGraceMs: 5000,
+    healthSampleIntervalMs: 5000,
+  };
+}
+
+/** The first external IPv4 address, which is what other nodes of the pool can reach. */
+function defaultIpAddress(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (address.family === "IPv4" && !address.internal) return address.address;
+    }
+  }
+  return "127.0.0.1";
+}

@@ -1,0 +1,313 @@
+/**
+ * Runs dispatches: prepares the Azure Batch directories and environment, starts the process, enforces
+ * `maxWallClockTimeMs`, terminates on request, and reports `taskStarted`/`taskCompleted`. Every
+ * dispatch is recorded on disk so a restarted agent adopts what still runs and reports what died.
+ *
+ * Failure codes this file reports (FailureReport.code):
+ * - usererror `CommandLineInvalid`: the command line cannot be split (unterminated quote, empty).
+ * - usererror `CommandProgramNotFound` / `CommandProgramNotExecutable` / `CommandProgramStartFailed`.
+ * - usererror `MaxWallClockTimeExceeded`: killed after the task's maxWallClockTime.
+ * - usererror `TaskEnded`: terminated by the service (terminate, cancel, node shutdown).
+ * - servererror `AgentRestarted`: the agent restarted while the task ran; its exit code is unknown.
+ * - servererror `NodeShuttingDown`: dispatched while the agent was shutting down; never started.
+ * - servererror `DispatchInvalid`: job or task id unusable as a directory name (a service bug).
+ * - servererror `TaskDirectoryCreationFailed`: the task's directories could not be created (disk).
+ */
+import { mkdirSync } from "node:fs";
+import type { DispatchMessage, FailureReport, OutgoingAgentMessage } from "../protocol/agent.js";
+import { ID_REGEX } from "../protocol/apiVersion.js";
+import { CommandLineError, splitCommandLine } from "./commandLine.js";
+import type { DispatchRecords, TaskCompletion } from "./dispatchRecords.js";
+import { errorText, type Log } from "./log.js";
+import type { NodeDirectories } from "./nodeDirectories.js";
+import type { Outbox } from "./outbox.js";
+import { exitCodeForSignal, signalProcessGroup } from "./processGroup.js";
+import { buildTaskEnvironment, type NodeIdentity } from "./taskEnvironment.js";
+import { type ProcessExit, type SpawnSpec, TaskProcess } from "./taskProcess.js";
+
+export interface ExecutorOptions {
+  directories: NodeDirectories;
+  records: DispatchRecords;
+  outbox: Outbox;
+  /** Sends a report to the service (reliably, for taskStarted/taskCompleted). */
+  report: (message: OutgoingAgentMessage) => void;
+  /** The node as the service described it in the latest `registered`. */
+  node: () => NodeIdentity | undefined;
+  log: Log;
+  /** SIGTERM→SIGKILL grace when the agent itself ends a task (wall clock, cancel, shutdown). */
+  killGraceMs: number;
+  /** How often to check whether an adopted process (from before a restart) is still alive. */
+  adoptPollMs?: number;
+}
+
+interface RunningDispatch {
+  dispatch: DispatchMessage;
+  process?: TaskProcess;
+  startTime?: string;
+  /** Why the agent is ending the task, once it decided to; the first reason wins. */
+  ending?: { failure: FailureReport; graceMs: number };
+  finished?: Promise<void>;
+}
+
+export class Executor {
+  readonly #options: ExecutorOptions;
+  readonly #running = new Map<string, RunningDispatch>();
+  #accepting = true;
+
+  constructor(options: ExecutorOptions) {
+    this.#options = options;
+  }
+
+  runningDispatchIds(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  /** At startup: adopt recorded tasks whose process still runs, and report those that died unseen. */
+  recover(): void {
+    const { records, outbox, log } = this.#options;
+    for (const record of records.loadAll()) {
+      if (record.state !== "running") continue;
+      const id = record.dispatch.dispatchId;
+      // Crashed after queueing the completion but before recording it: the outbox has the truth.
+      const queued = outbox.pendingCompletion(id);
+      if (queued) {
+        records.save({ ...record, state: "completed", completion: queued });
+        continue;
+      }
+      const entry: RunningDispatch = { dispatch: record.dispatch, startTime: record.startTime };
+      this.#running.set(id, entry);
+      const adopted =
+        record.pid === undefined
+          ? undefined
+          : TaskProcess.adopt(record.pid, record.processStartTicks, this.#options.adoptPollMs ?? 1000);
+      if (!adopted) {
+        log.warn(`executor: dispatch ${id} died while the agent was down`);
+        this.#complete(entry, { failure: agentRestarted() });
+        continue;
+      }
+      log.info(`executor: adopted dispatch ${id} (pid ${adopted.pid}) from before the restart`);
+      entry.process = adopted;
+      entry.finished = this.#watch(entry, adopted);
+    }
+  }
+
+  dispatch(message: DispatchMessage): void {
+    const { records, outbox, report, log } = this.#options;
+    const id = message.dispatchId;
+    if (this.#running.has(id)) {
+      log.info(`executor: dispatch ${id} is already running; ignoring the duplicate`);
+      return;
+    }
+    const record = records.load(id);
+    if (record?.state === "completed" && record.completion) {
+      // The service did not see the completion (or lost it): say it again, unless it still waits in the outbox.
+      log.info(`executor: dispatch ${id} already finished; re-sending its completion`);
+      if (!outbox.pendingCompletion(id)) report(record.completion);
+      return;
+    }
+    const entry: RunningDispatch = { dispatch: message };
+    this.#running.set(id, entry);
+    if (!this.#accepting) {
+      this.#complete(entry, {
+        failure: {
+          category: "servererror",
+          code: "NodeShuttingDown",
+          message: "The node is shutting down and did not start the task; run it on another node.",
+        },
+      });
+      return;
+    }
+    entry.finished = this.#run(entry);
+  }
+
+  /** Ends a running task: SIGTERM to its process group, SIGKILL after `graceMs`. */
+  terminate(dispatchId: string, graceMs: number, reason: string): void {
+    const entry = this.#running.get(dispatchId);
+    if (!entry) {
+      this.#options.log.info(`executor: terminate for ${dispatchId}, which is not running; nothing to do`);
+      return;
+    }
+    this.#end(
+      entry,
+      { category: "usererror", code: "TaskEnded", message: `Task was terminated: ${reason}` },
+      graceMs,
+    );
+  }
+
+  /** Stops accepting dispatches, terminates every task, and resolves once all have been reported. */
+  async terminateAll(reason: string): Promise<void> {
+    this.#accepting = false;
+    const entries = [...this.#running.values()];
+    for (const entry of entries) this.terminate(entry.dispatch.dispatchId, this.#options.killGraceMs, reason);
+    await Promise.all(entries.map((e) => e.finished));
+  }
+
+  /** Last resort when the agent crashes: SIGKILL every task's process group, synchronously. */
+  killAllNow(): void {
+    for (const entry of this.#running.values()) {
+      if (entry.process) signalProcessGroup(entry.process.pid, "SIGKILL");
+    }
+  }
+
+  async #run(entry: RunningDispatch): Promise<void> {
+    const { dispatch } = entry;
+    const prepared = this.#prepare(dispatch);
+    if ("failure" in prepared) {
+      this.#complete(entry, { failure: prepared.failure });
+      return;
+    }
+    // Recorded before spawning: a crash in between leaves a record the next agent reports as AgentRestarted.
+    this.#options.records.save({ dispatch, state: "running" });
+    const outcome = await TaskProcess.spawn(prepared);
+    if (!outcome.ok) {
+      this.#complete(entry, { failure: outcome.failure });
+      return;
+    }
+    const taskProcess = outcome.process;
+    entry.process = taskProcess;
+    entry.startTime = new Date().toISOString();
+    this.#options.records.save({
+      dispatch,
+      state: "running",
+      pid: taskProcess.pid,
+      processStartTicks: taskProcess.startTicks,
+      startTime: entry.startTime,
+    });
+    this.#options.report({
+      type: "taskStarted",
+      dispatchId: dispatch.dispatchId,
+      pid: taskProcess.pid,
+      startTime: entry.startTime,
+    });
+    // A terminate that arrived while the process was being spawned.
+    if (entry.ending) taskProcess.stop(entry.ending.graceMs);
+    await this.#watch(entry, taskProcess);
+  }
+
+  async #watch(entry: RunningDispatch, taskProcess: TaskProcess): Promise<void> {
+    const limit = entry.dispatch.maxWallClockTimeMs;
+    let wallClock: NodeJS.Timeout | undefined;
+    if (limit !== undefined) {
+      const elapsed = entry.startTime ? Date.now() - Date.parse(entry.startTime) : 0;
+      wallClock = setTimeout(
+        () =>
+          this.#end(
+            entry,
+            {
+              category: "usererror",
+              code: "MaxWallClockTimeExceeded",
+              message: `The task ran longer than its maxWallClockTime (${limit} ms) and was killed; raise the constraint or make the task faster.`,
+            },
+            this.#options.killGraceMs,
+          ),
+        Math.max(0, limit - elapsed),
+      );
+    }
+    const exit: ProcessExit = await taskProcess.exited;
+    clearTimeout(wallClock);
+    const failure = entry.ending?.failure ?? (exit.exitCode === undefined ? agentRestarted() : undefined);
+    this.#complete(entry, { ...exitFields(exit), startTime: entry.startTime, failure });
+  }
+
+  #end(entry: RunningDispatch, failure: FailureReport, graceMs: number): void {
+    if (entry.ending) return;
+    entry.ending = { failure, graceMs };
+    this.#options.log.info(`executor: ending dispatch ${entry.dispatch.dispatchId}: ${failure.code}`);
+    entry.process?.stop(graceMs);
+  }
+
+  /** Builds everything the spawn needs, or the failure that prevents it. */
+  #prepare(dispatch: DispatchMessage): SpawnSpec | { failure: FailureReport } {
+    const { directories } = this.#options;
+    const node = this.#options.node();
+    const isTask = dispatch.kind === "task";
+    if (!node || (isTask && !(ID_REGEX.test(dispatch.jobId) && ID_REGEX.test(dispatch.taskId)))) {
+      return {
+        failure: {
+          category: "servererror",
+          code: "DispatchInvalid",
+          message: `The dispatch cannot be run: ${node ? `job id '${dispatch.jobId}' or task id '${dispatch.taskId}' is not a valid id` : "the node is not registered"}; this is a service bug, report it.`,
+        },
+      };
+    }
+    const task = isTask ? directories.task(dispatch.jobId, dispatch.taskId) : directories.startTask();
+    try {
+      mkdirSync(task.workingDir, { recursive: true });
+    } catch (error) {
+      return {
+        failure: {
+          category: "servererror",
+          code: "TaskDirectoryCreationFailed",
+          message: `Could not create ${task.workingDir}: ${errorText(error)}; check the node's disk.`,
+        },
+      };
+    }
+    let argv: string[];
+    try {
+      argv = splitCommandLine(dispatch.commandLine);
+    } catch (error) {
+      if (!(error instanceof CommandLineError)) throw error;
+      return {
+        failure: {
+          category: "usererror",
+          code: "CommandLineInvalid",
+          message: `The command line cannot be split into arguments: ${error.message}. Quote as in a POSIX shell; for shell features run /bin/sh -c "...".`,
+        },
+      };
+    }
+    const env = buildTaskEnvironment({
+      node,
+      directories,
+      task,
+      kind: dispatch.kind,
+      jobId: dispatch.jobId,
+      taskId: dispatch.taskId,
+      environment: dispatch.environment,
+    });
+    return { argv, cwd: task.workingDir, env, stdoutPath: task.stdoutPath, stderrPath: task.stderrPath };
+  }
+
+  #complete(entry: RunningDispatch, fields: Omit<TaskCompletion, "type" | "dispatchId" | "endTime">): void {
+    const { dispatch } = entry;
+    const completion: TaskCompletion = {
+      type: "taskCompleted",
+      dispatchId: dispatch.dispatchId,
+      ...stripUndefined(fields),
+      endTime: new Date().toISOString(),
+    };
+    // Outbox first, record second: after a crash in between, recover() finds the completion in the outbox.
+    this.#options.report(completion);
+    this.#options.records.save({
+      dispatch,
+      state: "completed",
+      pid: entry.process?.pid,
+      processStartTicks: entry.process?.startTicks,
+      startTime: entry.startTime,
+      completion,
+    });
+    this.#running.delete(dispatch.dispatchId);
+    const code = completion.failure ? ` (${completion.failure.code})` : "";
+    this.#options.log.info(
+      `executor: dispatch ${dispatch.dispatchId} completed, exit code ${completion.exitCode}${code}`,
+    );
+  }
+}
+
+function exitFields(exit: ProcessExit): { exitCode?: number; signal?: string } {
+  if (exit.signal) return { exitCode: exitCodeForSignal(exit.signal), signal: exit.signal };
+  return { exitCode: exit.exitCode };
+}
+
+function agentRestarted(): FailureReport {
+  return {
+    category: "servererror",
+    code: "AgentRestarted",
+    message:
+      "The node agent restarted while the task ran, so its exit code is unknown; the task may be retried.",
+  };
+}
+
+/** JSON drops undefined anyway; stripping keeps records and messages identical to what the service sees. */
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,187 @@
+/**
+ * The node agent: wires the connection, executor, heartbeat and file server together, routes the
+ * service's messages, and owns the shutdown sequence. `run()` resolves with the process exit status.
+ */
+import { mkdirSync, readFileSync, realpathSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { RegisteredMessage, ServiceMessage } from "../protocol/agent.js";
+import type { AgentConfig } from "./agentConfig.js";
+import { ServiceConnection } from "./connection.js";
+import { DispatchRecords } from "./dispatchRecords.js";
+import { Executor } from "./executor.js";
+import { answerFileRequest } from "./files.js";
+import { HealthSampler } from "./health.js";
+import { Heartbeat } from "./heartbeat.js";
+import { errorText, type Log } from "./log.js";
+import { NodeDirectories } from "./nodeDirectories.js";
+import { Outbox } from "./outbox.js";
+import { readStoredNodeId, storeNodeId } from "./storedNodeId.js";
+import type { NodeIdentity } from "./taskEnvironment.js";
+
+/** Exit statuses of the agent process (documented for users in main.ts). */
+export const ExitStatus = { shutdown: 0, fatal: 1, usage: 2 } as const;
+
+/** How long a stopping agent waits for the service to ack the last completions. */
+const FINAL_ACK_WAIT_MS = 3000;
+
+export class NodeAgent {
+  readonly #config: AgentConfig;
+  readonly #log: Log;
+  readonly #directories: NodeDirectories;
+  readonly #root: string;
+  readonly #outbox: Outbox;
+  readonly #executor: Executor;
+  readonly #sampler: HealthSampler;
+  readonly #heartbeat: Heartbeat;
+  readonly #connection: ServiceConnection;
+  #nodeId: string | undefined;
+  #node: NodeIdentity | undefined;
+  #stopping = false;
+  #resolveExit: (status: number) => void = () => {};
+
+  constructor(config: AgentConfig, log: Log) {
+    this.#config = config;
+    this.#log = log;
+    this.#directories = new NodeDirectories(config.root);
+    const d = this.#directories;
+    for (const dir of [d.shared, d.startup, d.applications, d.workitems, d.agentState])
+      mkdirSync(dir, { recursive: true });
+    // File requests compare real paths, so the root itself must be one.
+    this.#root = realpathSync(config.root);
+    this.#nodeId = config.nodeId ?? readStoredNodeId(d.agentState);
+    this.#outbox = new Outbox(join(d.agentState, "outbox.jsonl"), log);
+    this.#executor = new Executor({
+      directories: d,
+      records: new DispatchRecords(d.dispatchRecords, log),
+      outbox: this.#outbox,
+      report: (message) => this.#connection.send(message),
+      node: () => this.#node,
+      log,
+      killGraceMs: config.killGraceMs,
+    });
+    this.#sampler = new HealthSampler(this.#root, config.healthSampleIntervalMs, log);
+    this.#heartbeat = new Heartbeat({
+      health: () => this.#sampler.latest,
+      runningDispatchIds: () => this.#executor.runningDispatchIds(),
+      send: (message) => this.#connection.send(message),
+    });
+    this.#connection = new ServiceConnection({
+      url: config.serviceUrl,
+      outbox: this.#outbox,
+      log,
+      registration: () => ({
+        poolId: config.poolId,
+        nodeId: this.#nodeId,
+        joinToken: config.joinToken,
+        agentVersion: AGENT_VERSION,
+        hostname: hostname(),
+        ipAddress: config.ipAddress,
+        nodeRootDirectory: config.root,
+        runningDispatchIds: this.#executor.runningDispatchIds(),
+        unackedDispatchIds: this.#outbox.unackedDispatchIds(),
+      }),
+      onRegistered: (message) => this.#registered(message),
+      onMessage: (message) => this.#handle(message),
+      onDisconnected: () => this.#heartbeat.stop(),
+      onRefused: () => void this.stop("the service refused the registration", ExitStatus.fatal),
+    });
+  }
+
+  /** Starts the agent; resolves with the exit status once it has stopped. */
+  run(): Promise<number> {
+    const exit = new Promise<number>((resolve) => {
+      this.#resolveExit = resolve;
+    });
+    // Before connecting, so the first `register` already names the tasks that survived a restart.
+    this.#executor.recover();
+    this.#sampler.start();
+    this.#connection.start();
+    return exit;
+  }
+
+  /**
+   * Stops everything: terminates every task (SIGTERM, SIGKILL after the grace), gives the service a
+   * moment to ack the completions (the rest stays in the outbox for the next start), closes the socket.
+   */
+  async stop(reason: string, status: number): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#log.info(`agent: stopping (${reason})`);
+    try {
+      await this.#executor.terminateAll(`the node is shutting down: ${reason}`);
+      this.#heartbeat.stop();
+      this.#sampler.stop();
+      if (this.#connection.isRegistered) await this.#connection.waitForOutboxDrained(FINAL_ACK_WAIT_MS);
+      await this.#connection.stop();
+    } catch (error) {
+      this.#log.error(`agent: error while stopping: ${errorText(error)}`);
+      status = ExitStatus.fatal;
+    }
+    this.#resolveExit(status);
+  }
+
+  /** Last resort on a crash: kill every task's process group at once so nothing is left behind. */
+  killAllTasksNow(): void {
+    this.#executor.killAllNow();
+  }
+
+  #registered(message: RegisteredMessage): void {
+    this.#node = {
+      accountName: message.accountName,
+      accountUrl: message.accountUrl,
+      poolId: message.poolId,
+      nodeId: message.nodeId,
+      isDedicated: message.isDedicated,
+    };
+    if (this.#nodeId !== message.nodeId) {
+      this.#nodeId = message.nodeId;
+      storeNodeId(this.#directories.agentState, message.nodeId);
+    }
+    this.#heartbeat.start(message.heartbeatIntervalMs);
+    for (const id of message.cancelDispatchIds) {
+      this.#executor.terminate(
+        id,
+        this.#config.killGraceMs,
+        "the service cancelled it after the agent reconnected",
+      );
+    }
+  }
+
+  #handle(message: ServiceMessage): void {
+    switch (message.type) {
+      case "dispatch":
+        this.#executor.dispatch(message);
+        return;
+      case "terminate":
+        this.#executor.terminate(message.dispatchId, message.graceMs, message.reason);
+        return;
+      case "fileRequest":
+        void answerFileRequest(this.#root, message).then((answer) => this.#connection.send(answer));
+        return;
+      case "shutdown":
+        void this.stop(`the service asked: ${message.reason}`, ExitStatus.shutdown);
+        return;
+      default:
+        this.#log.warn(`agent: unexpected '${message.type}' message; ignoring it`);
+    }
+  }
+}
+
+/** The package version, read once from package.json next to dist/ (built) or to the sources. */
+const AGENT_VERSION = readAgentVersion();
+
+function readAgentVersion(): string {
+  for (const relative of ["../../package.json", "../package.json"]) {
+    try {
+      const parsed = JSON.parse(readFileSync(new URL(relative, import.meta.url), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (parsed.name === "openbatch" && parsed.version) return parsed.version;
+    } catch {
+      // try the next location
+    }
+  }
+  return "0.0.0";
+}

@@ -1,0 +1,70 @@
+/**
+ * The Azure Batch directory layout under a node's root directory. Every path the agent uses for a task
+ * comes from here, so the layout (and the AZ_BATCH_* variables that point into it) is defined once.
+ */
+import { join } from "node:path";
+
+/** Where one run (a task or the start task) keeps its working directory and output files. */
+export interface TaskDirectories {
+  /** `AZ_BATCH_TASK_DIR`: holds `stdout.txt`, `stderr.txt` and `wd/`. */
+  taskDir: string;
+  /** `AZ_BATCH_TASK_WORKING_DIR`: the process's current directory. */
+  workingDir: string;
+  stdoutPath: string;
+  stderrPath: string;
+  /** `AZ_BATCH_CERTIFICATES_DIR` (filled when certificates are implemented). */
+  certificatesDir: string;
+}
+
+export class NodeDirectories {
+  constructor(readonly root: string) {}
+
+  /** `AZ_BATCH_NODE_SHARED_DIR`: read/write for every task on the node. */
+  get shared(): string {
+    return join(this.root, "shared");
+  }
+
+  /** `AZ_BATCH_NODE_STARTUP_DIR`: the start task's directory. */
+  get startup(): string {
+    return join(this.root, "startup");
+  }
+
+  get applications(): string {
+    return join(this.root, "applications");
+  }
+
+  get workitems(): string {
+    return join(this.root, "workitems");
+  }
+
+  /** The agent's own state (node identity, outbox, dispatch records); never shown to file requests. */
+  get agentState(): string {
+    return join(this.root, AGENT_STATE_DIR);
+  }
+
+  get dispatchRecords(): string {
+    return join(this.agentState, "dispatches");
+  }
+
+  startTask(): TaskDirectories {
+    return taskDirectories(this.startup);
+  }
+
+  /** `workitems/<jobId>/job-1/<taskId>`: Azure names the job's one "job-1" subdirectory so. */
+  task(jobId: string, taskId: string): TaskDirectories {
+    return taskDirectories(join(this.workitems, jobId, "job-1", taskId));
+  }
+}
+
+/** Name of the agent state directory under the node root. */
+export const AGENT_STATE_DIR = ".agent";
+
+function taskDirectories(taskDir: string): TaskDirectories {
+  return {
+    taskDir,
+    workingDir: join(taskDir, "wd"),
+    stdoutPath: join(taskDir, "stdout.txt"),
+    stderrPath: join(taskDir, "stderr.txt"),
+    certificatesDir: join(taskDir, "certs"),
+  };
+}

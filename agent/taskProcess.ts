@@ -1,0 +1,126 @@
+/**
+ * One task's OS process: spawned without a shell as the leader of a new process group, its stdout and
+ * stderr written straight to files by the kernel (no pipes through the agent, so output survives an
+ * agent restart and costs the agent nothing), or adopted by pid after an agent restart.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { closeSync, openSync } from "node:fs";
+import type { FailureReport } from "../protocol/agent.js";
+import { errorText } from "./log.js";
+import { isProcessAlive, processStartTicks, signalProcessGroup } from "./processGroup.js";
+
+/** How a process ended; both absent for an adopted process, whose exit status the agent cannot learn. */
+export interface ProcessExit {
+  exitCode?: number;
+  signal?: NodeJS.Signals;
+}
+
+export interface SpawnSpec {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  stdoutPath: string;
+  stderrPath: string;
+}
+
+export type SpawnOutcome = { ok: true; process: TaskProcess } | { ok: false; failure: FailureReport };
+
+export class TaskProcess {
+  readonly pid: number;
+  readonly startTicks: string | undefined;
+  /** Settles once the process is gone and anything it left in its group was killed. */
+  readonly exited: Promise<ProcessExit>;
+  #killTimer: NodeJS.Timeout | undefined;
+
+  private constructor(pid: number, startTicks: string | undefined, exit: Promise<ProcessExit>) {
+    this.pid = pid;
+    this.startTicks = startTicks;
+    this.exited = exit.then((result) => {
+      clearTimeout(this.#killTimer);
+      // A task owns its process group: what it left running in the background dies with it.
+      signalProcessGroup(pid, "SIGKILL");
+      return result;
+    });
+  }
+
+  static async spawn(spec: SpawnSpec): Promise<SpawnOutcome> {
+    const program = spec.argv[0]!;
+    let stdout: number | undefined;
+    let stderr: number | undefined;
+    let child: ChildProcess;
+    try {
+      stdout = openSync(spec.stdoutPath, "w");
+      stderr = openSync(spec.stderrPath, "w");
+      child = spawn(program, spec.argv.slice(1), {
+        cwd: spec.cwd,
+        env: spec.env,
+        detached: true,
+        stdio: ["ignore", stdout, stderr],
+      });
+    } catch (error) {
+      return { ok: false, failure: spawnFailure(program, error) };
+    } finally {
+      // The child holds its own copies; the agent must not keep output files open.
+      if (stdout !== undefined) closeSync(stdout);
+      if (stderr !== undefined) closeSync(stderr);
+    }
+    if (child.pid === undefined) {
+      const [error] = (await once(child, "error")) as [Error];
+      return { ok: false, failure: spawnFailure(program, error) };
+    }
+    const pid = child.pid;
+    const exit = new Promise<ProcessExit>((resolve) => {
+      child.once("exit", (code, signal) =>
+        resolve({ exitCode: code ?? undefined, signal: signal ?? undefined }),
+      );
+    });
+    child.on("error", () => {}); // later errors (a failed kill) must not crash the agent; exit still arrives
+    return { ok: true, process: new TaskProcess(pid, processStartTicks(pid), exit) };
+  }
+
+  /** Watches a process the previous agent started; `undefined` when it is gone (or its pid was reused). */
+  static adopt(pid: number, startTicks: string | undefined, pollMs: number): TaskProcess | undefined {
+    if (!isProcessAlive(pid, startTicks)) return undefined;
+    const exit = new Promise<ProcessExit>((resolve) => {
+      const timer = setInterval(() => {
+        if (isProcessAlive(pid, startTicks)) return;
+        clearInterval(timer);
+        resolve({});
+      }, pollMs);
+    });
+    return new TaskProcess(pid, startTicks, exit);
+  }
+
+  /** SIGTERM to the whole group now, SIGKILL after `graceMs` if the process is still there. */
+  stop(graceMs: number): void {
+    signalProcessGroup(this.pid, "SIGTERM");
+    clearTimeout(this.#killTimer);
+    this.#killTimer = setTimeout(() => signalProcessGroup(this.pid, "SIGKILL"), graceMs);
+  }
+}
+
+/** Turns a failed spawn into a report that says what failed and what to do. */
+export function spawnFailure(program: string, error: unknown): FailureReport {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") {
+    const where = program.includes("/") ? "" : " on the task's PATH";
+    return {
+      category: "usererror",
+      code: "CommandProgramNotFound",
+      message: `The program '${program}' (or the interpreter its #! line names) was not found${where}; install it, for example in the pool's start task, or give its full path.`,
+    };
+  }
+  if (code === "EACCES" || code === "EPERM" || code === "ENOEXEC") {
+    return {
+      category: "usererror",
+      code: "CommandProgramNotExecutable",
+      message: `The program '${program}' cannot be executed (${code}); make it executable (chmod +x) or run it through its interpreter, e.g. /bin/sh ${program}.`,
+    };
+  }
+  return {
+    category: "usererror",
+    code: "CommandProgramStartFailed",
+    message: `The program '${program}' could not be started: ${errorText(error)}; check the command line.`,
+  };
+}
