@@ -1,0 +1,48 @@
+import type { Job } from "../protocol/rest/job.js";
+import type { ComputeNode } from "../protocol/rest/node.js";
+import type { Pool } from "../protocol/rest/pool.js";
+import type { Task, TaskAddResult } from "../protocol/rest/task.js";
+import type { Column } from "./output.js";
+
+export const poolColumns: Column<Pool>[] = [
+  { header: "id", value: (p) => p.id },
+  { header: "state", value: (p) => p.state },
+  { header: "allocationState", value: (p) => p.allocationState },
+  { header: "vmSize", value: (p) => p.vmSize },
+  { header: "nodes", value: (p) => `${p.currentDedicatedNodes}/${p.targetDedicatedNodes}` },
+  { header: "slotsPerNode", value: (p) => p.taskSlotsPerNode },
+];
+
+export const nodeColumns: Column<ComputeNode>[] = [
+  { header: "id", value: (n) => n.id },
+  { header: "state", value: (n) => n.state },
+  { header: "schedulingState", value: (n) => n.schedulingState },
+  { header: "ipAddress", value: (n) => n.ipAddress },
+  { header: "runningTasks", value: (n) => n.runningTasksCount },
+];
+
+export const jobColumns: Column<Job>[] = [
+  { header: "id", value: (j) => j.id },
+  { header: "state", value: (j) => j.state },
+  { header: "priority", value: (j) => j.priority },
+  { header: "poolId", value: (j) => j.poolInfo.poolId },
+  { header: "creationTime", value: (j) => j.creationTime },
+];
+
+export const taskColumns: Column<Task>[] = [
+  { header: "id", value: (t) => t.id },
+  { header: "state", value: (t) => t.state },
+  { header: "exitCode", value: (t) => t.executionInfo?.exitCode },
+  { header: "node", value: (t) => t.nodeInfo?.nodeId },
+  { header: "startTime", value: (t) => t.executionInfo?.startTime },
+  { header: "endTime", value: (t) => t.executionInfo?.endTime },
+];
+
+export const taskAddResultColumns: Column<TaskAddResult>[] = [
+  { header: "taskId", value: (r) => r.taskId },
+  { header: "status", value: (r) => r.status },
+  {
+    header: "error",
+    value: (r) => (r.error ? `${r.error.code}: ${r.error.message.value.split("\n")[0]}` : undefined),
+  },
+];

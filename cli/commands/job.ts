@@ -1,0 +1,92 @@
+import type { Command } from "commander";
+import { collect } from "../../client/paging.js";
+import type { JobAddParameter } from "../../protocol/rest/job.js";
+import { integer, overlay, readJsonObject } from "../arguments.js";
+import { jobColumns } from "../columns.js";
+import { type CliContext, clientFor, globalOptions } from "../context.js";
+import { UsageError } from "../errors.js";
+import { printJson, printList, printMessage, printRecord } from "../output.js";
+
+interface CreateOptions {
+  poolId?: string;
+  priority?: number;
+  jsonFile?: string;
+}
+
+export function registerJobCommands(program: Command, context: CliContext): void {
+  const job = program.command("job").description("Jobs: collections of tasks that run on one pool.");
+
+  job
+    .command("create")
+    .description("Create a job bound to a pool (POST /jobs); add work to it with `openbatch task add`.")
+    .argument("<id>", "job id: letters, digits, - and _, up to 64 characters")
+    .option("--pool-id <pool>", "the pool whose nodes run the job's tasks (required unless in --json-file)")
+    .option(
+      "--priority <n>",
+      "-1000 (lowest) to 1000 (highest); higher-priority jobs' tasks are scheduled first",
+      integer,
+    )
+    .option("--json-file <path>", "a JobAddParameter body; the flags above override its properties")
+    .action(async (id: string, options: CreateOptions, command: Command) => {
+      const base = options.jsonFile ? readJsonObject(options.jsonFile) : {};
+      const body = overlay<JobAddParameter>(base, {
+        id,
+        priority: options.priority,
+        poolInfo: options.poolId ? { poolId: options.poolId } : undefined,
+      });
+      if (!body.poolInfo?.poolId)
+        throw new UsageError("--pool-id <pool> is required (or poolInfo.poolId in --json-file)");
+      const client = clientFor(command, context);
+      await client.jobs.add(body);
+      const { output } = globalOptions(command);
+      if (output === "json") printJson(context, await client.jobs.get(id));
+      printMessage(
+        context,
+        output,
+        `Job ${id} created on pool ${body.poolInfo.poolId}. Add tasks: openbatch task add ${id} <taskId> --command-line "<cmd>"`,
+      );
+    });
+
+  job
+    .command("list")
+    .description("List the account's jobs (GET /jobs), following every page.")
+    .option("--filter <odata>", "OData $filter, e.g. \"state eq 'active'\"")
+    .action(async (options: { filter?: string }, command: Command) => {
+      const jobs = await collect(clientFor(command, context).jobs.list({ filter: options.filter }));
+      printList(context, globalOptions(command).output, jobs, jobColumns, "No jobs.");
+    });
+
+  job
+    .command("show")
+    .description("Show a job (GET /jobs/{id}).")
+    .argument("<id>", "job id")
+    .action(async (id: string, _options: unknown, command: Command) => {
+      printRecord(
+        context,
+        globalOptions(command).output,
+        await clientFor(command, context).jobs.get(id),
+        jobColumns,
+      );
+    });
+
+  job
+    .command("delete")
+    .description("Delete a job and all its tasks (DELETE /jobs/{id}); running tasks are terminated.")
+    .argument("<id>", "job id")
+    .action(async (id: string, _options: unknown, command: Command) => {
+      await clientFor(command, context).jobs.delete(id);
+      printMessage(context, globalOptions(command).output, `Job ${id} is being deleted.`);
+    });
+
+  job
+    .command("terminate")
+    .description(
+      "Terminate a job (POST /jobs/{id}/terminate): running tasks are stopped and the job completes.",
+    )
+    .argument("<id>", "job id")
+    .option("--reason <text>", "terminateReason recorded in the job's executionInfo")
+    .action(async (id: string, options: { reason?: string }, command: Command) => {
+      await clientFor(command, context).jobs.terminate(id, options.reason);
+      printMessage(context, globalOptions(command).output, `Job ${id} is terminating.`);
+    });
+}

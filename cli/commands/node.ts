@@ -1,0 +1,33 @@
+import type { Command } from "commander";
+import { collect } from "../../client/paging.js";
+import { nodeColumns } from "../columns.js";
+import { type CliContext, clientFor, globalOptions } from "../context.js";
+import { printList, printRecord } from "../output.js";
+
+export function registerNodeCommands(program: Command, context: CliContext): void {
+  const node = program
+    .command("node")
+    .description("Compute nodes: the machines of a pool, each running the node agent.");
+
+  node
+    .command("list")
+    .description(
+      "List a pool's compute nodes (GET /pools/{poolId}/nodes) with their state and running tasks.",
+    )
+    .argument("<poolId>", "pool id")
+    .option("--filter <odata>", "OData $filter, e.g. \"state eq 'idle'\"")
+    .action(async (poolId: string, options: { filter?: string }, command: Command) => {
+      const nodes = await collect(clientFor(command, context).nodes.list(poolId, { filter: options.filter }));
+      printList(context, globalOptions(command).output, nodes, nodeColumns, `No nodes in pool ${poolId}.`);
+    });
+
+  node
+    .command("show")
+    .description("Show one compute node (GET /pools/{poolId}/nodes/{nodeId}).")
+    .argument("<poolId>", "pool id")
+    .argument("<nodeId>", "node id, as `node list` shows it")
+    .action(async (poolId: string, nodeId: string, _options: unknown, command: Command) => {
+      const computeNode = await clientFor(command, context).nodes.get(poolId, nodeId);
+      printRecord(context, globalOptions(command).output, computeNode, nodeColumns);
+    });
+}

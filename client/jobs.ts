@@ -1,0 +1,42 @@
+import type { List } from "../protocol/rest/common.js";
+import type { Job, JobAddParameter } from "../protocol/rest/job.js";
+import { type BatchHttp, batchPath } from "./http.js";
+import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
+
+/** Jobs: containers of tasks, bound to one pool. */
+export class JobOperations {
+  constructor(private readonly http: BatchHttp) {}
+
+  /** `POST /jobs` (201). */
+  async add(job: JobAddParameter): Promise<void> {
+    await this.http.send({ method: "POST", path: "/jobs", body: job });
+  }
+
+  /** `GET /jobs`, following `odata.nextLink` across pages. */
+  list(options?: ListOptions): AsyncGenerator<Job> {
+    return listAll<Job>(this.http, "/jobs", options);
+  }
+
+  listPage(options?: PageOptions): Promise<List<Job>> {
+    return listPage<Job>(this.http, "/jobs", options);
+  }
+
+  get(jobId: string, options: { select?: string } = {}): Promise<Job> {
+    return this.http.json<Job>({
+      method: "GET",
+      path: batchPath`/jobs/${jobId}`,
+      query: { $select: options.select },
+    });
+  }
+
+  /** `DELETE /jobs/{jobId}` (202): running tasks are terminated, then the job and its tasks are removed. */
+  async delete(jobId: string): Promise<void> {
+    await this.http.send({ method: "DELETE", path: batchPath`/jobs/${jobId}` });
+  }
+
+  /** `POST /jobs/{jobId}/terminate` (202): running tasks are terminated and the job completes. */
+  async terminate(jobId: string, terminateReason?: string): Promise<void> {
+    const body = terminateReason === undefined ? undefined : { terminateReason };
+    await this.http.send({ method: "POST", path: batchPath`/jobs/${jobId}/terminate`, body });
+  }
+}

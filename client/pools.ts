@@ -1,0 +1,56 @@
+import type { List } from "../protocol/rest/common.js";
+import type { Pool, PoolAddParameter, PoolResizeParameter } from "../protocol/rest/pool.js";
+import { type BatchHttp, batchPath } from "./http.js";
+import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
+
+/** Pools: the sets of compute nodes that jobs' tasks run on. */
+export class PoolOperations {
+  constructor(private readonly http: BatchHttp) {}
+
+  /** `POST /pools` (201). Nodes are allocated in the background; watch `allocationState`. */
+  async add(pool: PoolAddParameter): Promise<void> {
+    await this.http.send({ method: "POST", path: "/pools", body: pool });
+  }
+
+  /** `GET /pools`, following `odata.nextLink` across pages. */
+  list(options?: ListOptions): AsyncGenerator<Pool> {
+    return listAll<Pool>(this.http, "/pools", options);
+  }
+
+  listPage(options?: PageOptions): Promise<List<Pool>> {
+    return listPage<Pool>(this.http, "/pools", options);
+  }
+
+  get(poolId: string, options: { select?: string } = {}): Promise<Pool> {
+    return this.http.json<Pool>({
+      method: "GET",
+      path: batchPath`/pools/${poolId}`,
+      query: { $select: options.select },
+    });
+  }
+
+  /** `HEAD /pools/{poolId}`: true while the pool exists (also while it is being deleted). */
+  async exists(poolId: string): Promise<boolean> {
+    const response = await this.http.send({
+      method: "HEAD",
+      path: batchPath`/pools/${poolId}`,
+      acceptStatus: [404],
+    });
+    return response.status !== 404;
+  }
+
+  /** `DELETE /pools/{poolId}` (202): the pool turns `deleting` and disappears once its nodes are released. */
+  async delete(poolId: string): Promise<void> {
+    await this.http.send({ method: "DELETE", path: batchPath`/pools/${poolId}` });
+  }
+
+  /** `POST /pools/{poolId}/resize` (202). */
+  async resize(poolId: string, parameters: PoolResizeParameter): Promise<void> {
+    await this.http.send({ method: "POST", path: batchPath`/pools/${poolId}/resize`, body: parameters });
+  }
+
+  /** `POST /pools/{poolId}/stopresize` (202): keeps the nodes allocated so far. */
+  async stopResize(poolId: string): Promise<void> {
+    await this.http.send({ method: "POST", path: batchPath`/pools/${poolId}/stopresize` });
+  }
+}

@@ -1,0 +1,143 @@
+import type { List } from "../protocol/rest/common.js";
+import type { NodeFile } from "../protocol/rest/node.js";
+import {
+  MAX_TASKS_PER_COLLECTION,
+  type Task,
+  type TaskAddParameter,
+  type TaskAddResult,
+} from "../protocol/rest/task.js";
+import {
+  type FileListOptions,
+  type FileProperties,
+  type FileReadOptions,
+  filePropertiesOf,
+  rangeHeaders,
+} from "./files.js";
+import { type BatchHttp, batchPath } from "./http.js";
+import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
+
+export interface AddManyOptions {
+  /** How many `addtaskcollection` calls of up to 100 tasks run at once. Default 4. */
+  concurrency?: number;
+}
+
+/** Tasks of a job, and the files in their directories on the node. */
+export class TaskOperations {
+  constructor(private readonly http: BatchHttp) {}
+
+  /** `POST /jobs/{jobId}/tasks` (201). */
+  async add(jobId: string, task: TaskAddParameter): Promise<void> {
+    await this.http.send({ method: "POST", path: batchPath`/jobs/${jobId}/tasks`, body: task });
+  }
+
+  /**
+   * `POST /jobs/{jobId}/addtaskcollection`: up to 100 tasks in one call. Each task succeeds or fails
+   * on its own; check every result's `status`.
+   */
+  async addCollection(jobId: string, tasks: TaskAddParameter[]): Promise<{ value: TaskAddResult[] }> {
+    if (tasks.length > MAX_TASKS_PER_COLLECTION) {
+      throw new RangeError(
+        `addCollection takes at most ${MAX_TASKS_PER_COLLECTION} tasks per call, got ${tasks.length}; use addMany`,
+      );
+    }
+    return this.http.json({
+      method: "POST",
+      path: batchPath`/jobs/${jobId}/addtaskcollection`,
+      body: { value: tasks },
+    });
+  }
+
+  /** Adds any number of tasks in chunks of 100, several chunks in parallel; results keep the input order. */
+  async addMany(
+    jobId: string,
+    tasks: TaskAddParameter[],
+    options: AddManyOptions = {},
+  ): Promise<TaskAddResult[]> {
+    const chunks: TaskAddParameter[][] = [];
+    for (let i = 0; i < tasks.length; i += MAX_TASKS_PER_COLLECTION) {
+      chunks.push(tasks.slice(i, i + MAX_TASKS_PER_COLLECTION));
+    }
+    const results: TaskAddResult[][] = new Array(chunks.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) {
+        const index = next++;
+        results[index] = (await this.addCollection(jobId, chunks[index]!)).value;
+      }
+    };
+    const workers = Math.max(1, Math.min(options.concurrency ?? 4, chunks.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    return results.flat();
+  }
+
+  /** `GET /jobs/{jobId}/tasks`, following `odata.nextLink` across pages. */
+  list(jobId: string, options?: ListOptions): AsyncGenerator<Task> {
+    return listAll<Task>(this.http, batchPath`/jobs/${jobId}/tasks`, options);
+  }
+
+  listPage(jobId: string, options?: PageOptions): Promise<List<Task>> {
+    return listPage<Task>(this.http, batchPath`/jobs/${jobId}/tasks`, options);
+  }
+
+  get(jobId: string, taskId: string, options: { select?: string } = {}): Promise<Task> {
+    const path = batchPath`/jobs/${jobId}/tasks/${taskId}`;
+    return this.http.json<Task>({ method: "GET", path, query: { $select: options.select } });
+  }
+
+  /** `DELETE /jobs/{jobId}/tasks/{taskId}`: a running task is terminated first. */
+  async delete(jobId: string, taskId: string): Promise<void> {
+    await this.http.send({ method: "DELETE", path: batchPath`/jobs/${jobId}/tasks/${taskId}` });
+  }
+
+  /** `POST /jobs/{jobId}/tasks/{taskId}/terminate` (204): the task completes without retry. */
+  async terminate(jobId: string, taskId: string): Promise<void> {
+    await this.http.send({ method: "POST", path: batchPath`/jobs/${jobId}/tasks/${taskId}/terminate` });
+  }
+
+  /** `GET /jobs/{jobId}/tasks/{taskId}/files`: the task's directory (`stdout.txt`, `stderr.txt`, `wd/`...). */
+  listFiles(jobId: string, taskId: string, options: FileListOptions = {}): AsyncGenerator<NodeFile> {
+    const { recursive, ...listOptions } = options;
+    return listAll<NodeFile>(this.http, batchPath`/jobs/${jobId}/tasks/${taskId}/files`, listOptions, {
+      recursive,
+    });
+  }
+
+  /** `GET /jobs/{jobId}/tasks/{taskId}/files/{filePath}`: the file's bytes (or the requested range). */
+  async getFile(
+    jobId: string,
+    taskId: string,
+    filePath: string,
+    options: FileReadOptions = {},
+  ): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.readFile(jobId, taskId, filePath, options)).arrayBuffer());
+  }
+
+  /** The file decoded as UTF-8, e.g. `getFileText(job, task, "stdout.txt")`. */
+  async getFileText(
+    jobId: string,
+    taskId: string,
+    filePath: string,
+    options: FileReadOptions = {},
+  ): Promise<string> {
+    return (await this.readFile(jobId, taskId, filePath, options)).text();
+  }
+
+  /** `HEAD /jobs/{jobId}/tasks/{taskId}/files/{filePath}`. */
+  async getFileProperties(jobId: string, taskId: string, filePath: string): Promise<FileProperties> {
+    const path = batchPath`/jobs/${jobId}/tasks/${taskId}/files/${filePath}`;
+    return filePropertiesOf(await this.http.send({ method: "HEAD", path }));
+  }
+
+  private readFile(
+    jobId: string,
+    taskId: string,
+    filePath: string,
+    options: FileReadOptions,
+  ): Promise<Response> {
+    return this.http.send({
+      method: "GET",
+      path: batchPath`/jobs/${jobId}/tasks/${taskId}/files/${filePath}`,
+      headers: rangeHeaders(options),
+    });
+  }
+}
