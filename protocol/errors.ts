@@ -6,43 +6,95 @@
 export const errorRegistry = {
   AuthenticationFailed: {
     status: 403,
-    message: "Server failed to authenticate the request. Sign it with SharedKey <account>:<HMAC-SHA256 of the canonical string, base64 key>.",
+    message:
+      "Server failed to authenticate the request. Sign it with SharedKey <account>:<HMAC-SHA256 of the canonical string, base64 key>.",
   },
   MissingRequiredHeader: { status: 400, message: "A required HTTP header was not specified." },
-  InvalidHeaderValue: { status: 400, message: "The value of one of the HTTP headers is in an invalid format." },
+  InvalidHeaderValue: {
+    status: 400,
+    message: "The value of one of the HTTP headers is in an invalid format.",
+  },
   MissingRequiredQueryParameter: { status: 400, message: "A required query parameter was not specified." },
   InvalidQueryParameterValue: { status: 400, message: "A query parameter has an invalid value." },
   UnsupportedApiVersion: { status: 400, message: "The api-version is not supported; use 2022-10-01.16.0." },
-  InvalidRequestBody: { status: 400, message: "The request body is not valid JSON or does not match the schema." },
-  MissingRequiredProperty: { status: 400, message: "A property required by this operation is missing from the request body." },
-  InvalidPropertyValue: { status: 400, message: "A property in the request body has a value that is not allowed." },
+  InvalidRequestBody: {
+    status: 400,
+    message: "The request body is not valid JSON or does not match the schema.",
+  },
+  MissingRequiredProperty: {
+    status: 400,
+    message: "A property required by this operation is missing from the request body.",
+  },
+  InvalidPropertyValue: {
+    status: 400,
+    message: "A property in the request body has a value that is not allowed.",
+  },
   RequestBodyTooLarge: { status: 413, message: "The request body is too large." },
-  TooManyRequestsInBatch: { status: 400, message: "addtaskcollection accepts at most 100 tasks per call; split the collection." },
+  TooManyRequestsInBatch: {
+    status: 400,
+    message: "addtaskcollection accepts at most 100 tasks per call; split the collection.",
+  },
   UnsupportedOperation: { status: 400, message: "The operation is not supported by this account." },
   ResourceNotFound: { status: 404, message: "The specified resource does not exist." },
-  OperationNotFound: { status: 404, message: "No such operation: check the method and path against the Azure Batch REST reference." },
-  ConditionNotMet: { status: 412, message: "The condition specified using HTTP conditional header(s) is not met." },
+  OperationNotFound: {
+    status: 404,
+    message: "No such operation: check the method and path against the Azure Batch REST reference.",
+  },
+  ConditionNotMet: {
+    status: 412,
+    message: "The condition specified using HTTP conditional header(s) is not met.",
+  },
   PoolNotFound: { status: 404, message: "The specified pool does not exist." },
-  PoolExists: { status: 409, message: "The specified pool already exists; choose another id or delete the pool first." },
-  PoolBeingDeleted: { status: 409, message: "The specified pool has been marked for deletion and is being reclaimed." },
+  PoolExists: {
+    status: 409,
+    message: "The specified pool already exists; choose another id or delete the pool first.",
+  },
+  PoolBeingDeleted: {
+    status: 409,
+    message: "The specified pool has been marked for deletion and is being reclaimed.",
+  },
   PoolNotResizing: { status: 409, message: "The pool is not resizing: there is no resize to stop." },
-  PoolIsResizing: { status: 409, message: "The pool is resizing: stop the resize or wait until allocationState is steady." },
-  AutoScaleEnabled: { status: 409, message: "The pool has autoscale enabled; disable autoscale before resizing it by hand." },
+  PoolIsResizing: {
+    status: 409,
+    message: "The pool is resizing: stop the resize or wait until allocationState is steady.",
+  },
+  AutoScaleEnabled: {
+    status: 409,
+    message: "The pool has autoscale enabled; disable autoscale before resizing it by hand.",
+  },
   NodeNotFound: { status: 404, message: "The specified compute node does not exist in this pool." },
-  NodeNotReady: { status: 409, message: "The compute node is not ready to serve this request; wait until it is idle or running." },
+  NodeNotReady: {
+    status: 409,
+    message: "The compute node is not ready to serve this request; wait until it is idle or running.",
+  },
   FileNotFound: { status: 404, message: "The specified file does not exist." },
   JobNotFound: { status: 404, message: "The specified job does not exist." },
-  JobExists: { status: 409, message: "The specified job already exists; choose another id or delete the job first." },
-  JobBeingDeleted: { status: 409, message: "The specified job has been marked for deletion and is being reclaimed." },
+  JobExists: {
+    status: 409,
+    message: "The specified job already exists; choose another id or delete the job first.",
+  },
+  JobBeingDeleted: {
+    status: 409,
+    message: "The specified job has been marked for deletion and is being reclaimed.",
+  },
   JobCompleted: { status: 409, message: "The specified job is already in a completed state." },
   JobBeingTerminated: { status: 409, message: "The specified job is being terminated." },
-  JobNotActive: { status: 409, message: "The specified job is not active: tasks can only be added to an active job." },
+  JobNotActive: {
+    status: 409,
+    message: "The specified job is not active: tasks can only be added to an active job.",
+  },
   TaskNotFound: { status: 404, message: "The specified task does not exist." },
   TaskExists: { status: 409, message: "The specified task already exists; choose another id." },
   TaskCompleted: { status: 409, message: "The specified task is already completed." },
-  InvalidRange: { status: 416, message: "The range specified is invalid for the current size of the resource." },
+  InvalidRange: {
+    status: 416,
+    message: "The range specified is invalid for the current size of the resource.",
+  },
   ServerBusy: { status: 503, message: "The server is busy; retry with backoff." },
-  InternalError: { status: 500, message: "The server encountered an internal error; retry, and report it if it persists." },
+  InternalError: {
+    status: 500,
+    message: "The server encountered an internal error; retry, and report it if it persists.",
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorRegistry;

@@ -26,7 +26,15 @@ export type NodeState = (typeof nodeStates)[number];
 export const schedulingStates = ["enabled", "disabled"] as const;
 export type SchedulingState = (typeof schedulingStates)[number];
 
-export const jobStates = ["active", "disabling", "disabled", "enabling", "terminating", "completed", "deleting"] as const;
+export const jobStates = [
+  "active",
+  "disabling",
+  "disabled",
+  "enabling",
+  "terminating",
+  "completed",
+  "deleting",
+] as const;
 export type JobState = (typeof jobStates)[number];
 
 export const taskStates = ["active", "preparing", "running", "completed"] as const;

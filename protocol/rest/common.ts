@@ -4,15 +4,24 @@ import { ID_PATTERN } from "../apiVersion.js";
 /** Every request object refuses properties it does not know, so a typo is an error, not a silent no-op. */
 export const strict = { additionalProperties: false } as const;
 
-export const Id = Type.String({ pattern: ID_PATTERN, description: "Letters, digits, hyphens and underscores; 1 to 64 characters." });
+export const Id = Type.String({
+  pattern: ID_PATTERN,
+  description: "Letters, digits, hyphens and underscores; 1 to 64 characters.",
+});
 export const DisplayName = Type.String({ maxLength: 1024 });
 export const Timestamp = Type.String({ description: "ISO 8601 date-time (UTC)." });
 export const Duration = Type.String({ pattern: "^-?P", description: "ISO 8601 duration, e.g. PT10M." });
 
-export const EnvironmentSetting = Type.Object({ name: Type.String({ minLength: 1 }), value: Type.Optional(Type.String()) }, strict);
+export const EnvironmentSetting = Type.Object(
+  { name: Type.String({ minLength: 1 }), value: Type.Optional(Type.String()) },
+  strict,
+);
 export type EnvironmentSetting = Static<typeof EnvironmentSetting>;
 
-export const MetadataItem = Type.Object({ name: Type.String({ minLength: 1 }), value: Type.String() }, strict);
+export const MetadataItem = Type.Object(
+  { name: Type.String({ minLength: 1 }), value: Type.String() },
+  strict,
+);
 export type MetadataItem = Static<typeof MetadataItem>;
 
 export const NameValuePair = Type.Object({ name: Type.String(), value: Type.String() });

@@ -39,7 +39,10 @@ export const JobAddParameter = Type.Object(
 export type JobAddParameter = Static<typeof JobAddParameter>;
 
 /** Body of `POST /jobs/{jobId}/terminate` (optional). */
-export const JobTerminateParameter = Type.Object({ terminateReason: Type.Optional(Type.String({ maxLength: 1024 })) }, strict);
+export const JobTerminateParameter = Type.Object(
+  { terminateReason: Type.Optional(Type.String({ maxLength: 1024 })) },
+  strict,
+);
 export type JobTerminateParameter = Static<typeof JobTerminateParameter>;
 
 export const JobExecutionInformation = Type.Object({

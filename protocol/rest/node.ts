@@ -1,5 +1,11 @@
 import Type, { type Static } from "typebox";
-import { nodeStates, schedulingStates, startTaskStates, taskStates, taskExecutionResults } from "../states.js";
+import {
+  nodeStates,
+  schedulingStates,
+  startTaskStates,
+  taskExecutionResults,
+  taskStates,
+} from "../states.js";
 import { FailureInfo, literalUnion, NameValuePair, Timestamp } from "./common.js";
 import { StartTask } from "./pool.js";
 

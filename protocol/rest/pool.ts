@@ -28,7 +28,9 @@ export const VirtualMachineConfiguration = Type.Object(
   {
     imageReference: ImageReference,
     nodeAgentSKUId: Type.String({ minLength: 1 }),
-    windowsConfiguration: Type.Optional(Type.Object({ enableAutomaticUpdates: Type.Optional(Type.Boolean()) }, strict)),
+    windowsConfiguration: Type.Optional(
+      Type.Object({ enableAutomaticUpdates: Type.Optional(Type.Boolean()) }, strict),
+    ),
     dataDisks: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
     licenseType: Type.Optional(Type.String()),
     containerConfiguration: Type.Optional(Type.Object({}, { additionalProperties: true })),
@@ -78,7 +80,9 @@ export const PoolResizeParameter = Type.Object(
     targetDedicatedNodes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
     targetLowPriorityNodes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
     resizeTimeout: Type.Optional(Duration),
-    nodeDeallocationOption: Type.Optional(literalUnion(["requeue", "terminate", "taskcompletion", "retaineddata"] as const)),
+    nodeDeallocationOption: Type.Optional(
+      literalUnion(["requeue", "terminate", "taskcompletion", "retaineddata"] as const),
+    ),
   },
   strict,
 );
@@ -118,4 +122,3 @@ export const Pool = Type.Object({
   metadata: Type.Optional(Type.Array(MetadataItem)),
 });
 export type Pool = Static<typeof Pool>;
-

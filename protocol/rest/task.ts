@@ -36,7 +36,10 @@ export type TaskAddParameter = Static<typeof TaskAddParameter>;
 export const MAX_TASKS_PER_COLLECTION = 100;
 
 /** Body of `POST /jobs/{jobId}/addtaskcollection`. */
-export const TaskAddCollectionParameter = Type.Object({ value: Type.Array(TaskAddParameter, { minItems: 1 }) }, strict);
+export const TaskAddCollectionParameter = Type.Object(
+  { value: Type.Array(TaskAddParameter, { minItems: 1 }) },
+  strict,
+);
 export type TaskAddCollectionParameter = Static<typeof TaskAddCollectionParameter>;
 
 export const TaskAddResult = Type.Object({

@@ -1,0 +1,64 @@
+/** `/jobs`: add, list, get, delete, terminate. */
+import type { FastifyInstance } from "fastify";
+import { JobAddParameter, JobTerminateParameter } from "../../../protocol/rest/job.js";
+import type { JobRecord } from "../../core/records.js";
+import { eTag, jobUrl, jobView } from "../../core/views.js";
+import { fillPage, listBody, queryValue, readListQuery } from "../listing.js";
+import { applySelect, parseSelect } from "../odata.js";
+import { sendCreated, sendEmpty, sendJson } from "../responses.js";
+import type { RouteContext } from "../routeContext.js";
+import { bodyValidator } from "../validation.js";
+
+type JobParams = { Params: { jobId: string } };
+
+const validateJobAdd = bodyValidator(JobAddParameter, "JobAddParameter");
+const validateJobTerminate = bodyValidator(JobTerminateParameter, "JobTerminateParameter");
+
+export function jobRoutes(app: FastifyInstance, { account, endpoint }: RouteContext): void {
+  const { store } = account;
+  const headersOf = (job: JobRecord) => ({
+    eTag: eTag(job.version),
+    lastModified: job.lastModified,
+    url: jobUrl(endpoint(), job.id),
+  });
+
+  app.post("/jobs", async (request, reply) => {
+    const job = account.jobs.add(validateJobAdd(request.body));
+    await store.flush();
+    return sendCreated(reply, headersOf(store.getJob(job.id) ?? job));
+  });
+
+  app.get("/jobs", async (request, reply) => {
+    const query = readListQuery(request);
+    const page = fillPage(
+      query,
+      (afterSeq, limit) => store.listJobs({ afterSeq, limit, state: query.state }),
+      (job) => jobView(endpoint(), job),
+    );
+    return sendJson(reply, listBody(request, endpoint(), "jobs", query, page));
+  });
+
+  app.get<JobParams>("/jobs/:jobId", async (request, reply) => {
+    const select = parseSelect(queryValue(request, "$select"));
+    const job = account.jobs.get(request.params.jobId);
+    const body = {
+      "odata.metadata": `${endpoint()}/$metadata#jobs/@Element`,
+      ...applySelect(jobView(endpoint(), job), select),
+    };
+    return sendJson(reply, body, headersOf(job));
+  });
+
+  app.delete<JobParams>("/jobs/:jobId", async (request, reply) => {
+    account.jobs.delete(request.params.jobId);
+    await store.flush();
+    return sendEmpty(reply, 202);
+  });
+
+  app.post<JobParams>("/jobs/:jobId/terminate", async (request, reply) => {
+    // The body is optional: `{terminateReason}` or nothing.
+    const params = request.body === undefined ? {} : validateJobTerminate(request.body);
+    account.jobs.terminate(request.params.jobId, params);
+    await store.flush();
+    return sendEmpty(reply, 202, headersOf(account.jobs.get(request.params.jobId)));
+  });
+}

@@ -1,0 +1,76 @@
+/** `/pools`: add, list, get, exists (HEAD), delete, resize, stopresize. */
+import type { FastifyInstance } from "fastify";
+import { BatchError } from "../../../protocol/errors.js";
+import { PoolAddParameter, PoolResizeParameter } from "../../../protocol/rest/pool.js";
+import type { PoolRecord } from "../../core/records.js";
+import { eTag, poolUrl, poolView } from "../../core/views.js";
+import { fillPage, listBody, queryValue, readListQuery } from "../listing.js";
+import { applySelect, parseSelect } from "../odata.js";
+import { sendCreated, sendEmpty, sendJson } from "../responses.js";
+import type { RouteContext } from "../routeContext.js";
+import { bodyValidator } from "../validation.js";
+
+type PoolParams = { Params: { poolId: string } };
+
+const validatePoolAdd = bodyValidator(PoolAddParameter, "PoolAddParameter");
+const validatePoolResize = bodyValidator(PoolResizeParameter, "PoolResizeParameter");
+
+export function poolRoutes(app: FastifyInstance, { account, endpoint }: RouteContext): void {
+  const { store } = account;
+  const headersOf = (pool: PoolRecord, withUrl: boolean) => ({
+    eTag: eTag(pool.version),
+    lastModified: pool.lastModified,
+    url: withUrl ? poolUrl(endpoint(), pool.id) : undefined,
+  });
+  /** The pool as stored after a command (the command may have changed it again), or the record it returned. */
+  const current = (pool: PoolRecord) => store.getPool(pool.id) ?? pool;
+
+  app.post("/pools", async (request, reply) => {
+    const pool = account.pools.add(validatePoolAdd(request.body));
+    await store.flush();
+    return sendCreated(reply, { ...headersOf(current(pool), true), url: poolUrl(endpoint(), pool.id) });
+  });
+
+  app.get("/pools", async (request, reply) => {
+    const query = readListQuery(request);
+    const page = fillPage(
+      query,
+      (afterSeq, limit) => store.listPools({ afterSeq, limit }),
+      (pool) => poolView(endpoint(), pool, store.listNodes(pool.id)),
+    );
+    return sendJson(reply, listBody(request, endpoint(), "pools", query, page));
+  });
+
+  app.get<PoolParams>("/pools/:poolId", async (request, reply) => {
+    const select = parseSelect(queryValue(request, "$select"));
+    const pool = account.pools.get(request.params.poolId);
+    const view = poolView(endpoint(), pool, store.listNodes(pool.id));
+    const body = { "odata.metadata": `${endpoint()}/$metadata#pools/@Element`, ...applySelect(view, select) };
+    return sendJson(reply, body, headersOf(pool, false));
+  });
+
+  app.head<PoolParams>("/pools/:poolId", async (request, reply) => {
+    const pool = store.getPool(request.params.poolId);
+    if (!pool) throw new BatchError("PoolNotFound", `Pool id: ${request.params.poolId}.`);
+    return sendEmpty(reply, 200, headersOf(pool, false));
+  });
+
+  app.delete<PoolParams>("/pools/:poolId", async (request, reply) => {
+    account.pools.delete(request.params.poolId);
+    await store.flush();
+    return sendEmpty(reply, 202);
+  });
+
+  app.post<PoolParams>("/pools/:poolId/resize", async (request, reply) => {
+    const params = validatePoolResize(request.body);
+    account.pools.resize(request.params.poolId, params);
+    await store.flush();
+    return sendEmpty(reply, 202, headersOf(account.pools.get(request.params.poolId), true));
+  });
+
+  app.post<PoolParams>("/pools/:poolId/stopresize", async (request, reply) => {
+    account.pools.stopResize(request.params.poolId);
+    await store.flush();
+    return sendEmpty(reply, 202, headersOf(account.pools.get(request.params.poolId), true));
+  });
+}

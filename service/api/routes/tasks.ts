@@ -1,0 +1,86 @@
+/** `/jobs/{jobId}/tasks`: add, addtaskcollection, list, get, delete, terminate. */
+import type { FastifyInstance } from "fastify";
+import { BatchError } from "../../../protocol/errors.js";
+import {
+  MAX_TASKS_PER_COLLECTION,
+  TaskAddCollectionParameter,
+  TaskAddParameter,
+} from "../../../protocol/rest/task.js";
+import type { TaskRecord } from "../../core/records.js";
+import { eTag, taskUrl, taskView } from "../../core/views.js";
+import { fillPage, listBody, queryValue, readListQuery } from "../listing.js";
+import { applySelect, parseSelect } from "../odata.js";
+import { sendCreated, sendEmpty, sendJson } from "../responses.js";
+import type { RouteContext } from "../routeContext.js";
+import { bodyValidator } from "../validation.js";
+
+type JobParams = { Params: { jobId: string } };
+type TaskParams = { Params: { jobId: string; taskId: string } };
+
+const validateTaskAdd = bodyValidator(TaskAddParameter, "TaskAddParameter");
+const validateTaskCollection = bodyValidator(TaskAddCollectionParameter, "TaskAddCollectionParameter");
+
+export function taskRoutes(app: FastifyInstance, { account, endpoint }: RouteContext): void {
+  const { store } = account;
+  const headersOf = (task: TaskRecord) => ({
+    eTag: eTag(task.version),
+    lastModified: task.lastModified,
+    url: taskUrl(endpoint(), task.jobId, task.id),
+  });
+
+  app.post<JobParams>("/jobs/:jobId/tasks", async (request, reply) => {
+    const task = account.tasks.add(request.params.jobId, validateTaskAdd(request.body));
+    await store.flush();
+    return sendCreated(reply, headersOf(task));
+  });
+
+  app.post<JobParams>("/jobs/:jobId/addtaskcollection", async (request, reply) => {
+    // Counted before validation, so a caller sending 5,000 tasks learns to split, not which one is bad.
+    const value = (request.body as { value?: unknown } | undefined)?.value;
+    if (Array.isArray(value) && value.length > MAX_TASKS_PER_COLLECTION) {
+      throw new BatchError(
+        "TooManyRequestsInBatch",
+        `The collection has ${value.length} tasks; send at most ${MAX_TASKS_PER_COLLECTION} per call.`,
+        [{ key: "MaxTasksPerCollection", value: String(MAX_TASKS_PER_COLLECTION) }],
+      );
+    }
+    const collection = validateTaskCollection(request.body);
+    const results = account.tasks.addCollection(request.params.jobId, collection.value);
+    await store.flush();
+    return sendJson(reply, { "odata.metadata": `${endpoint()}/$metadata#taskaddresult`, value: results });
+  });
+
+  app.get<JobParams>("/jobs/:jobId/tasks", async (request, reply) => {
+    const query = readListQuery(request);
+    const { jobId } = request.params;
+    account.jobs.get(jobId);
+    const page = fillPage(
+      query,
+      (afterSeq, limit) => store.listTasks(jobId, { afterSeq, limit, state: query.state }),
+      (task) => taskView(endpoint(), task),
+    );
+    return sendJson(reply, listBody(request, endpoint(), "tasks", query, page));
+  });
+
+  app.get<TaskParams>("/jobs/:jobId/tasks/:taskId", async (request, reply) => {
+    const select = parseSelect(queryValue(request, "$select"));
+    const task = account.tasks.get(request.params.jobId, request.params.taskId);
+    const body = {
+      "odata.metadata": `${endpoint()}/$metadata#tasks/@Element`,
+      ...applySelect(taskView(endpoint(), task), select),
+    };
+    return sendJson(reply, body, headersOf(task));
+  });
+
+  app.delete<TaskParams>("/jobs/:jobId/tasks/:taskId", async (request, reply) => {
+    account.tasks.delete(request.params.jobId, request.params.taskId);
+    await store.flush();
+    return sendEmpty(reply, 200);
+  });
+
+  app.post<TaskParams>("/jobs/:jobId/tasks/:taskId/terminate", async (request, reply) => {
+    account.tasks.terminate(request.params.jobId, request.params.taskId);
+    await store.flush();
+    return sendEmpty(reply, 204, headersOf(account.tasks.get(request.params.jobId, request.params.taskId)));
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * The REST API: Azure Batch's operations (api-version 2022-10-01.16.0) on a fastify instance that
+ * is not yet listening. Every route is SharedKey-authenticated except `/openbatch/health`.
+ */
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Account } from "../core/account.js";
+import { registerApiVersionCheck, registerSharedKey } from "./auth.js";
+import { registerBodyParsing } from "./bodyParsing.js";
+import { type ApiLog, registerErrorHandling } from "./errors.js";
+import { registerCommonHeaders } from "./responses.js";
+import { routeContext } from "./routeContext.js";
+import { fileRoutes } from "./routes/files.js";
+import { jobRoutes } from "./routes/jobs.js";
+import { nodeRoutes } from "./routes/nodes.js";
+import { poolRoutes } from "./routes/pools.js";
+import { taskRoutes } from "./routes/tasks.js";
+
+export interface RestApiOptions {
+  accountName: string;
+  accountKey: string;
+  log?: ApiLog;
+}
+
+/** A body of 100 tasks with long command lines and environments fits well under this. */
+const BODY_LIMIT = 4 * 1024 * 1024;
+
+export function createRestApi(account: Account, options: RestApiOptions): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    // Azure Batch ids are case-sensitive but paths are not case-folded; trailing slashes are tolerated.
+    routerOptions: { ignoreTrailingSlash: true },
+    genReqId: () => crypto.randomUUID(),
+    // HEAD routes are Azure operations of their own (pool exists, file properties), not GET echoes.
+    exposeHeadRoutes: false,
+  });
+  const context = routeContext(account);
+  registerErrorHandling(
+    app,
+    context.endpoint,
+    options.log ?? ((line) => process.stderr.write(`openbatch: ${line}\n`)),
+  );
+  registerBodyParsing(app);
+  registerSharedKey(app, options.accountName, options.accountKey);
+  registerApiVersionCheck(app);
+  registerCommonHeaders(app);
+
+  app.get("/openbatch/health", { config: { openbatchPublic: true } }, async () => ({
+    status: "ok",
+    accountName: options.accountName,
+  }));
+  poolRoutes(app, context);
+  nodeRoutes(app, context);
+  jobRoutes(app, context);
+  taskRoutes(app, context);
+  fileRoutes(app, context);
+  return app;
+}

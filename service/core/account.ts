@@ -1,0 +1,77 @@
+/**
+ * One Batch account: the hub the command modules share. It owns the in-memory indexes that sit beside
+ * the store (scheduler queues, runs in flight, per-job task counts) and rebuilds them at start-up.
+ */
+import type { TaskState } from "../../protocol/states.js";
+import { Scheduler } from "../scheduler/scheduler.js";
+import type { Store } from "../store/store.js";
+import { AgentReports } from "./agentReports.js";
+import type { AccountConfig, Machines, NodeLink } from "./context.js";
+import { DispatchRegistry } from "./dispatches.js";
+import { JobCommands } from "./jobs.js";
+import { JobTaskCounts } from "./jobTaskCounts.js";
+import { NodeCommands } from "./nodes.js";
+import { PoolCommands } from "./pools.js";
+import type { JobRecord, TaskRecord } from "./records.js";
+import { TaskRuns } from "./taskRuns.js";
+import { TaskCommands } from "./tasks.js";
+
+export class Account {
+  readonly scheduler: Scheduler;
+  readonly dispatches = new DispatchRegistry();
+  readonly counts = new JobTaskCounts();
+  readonly pools: PoolCommands;
+  readonly nodes: NodeCommands;
+  readonly jobs: JobCommands;
+  readonly tasks: TaskCommands;
+  readonly runs: TaskRuns;
+  readonly agents: AgentReports;
+
+  constructor(
+    readonly store: Store,
+    readonly config: AccountConfig,
+    readonly nodeLink: NodeLink,
+    readonly machines: Machines,
+  ) {
+    this.runs = new TaskRuns(this);
+    this.scheduler = new Scheduler((poolId, nodeId, jobId, taskId) =>
+      this.runs.start(poolId, nodeId, jobId, taskId),
+    );
+    this.pools = new PoolCommands(this);
+    this.nodes = new NodeCommands(this);
+    this.jobs = new JobCommands(this);
+    this.tasks = new TaskCommands(this);
+    this.agents = new AgentReports(this);
+  }
+
+  /** Rebuilds the in-memory indexes from the store and recovers the machines of every pool. */
+  start(): void {
+    this.counts.load(this.store.taskStateCounts());
+    const pools = this.pools.all();
+    const nodes = pools.flatMap((pool) => this.store.listNodes(pool.id));
+    for (const pool of pools)
+      this.scheduler.configurePool(pool.id, pool.spec.taskSchedulingPolicy?.nodeFillType ?? "spread");
+    for (const node of nodes) this.nodes.loadAtStartup(node);
+    for (const job of this.jobs.all()) this.jobs.schedule(job);
+    for (const task of this.store.listTasksInStates(["running", "preparing"])) this.runs.loadRunning(task);
+    for (const task of this.store.listTasksInStates(["active"]))
+      this.scheduler.enqueue(task.jobId, task.id, slotsOf(task));
+    this.machines.recover(pools, nodes);
+    for (const node of nodes) this.store.putNode(node);
+    for (const pool of pools) this.pools.continueLifecycle(pool);
+  }
+
+  /** Persists a task and keeps the per-job counts in step with its state. */
+  saveTask(task: TaskRecord, previous: TaskState | undefined): void {
+    this.store.putTask(task);
+    this.counts.change(task.jobId, previous, task.state);
+  }
+
+  saveJob(job: JobRecord): void {
+    this.store.putJob(job);
+  }
+}
+
+export function slotsOf(task: TaskRecord): number {
+  return task.spec.requiredSlots ?? 1;
+}

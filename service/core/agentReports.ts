@@ -1,0 +1,134 @@
+/**
+ * What agents tell the service: registration (with reconciliation of runs after a reconnect),
+ * heartbeats, task starts and completions, and disconnection.
+ */
+import type {
+  Health,
+  HeartbeatMessage,
+  RegisteredMessage,
+  RegisterMessage,
+  TaskCompletedMessage,
+  TaskStartedMessage,
+} from "../../protocol/agent.js";
+import { BatchError } from "../../protocol/errors.js";
+import type { NodeState } from "../../protocol/states.js";
+import type { Account } from "./account.js";
+import type { NodeRecord, PoolRecord } from "./records.js";
+import { StartTasks } from "./startTasks.js";
+import { moveNode } from "./stateChange.js";
+import { now } from "./time.js";
+
+export type RegisteredReply = Omit<RegisteredMessage, "protocolVersion" | "requestId">;
+
+export class AgentReports {
+  readonly startTasks: StartTasks;
+  /** Latest health per node (`pool/node`), for node views and, later, autoscale samples. */
+  readonly health = new Map<string, { at: string; health: Health }>();
+
+  constructor(private readonly account: Account) {
+    this.startTasks = new StartTasks(account);
+  }
+
+  /**
+   * Checks an agent's registration and reconciles its runs: a run the service assigned to the node
+   * that the agent neither runs nor has a pending report for was lost, and is requeued. Throws a
+   * BatchError when the agent must not join (the gateway sends it as an `error` and closes).
+   */
+  register(msg: RegisterMessage): { pool: PoolRecord; node: NodeRecord; reply: RegisteredReply } {
+    const { store, dispatches, runs } = this.account;
+    const pool = store.getPool(msg.poolId);
+    if (!pool) throw new BatchError("PoolNotFound", `Pool id: ${msg.poolId}.`);
+    if (pool.state === "deleting") throw new BatchError("PoolBeingDeleted", `Pool id: ${msg.poolId}.`);
+    if (msg.joinToken !== pool.joinToken)
+      throw new BatchError("AuthenticationFailed", `Wrong join token for pool ${pool.id}.`);
+    const node = msg.nodeId ? store.getNode(pool.id, msg.nodeId) : undefined;
+    if (!node || node.state === "leavingpool") {
+      throw new BatchError(
+        "NodeNotFound",
+        `Node ${msg.nodeId ?? "(none)"} is not a member of pool ${pool.id}.`,
+      );
+    }
+    const known = new Set([...msg.runningDispatchIds, ...msg.unackedDispatchIds]);
+    for (const d of dispatches.onNode(pool.id, node.id)) {
+      if (known.has(d.dispatchId)) continue;
+      if (d.kind === "startTask") {
+        dispatches.remove(d.dispatchId);
+        node.startTaskDispatchId = undefined;
+        continue;
+      }
+      const task = store.getTask(d.jobId, d.taskId);
+      if (task && task.dispatchId === d.dispatchId) runs.requeue(task, "its node lost the run");
+      else runs.endDispatch(d);
+    }
+    const cancelDispatchIds = msg.runningDispatchIds.filter((id) => !dispatches.get(id));
+    const at = now();
+    node.ipAddress = msg.ipAddress;
+    node.agentVersion = msg.agentVersion;
+    node.agentLastUpdateTime = at;
+    if (node.state === "creating" || node.state === "starting") node.lastBootTime = at;
+    store.putNode(node);
+    const reply: RegisteredReply = {
+      type: "registered",
+      replyTo: msg.requestId,
+      poolId: pool.id,
+      nodeId: node.id,
+      accountName: this.account.config.accountName,
+      accountUrl: this.account.config.endpoint,
+      isDedicated: node.isDedicated,
+      heartbeatIntervalMs: this.account.config.heartbeatIntervalMs,
+      cancelDispatchIds,
+    };
+    return { pool, node, reply };
+  }
+
+  /** The agent's connection is bound: bring the node into service. */
+  online(poolId: string, nodeId: string): void {
+    const { store } = this.account;
+    const pool = store.getPool(poolId);
+    const node = store.getNode(poolId, nodeId);
+    if (!pool || !node) return;
+    // Terminations requested while the node was away are sent again.
+    for (const d of this.account.dispatches.onNode(poolId, nodeId)) {
+      const task = d.kind === "task" ? store.getTask(d.jobId, d.taskId) : undefined;
+      if (task?.terminateRequested)
+        this.account.runs.sendTerminate(task, "terminate requested while the node was away");
+    }
+    const startTask = pool.spec.startTask;
+    if (this.startTasks.needsRun(pool, node)) this.startTasks.run(pool, node);
+    let next: NodeState = "idle"; // refreshActivity makes it `running` when it has tasks
+    if (startTask?.waitForSuccess && node.startTaskDispatchId) next = "waitingforstarttask";
+    else if (startTask?.waitForSuccess && node.startTaskInfo?.result === "failure") next = "starttaskfailed";
+    if (node.state !== next) moveNode(node, next);
+    store.putNode(node);
+    this.account.nodes.refreshActivity(poolId, nodeId);
+    this.account.nodes.updateEligibility(store.getNode(poolId, nodeId)!);
+  }
+
+  heartbeat(poolId: string, nodeId: string, msg: HeartbeatMessage): void {
+    this.health.set(`${poolId}/${nodeId}`, { at: now(), health: msg.health });
+  }
+
+  taskStarted(msg: TaskStartedMessage): void {
+    const dispatch = this.account.dispatches.get(msg.dispatchId);
+    if (!dispatch) return;
+    if (dispatch.kind === "startTask") this.startTasks.started(dispatch, msg.startTime);
+    else this.account.runs.started(dispatch, msg.startTime);
+  }
+
+  taskCompleted(msg: TaskCompletedMessage): void {
+    const dispatch = this.account.dispatches.get(msg.dispatchId);
+    if (!dispatch) return;
+    if (dispatch.kind === "startTask") this.startTasks.finished(dispatch, msg);
+    else this.account.runs.finished(dispatch, msg);
+  }
+
+  /** Contact lost: the node is `unknown` and gets no tasks; its runs stay assigned until it returns. */
+  disconnected(poolId: string, nodeId: string): void {
+    const node = this.account.store.getNode(poolId, nodeId);
+    this.health.delete(`${poolId}/${nodeId}`);
+    if (!node || node.state === "leavingpool") return;
+    moveNode(node, "unknown");
+    this.account.store.putNode(node);
+    this.account.nodes.updateEligibility(node);
+  }
+}

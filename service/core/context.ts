@@ -1,0 +1,44 @@
+/**
+ * What the account's commands work with: the store, the scheduler, the links to nodes and to the
+ * machines behind them. Built once in `service/app.ts`.
+ */
+import type {
+  FileRequestMessage,
+  FileResponseMessage,
+  OutgoingServiceMessage,
+} from "../../protocol/agent.js";
+import type { NodeRecord, PoolRecord } from "./records.js";
+
+export interface AccountConfig {
+  accountName: string;
+  /** The REST endpoint, e.g. `http://127.0.0.1:8765`; used in every `url` property. */
+  endpoint: string;
+  heartbeatIntervalMs: number;
+  /** SIGTERM → SIGKILL grace when a task is terminated. */
+  terminateGraceMs: number;
+}
+
+/** The live connections to agents (service/gateway). */
+export interface NodeLink {
+  isConnected(poolId: string, nodeId: string): boolean;
+  /** Sends if the node is connected; `false` when it is not (the caller decides what that means). */
+  send(poolId: string, nodeId: string, message: OutgoingServiceMessage): boolean;
+  /** A file request answered by the agent; rejects with a BatchError when the node cannot answer. */
+  requestFile(
+    poolId: string,
+    nodeId: string,
+    request: Omit<FileRequestMessage, "type" | "protocolVersion" | "requestId">,
+  ): Promise<FileResponseMessage>;
+}
+
+/** The machines behind nodes (service/provisioners): local processes, scale sets, Auto Scaling groups. */
+export interface Machines {
+  /** Starts machines for new node records; each will run an agent that registers with `pool.joinToken`. */
+  provision(pool: PoolRecord, nodes: NodeRecord[]): void;
+  /** Stops a node's machine; resolves when it is gone. */
+  release(node: NodeRecord): Promise<void>;
+  /** Called once at start-up with every known node: adopt machines still running, restart lost ones. */
+  recover(pools: PoolRecord[], nodes: NodeRecord[]): void;
+  /** Where a node's root directory is (reported in task `nodeInfo`). */
+  rootDirectory(poolId: string, nodeId: string): string;
+}

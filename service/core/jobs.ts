@@ -1,0 +1,114 @@
+/** Jobs: add, get, list, delete, terminate, and completion when their tasks are done. */
+import { BatchError } from "../../protocol/errors.js";
+import type { JobAddParameter, JobTerminateParameter } from "../../protocol/rest/job.js";
+import type { Account } from "./account.js";
+import type { JobRecord } from "./records.js";
+import { moveJob } from "./stateChange.js";
+import { now } from "./time.js";
+
+export class JobCommands {
+  constructor(private readonly account: Account) {}
+
+  add(spec: JobAddParameter): JobRecord {
+    const { store } = this.account;
+    if (store.getJob(spec.id)) throw new BatchError("JobExists", `Job id: ${spec.id}.`);
+    const at = now();
+    const job: JobRecord = {
+      id: spec.id,
+      seq: store.nextSeq("jobs"),
+      version: 1,
+      creationTime: at,
+      lastModified: at,
+      spec,
+      state: "active",
+      stateTransitionTime: at,
+      priority: spec.priority ?? 0,
+      executionInfo: { startTime: at, poolId: spec.poolInfo.poolId },
+    };
+    this.account.saveJob(job);
+    this.schedule(job);
+    return job;
+  }
+
+  get(jobId: string): JobRecord {
+    const job = this.account.store.getJob(jobId);
+    if (!job) throw new BatchError("JobNotFound", `Job id: ${jobId}.`);
+    return job;
+  }
+
+  /** Every job (start-up only; REST lists page through the store). */
+  all(): JobRecord[] {
+    return this.account.store.listJobs({ limit: Number.MAX_SAFE_INTEGER });
+  }
+
+  /** Tells the scheduler about a job's queue settings. */
+  schedule(job: JobRecord): void {
+    this.account.scheduler.upsertJob(job.id, {
+      poolId: job.spec.poolInfo.poolId,
+      priority: job.priority,
+      seq: job.seq,
+      maxParallelTasks: job.spec.maxParallelTasks ?? -1,
+      runnable: job.state === "active",
+    });
+  }
+
+  terminate(jobId: string, params: JobTerminateParameter = {}): void {
+    const job = this.get(jobId);
+    if (job.state === "completed") throw new BatchError("JobCompleted", `Job id: ${jobId}.`);
+    if (job.state === "deleting") throw new BatchError("JobBeingDeleted", `Job id: ${jobId}.`);
+    if (job.state === "terminating") throw new BatchError("JobBeingTerminated", `Job id: ${jobId}.`);
+    this.beginTermination(job, params.terminateReason ?? "UserTerminate");
+  }
+
+  delete(jobId: string): void {
+    const job = this.get(jobId);
+    if (job.state === "deleting") return;
+    moveJob(job, "deleting");
+    this.account.saveJob(job);
+    this.account.scheduler.removeJob(jobId);
+    // Running processes are killed; their dispatches free the slots when the agents report.
+    for (const d of this.account.dispatches.forJob(jobId)) {
+      const task = this.account.store.getTask(d.jobId, d.taskId);
+      if (task) this.account.runs.sendTerminate(task, "the job was deleted");
+    }
+    this.account.store.deleteTasksOfJob(jobId);
+    this.account.store.deleteJob(jobId);
+    this.account.counts.forget(jobId);
+  }
+
+  /** A task of the job completed: finish a terminating job, or end the job when `onAllTasksComplete` says so. */
+  afterTaskCompleted(jobId: string): void {
+    const job = this.account.store.getJob(jobId);
+    if (!job) return;
+    const counts = this.account.counts.of(jobId);
+    if (job.state === "terminating" && counts.running + counts.preparing === 0) {
+      this.finishTermination(job);
+    } else if (
+      job.state === "active" &&
+      job.spec.onAllTasksComplete === "terminatejob" &&
+      this.account.counts.allComplete(jobId)
+    ) {
+      this.beginTermination(job, "AllTasksComplete");
+    }
+  }
+
+  private beginTermination(job: JobRecord, reason: string): void {
+    moveJob(job, "terminating");
+    job.executionInfo.terminateReason = reason;
+    this.account.saveJob(job);
+    this.schedule(job);
+    const running = this.account.dispatches.forJob(job.id);
+    for (const d of running) {
+      const task = this.account.store.getTask(d.jobId, d.taskId);
+      if (task) this.account.runs.terminate(task, `the job was terminated (${reason})`);
+    }
+    if (running.length === 0) this.finishTermination(job);
+  }
+
+  private finishTermination(job: JobRecord): void {
+    moveJob(job, "completed");
+    job.executionInfo.endTime = now();
+    this.account.saveJob(job);
+    this.schedule(job);
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Pools: add, get, delete, resize and stop-resize. A resize creates node records and asks the
+ * machines for them, or picks nodes to remove and removes them as `nodeDeallocationOption` says:
+ *   requeue / terminate: running tasks are requeued / ended at once, and the node leaves;
+ *   taskcompletion / retaineddata: the node takes no new tasks and leaves when its tasks are done.
+ */
+import { randomBytes } from "node:crypto";
+import { BatchError } from "../../protocol/errors.js";
+import type { PoolAddParameter, PoolResizeParameter } from "../../protocol/rest/pool.js";
+import type { NodeDeallocationOption } from "../../protocol/states.js";
+import type { Account } from "./account.js";
+import type { NodeRecord, PoolRecord } from "./records.js";
+import { moveAllocation, moveNode, movePool, touch } from "./stateChange.js";
+import { now } from "./time.js";
+
+const DEFAULT_RESIZE_TIMEOUT = "PT15M";
+
+/** Nodes removed first when a pool shrinks: those doing the least. */
+const removalOrder = [
+  "unknown",
+  "creating",
+  "starting",
+  "starttaskfailed",
+  "unusable",
+  "offline",
+  "waitingforstarttask",
+  "idle",
+  "running",
+];
+
+export class PoolCommands {
+  constructor(private readonly account: Account) {}
+
+  add(spec: PoolAddParameter): PoolRecord {
+    const { store } = this.account;
+    if (store.getPool(spec.id)) throw new BatchError("PoolExists", `Pool id: ${spec.id}.`);
+    const at = now();
+    const pool: PoolRecord = {
+      id: spec.id,
+      seq: store.nextSeq("pools"),
+      version: 1,
+      creationTime: at,
+      lastModified: at,
+      spec,
+      state: "active",
+      stateTransitionTime: at,
+      allocationState: "steady",
+      allocationStateTransitionTime: at,
+      targetDedicatedNodes: spec.targetDedicatedNodes ?? 0,
+      targetLowPriorityNodes: spec.targetLowPriorityNodes ?? 0,
+      resizeTimeout: spec.resizeTimeout ?? DEFAULT_RESIZE_TIMEOUT,
+      nodeDeallocationOption: "requeue",
+      joinToken: randomBytes(24).toString("base64url"),
+      nodeCounter: 0,
+    };
+    this.account.scheduler.configurePool(pool.id, spec.taskSchedulingPolicy?.nodeFillType ?? "spread");
+    if (pool.targetDedicatedNodes + pool.targetLowPriorityNodes > 0) moveAllocation(pool, "resizing", at);
+    store.putPool(pool);
+    this.applyTargets(pool);
+    return pool;
+  }
+
+  get(poolId: string): PoolRecord {
+    const pool = this.account.store.getPool(poolId);
+    if (!pool) throw new BatchError("PoolNotFound", `Pool id: ${poolId}.`);
+    return pool;
+  }
+
+  all(): PoolRecord[] {
+    return this.account.store.listPools({ limit: Number.MAX_SAFE_INTEGER });
+  }
+
+  resize(poolId: string, params: PoolResizeParameter): void {
+    const pool = this.activePool(poolId);
+    if (pool.allocationState !== "steady") {
+      throw new BatchError("PoolIsResizing", `Pool ${poolId} is ${pool.allocationState}.`);
+    }
+    pool.targetDedicatedNodes = params.targetDedicatedNodes ?? pool.targetDedicatedNodes;
+    pool.targetLowPriorityNodes = params.targetLowPriorityNodes ?? pool.targetLowPriorityNodes;
+    pool.resizeTimeout = params.resizeTimeout ?? pool.resizeTimeout;
+    pool.nodeDeallocationOption = params.nodeDeallocationOption ?? "requeue";
+    moveAllocation(pool, "resizing");
+    this.account.store.putPool(pool);
+    this.applyTargets(pool);
+  }
+
+  /** Stops a resize where it is: the targets become the nodes the pool has now. */
+  stopResize(poolId: string): void {
+    const pool = this.activePool(poolId);
+    if (pool.allocationState === "steady") throw new BatchError("PoolNotResizing", `Pool id: ${poolId}.`);
+    moveAllocation(pool, "stopping");
+    const staying = this.account.store.listNodes(poolId).filter((n) => !n.removal);
+    pool.targetDedicatedNodes = staying.filter((n) => n.isDedicated).length;
+    pool.targetLowPriorityNodes = staying.length - pool.targetDedicatedNodes;
+    this.account.store.putPool(pool);
+    this.settle(pool);
+  }
+
+  delete(poolId: string): void {
+    const pool = this.get(poolId);
+    if (pool.state === "deleting") return;
+    movePool(pool, "deleting");
+    if (pool.allocationState === "steady") moveAllocation(pool, "resizing");
+    pool.targetDedicatedNodes = 0;
+    pool.targetLowPriorityNodes = 0;
+    pool.nodeDeallocationOption = "requeue";
+    this.account.store.putPool(pool);
+    this.applyTargets(pool);
+  }
+
+  /** At start-up: finish what a pool was doing when the service stopped. */
+  continueLifecycle(pool: PoolRecord): void {
+    for (const node of this.account.store.listNodes(pool.id)) {
+      if (node.state === "leavingpool") this.release(pool, node);
+    }
+    this.applyTargets(pool);
+  }
+
+  /** A node's tasks changed: a node waiting to leave with `taskcompletion` leaves once it has none. */
+  afterNodeActivity(node: NodeRecord): void {
+    if (!node.removal || node.state === "leavingpool") return;
+    if (this.account.nodes.running(node.poolId, node.id).tasks > 0) return;
+    const pool = this.account.store.getPool(node.poolId);
+    if (pool) this.leave(pool, node);
+  }
+
+  private activePool(poolId: string): PoolRecord {
+    const pool = this.get(poolId);
+    if (pool.state === "deleting") throw new BatchError("PoolBeingDeleted", `Pool id: ${poolId}.`);
+    return pool;
+  }
+
+  /** Creates or removes nodes until the pool's nodes match its targets. */
+  private applyTargets(pool: PoolRecord): void {
+    const staying = this.account.store
+      .listNodes(pool.id)
+      .filter((n) => !n.removal && n.state !== "leavingpool");
+    for (const dedicated of [true, false]) {
+      const have = staying.filter((n) => n.isDedicated === dedicated);
+      const target = dedicated ? pool.targetDedicatedNodes : pool.targetLowPriorityNodes;
+      if (have.length < target) this.createNodes(pool, target - have.length, dedicated);
+      const surplus = have.length - target;
+      if (surplus > 0) {
+        const victims = [...have]
+          .sort((a, b) => removalOrder.indexOf(a.state) - removalOrder.indexOf(b.state))
+          .slice(0, surplus);
+        for (const node of victims) this.removeNode(pool, node, pool.nodeDeallocationOption);
+      }
+    }
+    this.settle(pool);
+  }
+
+  private createNodes(pool: PoolRecord, count: number, dedicated: boolean): void {
+    const { store, machines } = this.account;
+    const at = now();
+    const nodes: NodeRecord[] = [];
+    for (let i = 0; i < count; i++) {
+      pool.nodeCounter++;
+      const id = `tvmps_${String(pool.nodeCounter).padStart(6, "0")}_${dedicated ? "d" : "p"}`;
+      nodes.push({
+        poolId: pool.id,
+        id,
+        state: "creating",
+        schedulingState: "enabled",
+        stateTransitionTime: at,
+        allocationTime: at,
+        isDedicated: dedicated,
+        totalTasksRun: 0,
+        totalTasksSucceeded: 0,
+        machine: { rootDirectory: machines.rootDirectory(pool.id, id) },
+      });
+    }
+    touch(pool, at);
+    store.putPool(pool);
+    machines.provision(pool, nodes);
+    for (const node of nodes) {
+      moveNode(node, "starting", at);
+      store.putNode(node);
+      this.account.scheduler.addNode(pool.id, node.id, pool.spec.taskSlotsPerNode ?? 1);
+    }
+  }
+
+  private removeNode(pool: PoolRecord, node: NodeRecord, option: NodeDeallocationOption): void {
+    const { runs, dispatches, store } = this.account;
+    node.removal = option;
+    store.putNode(node);
+    this.account.scheduler.setNodeEligible(pool.id, node.id, false);
+    if (option === "requeue" || option === "terminate") {
+      for (const d of dispatches.onNode(pool.id, node.id)) {
+        const task = d.kind === "task" ? store.getTask(d.jobId, d.taskId) : undefined;
+        if (!task || task.dispatchId !== d.dispatchId) {
+          runs.endDispatch(d);
+        } else if (option === "requeue") {
+          runs.requeue(task, "its node left the pool");
+        } else {
+          runs.endDispatch(d);
+          runs.complete(task, {
+            category: "servererror",
+            code: "NodeRemoved",
+            message: `The node running the task was removed from pool ${pool.id} with nodeDeallocationOption 'terminate'.`,
+          });
+        }
+      }
+    }
+    this.afterNodeActivity(store.getNode(pool.id, node.id)!);
+  }
+
+  private leave(pool: PoolRecord, node: NodeRecord): void {
+    moveNode(node, "leavingpool");
+    this.account.store.putNode(node);
+    this.account.scheduler.removeNode(pool.id, node.id);
+    this.release(pool, node);
+  }
+
+  private release(pool: PoolRecord, node: NodeRecord): void {
+    void this.account.machines.release(node).then(() => {
+      this.account.store.deleteNode(pool.id, node.id);
+      const current = this.account.store.getPool(pool.id);
+      if (current) this.settle(current);
+    });
+  }
+
+  /** A resize is done when no node is still on its way out. */
+  private settle(pool: PoolRecord): void {
+    if (pool.allocationState === "steady") return;
+    const leaving = this.account.store.listNodes(pool.id).some((n) => n.removal);
+    if (leaving) return;
+    if (pool.state === "deleting") {
+      if (this.account.store.listNodes(pool.id).length === 0) {
+        this.account.store.deletePool(pool.id);
+        this.account.scheduler.dropPool(pool.id);
+      }
+      return;
+    }
+    moveAllocation(pool, "steady");
+    this.account.store.putPool(pool);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * What the service stores. Each record keeps the request that created it (`spec`, validated against
+ * protocol/rest) plus the state the service owns; `service/core/views.ts` turns records into the
+ * Azure Batch shapes the REST API returns.
+ */
+import type { FailureInfo } from "../../protocol/rest/common.js";
+import type { JobAddParameter } from "../../protocol/rest/job.js";
+import type { StartTaskInformation } from "../../protocol/rest/node.js";
+import type { PoolAddParameter } from "../../protocol/rest/pool.js";
+import type { TaskAddParameter } from "../../protocol/rest/task.js";
+import type {
+  AllocationState,
+  JobState,
+  NodeDeallocationOption,
+  NodeState,
+  PoolState,
+  SchedulingState,
+  TaskExecutionResult,
+  TaskState,
+} from "../../protocol/states.js";
+
+/** Common bookkeeping: insertion order (for listing and paging) and a version for the ETag. */
+export interface Versioned {
+  seq: number;
+  version: number;
+  creationTime: string;
+  lastModified: string;
+}
+
+export interface PoolRecord extends Versioned {
+  id: string;
+  spec: PoolAddParameter;
+  state: PoolState;
+  stateTransitionTime: string;
+  allocationState: AllocationState;
+  allocationStateTransitionTime: string;
+  targetDedicatedNodes: number;
+  targetLowPriorityNodes: number;
+  resizeTimeout: string;
+  /** How nodes removed by the current resize give up their tasks. */
+  nodeDeallocationOption: NodeDeallocationOption;
+  resizeErrors?: { code: string; message: string }[];
+  /** Agents present it when they register; it never leaves the service except to the provisioner. */
+  joinToken: string;
+  /** Counter for node ids (`tvmps_<pool>_<n>` style ids are stable across restarts). */
+  nodeCounter: number;
+}
+
+export interface NodeRecord {
+  poolId: string;
+  id: string;
+  state: NodeState;
+  schedulingState: SchedulingState;
+  stateTransitionTime: string;
+  allocationTime: string;
+  lastBootTime?: string;
+  ipAddress?: string;
+  isDedicated: boolean;
+  totalTasksRun: number;
+  totalTasksSucceeded: number;
+  startTaskInfo?: StartTaskInformation;
+  /** Dispatch id of the start task run in flight, if any. */
+  startTaskDispatchId?: string;
+  errors?: { code: string; message: string }[];
+  agentVersion?: string;
+  agentLastUpdateTime?: string;
+  /** Set when the node is being removed: how its running tasks are treated. */
+  removal?: NodeDeallocationOption;
+  /** Provisioner-owned facts (for local nodes: the agent's pid and root directory). */
+  machine: { rootDirectory: string; pid?: number };
+}
+
+export interface JobExecutionState {
+  startTime: string;
+  endTime?: string;
+  poolId: string;
+  terminateReason?: string;
+}
+
+export interface JobRecord extends Versioned {
+  id: string;
+  spec: JobAddParameter;
+  state: JobState;
+  stateTransitionTime: string;
+  previousState?: JobState;
+  previousStateTransitionTime?: string;
+  priority: number;
+  executionInfo: JobExecutionState;
+}
+
+export interface TaskExecutionState {
+  startTime?: string;
+  endTime?: string;
+  exitCode?: number;
+  failureInfo?: FailureInfo;
+  retryCount: number;
+  lastRetryTime?: string;
+  requeueCount: number;
+  lastRequeueTime?: string;
+  result?: TaskExecutionResult;
+}
+
+export interface TaskRecord extends Versioned {
+  jobId: string;
+  id: string;
+  spec: TaskAddParameter;
+  state: TaskState;
+  stateTransitionTime: string;
+  previousState?: TaskState;
+  previousStateTransitionTime?: string;
+  executionInfo: TaskExecutionState;
+  /** Where the current or last run is/was. */
+  node?: { poolId: string; nodeId: string };
+  /** The run in flight: an agent report naming another dispatch is stale and ignored. */
+  dispatchId?: string;
+  /** A terminate was requested while it was running; the completion records it as ended by the user. */
+  terminateRequested?: boolean;
+}
+
+export function taskKey(jobId: string, taskId: string): string {
+  return `${jobId}/${taskId}`;
+}

@@ -1,0 +1,70 @@
+/**
+ * The transition tables of pools, allocations, nodes, jobs and tasks, as Azure Batch documents them.
+ * A state not listed as a target of another cannot be entered from it.
+ */
+import type { AllocationState, JobState, NodeState, PoolState, TaskState } from "../../protocol/states.js";
+import type { TransitionTable } from "./stateMachine.js";
+
+export const poolStateTable: TransitionTable<PoolState> = {
+  active: ["deleting"],
+  deleting: [],
+};
+
+export const allocationStateTable: TransitionTable<AllocationState> = {
+  steady: ["resizing"],
+  resizing: ["steady", "stopping"],
+  stopping: ["steady"],
+};
+
+/** Every live state can fall to `unknown` (contact lost) or `leavingpool` (removed). */
+export const nodeStateTable: TransitionTable<NodeState> = {
+  creating: ["starting", "unknown", "leavingpool", "unusable"],
+  starting: ["waitingforstarttask", "idle", "unknown", "leavingpool", "unusable"],
+  waitingforstarttask: ["idle", "running", "starttaskfailed", "unknown", "leavingpool", "unusable"],
+  starttaskfailed: ["waitingforstarttask", "idle", "unknown", "leavingpool", "rebooting", "reimaging"],
+  idle: [
+    "running",
+    "waitingforstarttask",
+    "offline",
+    "unknown",
+    "leavingpool",
+    "rebooting",
+    "reimaging",
+    "unusable",
+  ],
+  running: ["idle", "offline", "unknown", "leavingpool", "rebooting", "reimaging", "unusable"],
+  rebooting: ["starting", "waitingforstarttask", "idle", "unknown", "leavingpool"],
+  reimaging: ["starting", "waitingforstarttask", "idle", "unknown", "leavingpool"],
+  leavingpool: [],
+  offline: ["idle", "running", "unknown", "leavingpool"],
+  unusable: ["starting", "idle", "unknown", "leavingpool", "rebooting", "reimaging"],
+  unknown: [
+    "starting",
+    "waitingforstarttask",
+    "starttaskfailed",
+    "idle",
+    "running",
+    "offline",
+    "unusable",
+    "leavingpool",
+  ],
+  preempted: ["leavingpool"],
+};
+
+export const jobStateTable: TransitionTable<JobState> = {
+  active: ["disabling", "terminating", "completed", "deleting"],
+  disabling: ["disabled", "terminating", "deleting"],
+  disabled: ["enabling", "terminating", "deleting"],
+  enabling: ["active", "terminating", "deleting"],
+  terminating: ["completed", "deleting"],
+  completed: ["deleting"],
+  deleting: [],
+};
+
+/** A running task can go back to `active` when it is retried or requeued. */
+export const taskStateTable: TransitionTable<TaskState> = {
+  active: ["preparing", "running", "completed"],
+  preparing: ["active", "running", "completed"],
+  running: ["active", "completed"],
+  completed: ["active"],
+};

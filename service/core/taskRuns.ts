@@ -1,0 +1,206 @@
+/**
+ * Runs of tasks on nodes: starting a matched task, recording what the agent reports, retrying,
+ * requeueing and terminating. Every path that ends a run removes its dispatch and gives its slots back.
+ */
+import { randomUUID } from "node:crypto";
+import type { FailureReport, TaskCompletedMessage } from "../../protocol/agent.js";
+import type { FailureInfo } from "../../protocol/rest/common.js";
+import type { Account } from "./account.js";
+import { slotsOf } from "./account.js";
+import type { Dispatch } from "./dispatches.js";
+import type { TaskRecord } from "./records.js";
+import { moveTask } from "./stateChange.js";
+import { now, parseDuration } from "./time.js";
+
+export const taskEndedByUser = (reason: string): FailureInfo => ({
+  category: "usererror",
+  code: "TaskEnded",
+  message: `Task was terminated: ${reason}`,
+});
+
+export class TaskRuns {
+  constructor(private readonly account: Account) {}
+
+  /** The scheduler matched a task to a node: record the run, then send it. */
+  start(poolId: string, nodeId: string, jobId: string, taskId: string): boolean {
+    const { store } = this.account;
+    const task = store.getTask(jobId, taskId);
+    const job = store.getJob(jobId);
+    const node = store.getNode(poolId, nodeId);
+    if (!task || task.state !== "active" || !job || job.state !== "active" || !node) return false;
+    const dispatchId = `${jobId}:${taskId}:${randomUUID().slice(0, 8)}`;
+    const at = now();
+    const previous = task.state;
+    moveTask(task, "running", at);
+    task.dispatchId = dispatchId;
+    task.terminateRequested = undefined;
+    task.node = { poolId, nodeId };
+    task.executionInfo.startTime = at;
+    task.executionInfo.endTime = undefined;
+    this.account.saveTask(task, previous);
+    this.account.dispatches.add({
+      dispatchId,
+      kind: "task",
+      poolId,
+      nodeId,
+      jobId,
+      taskId,
+      slots: slotsOf(task),
+    });
+    this.account.nodes.refreshActivity(poolId, nodeId);
+    const environment: Record<string, string> = {};
+    for (const s of [
+      ...(job.spec.commonEnvironmentSettings ?? []),
+      ...(task.spec.environmentSettings ?? []),
+    ]) {
+      environment[s.name] = s.value ?? "";
+    }
+    const wallClock = task.spec.constraints?.maxWallClockTime;
+    // If the node dropped between match and send, its re-registration finds the run unknown and requeues it.
+    this.account.nodeLink.send(poolId, nodeId, {
+      type: "dispatch",
+      dispatchId,
+      kind: "task",
+      jobId,
+      taskId,
+      commandLine: task.spec.commandLine,
+      environment,
+      requiredSlots: slotsOf(task),
+      maxWallClockTimeMs: wallClock ? parseDuration(wallClock) : undefined,
+    });
+    return true;
+  }
+
+  /** A task found running in the store at start-up: its slots stay held until the agent reports. */
+  loadRunning(task: TaskRecord): void {
+    if (!task.dispatchId || !task.node) return;
+    const d: Dispatch = {
+      dispatchId: task.dispatchId,
+      kind: "task",
+      poolId: task.node.poolId,
+      nodeId: task.node.nodeId,
+      jobId: task.jobId,
+      taskId: task.id,
+      slots: slotsOf(task),
+    };
+    this.account.dispatches.add(d);
+    this.account.scheduler.occupy(d.poolId, d.nodeId, d.jobId, d.slots);
+  }
+
+  started(dispatch: Dispatch, startTime: string): void {
+    const task = this.account.store.getTask(dispatch.jobId, dispatch.taskId);
+    if (!task || task.dispatchId !== dispatch.dispatchId) return;
+    task.executionInfo.startTime = startTime;
+    this.account.saveTask(task, task.state);
+  }
+
+  /** The agent reported the end of a run. */
+  finished(dispatch: Dispatch, report: TaskCompletedMessage): void {
+    this.endDispatch(dispatch);
+    const { store } = this.account;
+    const task = store.getTask(dispatch.jobId, dispatch.taskId);
+    if (!task || task.dispatchId !== dispatch.dispatchId) return; // deleted meanwhile, or requeued elsewhere
+    const node = store.getNode(dispatch.poolId, dispatch.nodeId);
+    const info = task.executionInfo;
+    info.startTime = report.startTime ?? info.startTime;
+    info.endTime = report.endTime;
+    info.exitCode = report.exitCode;
+    const failure: FailureInfo | undefined = task.terminateRequested
+      ? taskEndedByUser("the user asked for it")
+      : failureOf(report.failure, report.exitCode);
+    if (node) {
+      node.totalTasksRun++;
+      if (!failure) node.totalTasksSucceeded++;
+      store.putNode(node);
+    }
+    if (report.failure?.category === "servererror" && !task.terminateRequested) {
+      this.requeue(task, "the node could not finish the run");
+      return;
+    }
+    const job = store.getJob(task.jobId);
+    const maxRetries =
+      task.spec.constraints?.maxTaskRetryCount ?? job?.spec.constraints?.maxTaskRetryCount ?? 0;
+    const mayRetry = !!failure && !task.terminateRequested && job?.state === "active";
+    if (mayRetry && (maxRetries === -1 || info.retryCount < maxRetries)) {
+      info.retryCount++;
+      info.lastRetryTime = now();
+      info.failureInfo = failure;
+      info.result = undefined;
+      this.backToQueue(task);
+      return;
+    }
+    this.complete(task, failure);
+  }
+
+  /** Ends a run that never reached (or will never reach) its agent's report, putting the task back in the queue. */
+  requeue(task: TaskRecord, _reason: string): void {
+    const dispatch = task.dispatchId ? this.account.dispatches.get(task.dispatchId) : undefined;
+    if (dispatch) this.endDispatch(dispatch);
+    task.executionInfo.requeueCount++;
+    task.executionInfo.lastRequeueTime = now();
+    this.backToQueue(task);
+  }
+
+  /** Terminates a task: an active one completes at once; a running one is killed and completes on its report. */
+  terminate(task: TaskRecord, reason: string): void {
+    if (task.state === "completed") return;
+    if (task.state === "active") {
+      this.complete(task, taskEndedByUser(reason));
+      return;
+    }
+    task.terminateRequested = true;
+    this.account.saveTask(task, task.state);
+    this.sendTerminate(task, reason);
+  }
+
+  /** Kills the process of a run without waiting for it (the dispatch still frees its slots on the report). */
+  sendTerminate(task: TaskRecord, reason: string): void {
+    if (!task.dispatchId || !task.node) return;
+    this.account.nodeLink.send(task.node.poolId, task.node.nodeId, {
+      type: "terminate",
+      dispatchId: task.dispatchId,
+      graceMs: this.account.config.terminateGraceMs,
+      reason,
+    });
+  }
+
+  complete(task: TaskRecord, failure: FailureInfo | undefined): void {
+    const previous = task.state;
+    moveTask(task, "completed");
+    task.dispatchId = undefined;
+    task.terminateRequested = undefined;
+    task.executionInfo.failureInfo = failure;
+    task.executionInfo.result = failure ? "failure" : "success";
+    task.executionInfo.endTime ??= now();
+    this.account.saveTask(task, previous);
+    this.account.jobs.afterTaskCompleted(task.jobId);
+  }
+
+  private backToQueue(task: TaskRecord): void {
+    const previous = task.state;
+    moveTask(task, "active");
+    task.dispatchId = undefined;
+    this.account.saveTask(task, previous);
+    this.account.scheduler.enqueue(task.jobId, task.id, slotsOf(task), true);
+  }
+
+  /** Forgets a dispatch and gives its slots back. */
+  endDispatch(dispatch: Dispatch): void {
+    if (!this.account.dispatches.remove(dispatch.dispatchId)) return;
+    if (dispatch.kind !== "task") return;
+    this.account.scheduler.release(dispatch.poolId, dispatch.nodeId, dispatch.jobId, dispatch.slots);
+    this.account.nodes.refreshActivity(dispatch.poolId, dispatch.nodeId);
+  }
+}
+
+function failureOf(report: FailureReport | undefined, exitCode: number | undefined): FailureInfo | undefined {
+  if (report) return { category: report.category, code: report.code, message: report.message };
+  if (exitCode !== undefined && exitCode !== 0) {
+    return {
+      category: "usererror",
+      code: "FailureExitCode",
+      message: `The task process exited with an exit code representing a failure (${exitCode}).`,
+    };
+  }
+  return undefined;
+}

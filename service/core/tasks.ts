@@ -1,0 +1,97 @@
+/** Tasks: add (one or a collection), get, list, delete, terminate. */
+import { BatchError } from "../../protocol/errors.js";
+import type { TaskAddParameter, TaskAddResult } from "../../protocol/rest/task.js";
+import type { Account } from "./account.js";
+import { slotsOf } from "./account.js";
+import type { JobRecord, TaskRecord } from "./records.js";
+import { now } from "./time.js";
+import { eTag, taskUrl } from "./views.js";
+
+export class TaskCommands {
+  constructor(private readonly account: Account) {}
+
+  add(jobId: string, spec: TaskAddParameter): TaskRecord {
+    const job = this.activeJob(jobId);
+    const task = this.insert(job, spec);
+    if (!task) throw new BatchError("TaskExists", `Task id: ${spec.id} in job ${jobId}.`);
+    return task;
+  }
+
+  /** Adds each task on its own: one duplicate fails that entry, not the collection (as Azure does). */
+  addCollection(jobId: string, specs: TaskAddParameter[]): TaskAddResult[] {
+    const job = this.activeJob(jobId);
+    const seen = new Set<string>();
+    return specs.map((spec): TaskAddResult => {
+      const task = seen.has(spec.id) ? undefined : this.insert(job, spec);
+      seen.add(spec.id);
+      if (!task) {
+        return {
+          status: "clienterror",
+          taskId: spec.id,
+          error: new BatchError("TaskExists", `Task id: ${spec.id}.`).toBody(),
+        };
+      }
+      return {
+        status: "success",
+        taskId: task.id,
+        eTag: eTag(task.version),
+        lastModified: task.lastModified,
+        location: taskUrl(this.account.config.endpoint, jobId, task.id),
+      };
+    });
+  }
+
+  get(jobId: string, taskId: string): TaskRecord {
+    this.account.jobs.get(jobId);
+    const task = this.account.store.getTask(jobId, taskId);
+    if (!task) throw new BatchError("TaskNotFound", `Task id: ${taskId} in job ${jobId}.`);
+    return task;
+  }
+
+  terminate(jobId: string, taskId: string): void {
+    const task = this.get(jobId, taskId);
+    this.account.runs.terminate(task, "the user asked for it");
+  }
+
+  delete(jobId: string, taskId: string): void {
+    const task = this.get(jobId, taskId);
+    // A running process is killed; its dispatch frees the slots when the agent reports.
+    if (task.state === "running" || task.state === "preparing")
+      this.account.runs.sendTerminate(task, "the task was deleted");
+    this.account.store.deleteTask(jobId, taskId);
+    this.account.counts.change(jobId, task.state, undefined);
+    this.account.jobs.afterTaskCompleted(jobId);
+  }
+
+  private activeJob(jobId: string): JobRecord {
+    const job = this.account.jobs.get(jobId);
+    if (job.state === "completed")
+      throw new BatchError("JobCompleted", `Tasks cannot be added to job ${jobId}.`);
+    if (job.state === "deleting") throw new BatchError("JobBeingDeleted", `Job id: ${jobId}.`);
+    if (job.state === "terminating") throw new BatchError("JobBeingTerminated", `Job id: ${jobId}.`);
+    return job;
+  }
+
+  private insert(job: JobRecord, spec: TaskAddParameter): TaskRecord | undefined {
+    const { store } = this.account;
+    const at = now();
+    const task: TaskRecord = {
+      jobId: job.id,
+      id: spec.id,
+      seq: 0,
+      version: 1,
+      creationTime: at,
+      lastModified: at,
+      spec,
+      state: "active",
+      stateTransitionTime: at,
+      executionInfo: { retryCount: 0, requeueCount: 0 },
+    };
+    if (store.getTask(job.id, spec.id)) return undefined;
+    task.seq = store.nextSeq("tasks");
+    if (!store.insertTask(task)) return undefined;
+    this.account.counts.change(job.id, undefined, "active");
+    this.account.scheduler.enqueue(job.id, task.id, slotsOf(task));
+    return task;
+  }
+}

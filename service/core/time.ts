@@ -1,0 +1,18 @@
+/** Wall-clock helpers: timestamps as Azure writes them, and ISO 8601 durations. */
+export function now(): string {
+  return new Date().toISOString();
+}
+
+const durationPattern =
+  /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/** Milliseconds of an ISO 8601 duration such as `PT1H30M` or `P1DT2S`; `undefined` when it is not one. */
+export function parseDuration(text: string): number | undefined {
+  const m = durationPattern.exec(text);
+  if (!m || text === "P" || text.endsWith("T")) return undefined;
+  const [weeks, days, hours, minutes, seconds] = m.slice(1).map((v) => (v ? Number(v) : 0));
+  return Math.round(((((weeks * 7 + days) * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000);
+}
+
+/** Azure's "unlimited" duration (`P10675199DT2H48M5.4775807S`, .NET's TimeSpan.MaxValue). */
+export const UNLIMITED_DURATION = "P10675199DT2H48M5.4775807S";

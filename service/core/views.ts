@@ -1,0 +1,152 @@
+/** Records → the Azure Batch shapes the REST API returns (protocol/rest). */
+
+import type { Job } from "../../protocol/rest/job.js";
+import type { ComputeNode } from "../../protocol/rest/node.js";
+import type { Pool } from "../../protocol/rest/pool.js";
+import type { Task } from "../../protocol/rest/task.js";
+import type { JobRecord, NodeRecord, PoolRecord, TaskRecord } from "./records.js";
+
+export function eTag(version: number): string {
+  return `0x8D${version.toString(16).toUpperCase().padStart(13, "0")}`;
+}
+
+export function poolUrl(endpoint: string, poolId: string): string {
+  return `${endpoint}/pools/${poolId}`;
+}
+export function nodeUrl(endpoint: string, poolId: string, nodeId: string): string {
+  return `${poolUrl(endpoint, poolId)}/nodes/${nodeId}`;
+}
+export function jobUrl(endpoint: string, jobId: string): string {
+  return `${endpoint}/jobs/${jobId}`;
+}
+export function taskUrl(endpoint: string, jobId: string, taskId: string): string {
+  return `${jobUrl(endpoint, jobId)}/tasks/${taskId}`;
+}
+/** Azure's task directory on a node, relative to the node root. */
+export function taskDirectory(jobId: string, taskId: string): string {
+  return `workitems/${jobId}/job-1/${taskId}`;
+}
+
+export function poolView(endpoint: string, pool: PoolRecord, nodes: NodeRecord[]): Pool {
+  const { spec } = pool;
+  const live = nodes.filter((n) => n.state !== "leavingpool");
+  return {
+    id: pool.id,
+    displayName: spec.displayName,
+    url: poolUrl(endpoint, pool.id),
+    eTag: eTag(pool.version),
+    lastModified: pool.lastModified,
+    creationTime: pool.creationTime,
+    state: pool.state,
+    stateTransitionTime: pool.stateTransitionTime,
+    allocationState: pool.allocationState,
+    allocationStateTransitionTime: pool.allocationStateTransitionTime,
+    vmSize: spec.vmSize,
+    virtualMachineConfiguration: spec.virtualMachineConfiguration,
+    resizeTimeout: pool.resizeTimeout,
+    resizeErrors: pool.resizeErrors,
+    currentDedicatedNodes: live.filter((n) => n.isDedicated).length,
+    currentLowPriorityNodes: live.filter((n) => !n.isDedicated).length,
+    targetDedicatedNodes: pool.targetDedicatedNodes,
+    targetLowPriorityNodes: pool.targetLowPriorityNodes,
+    enableAutoScale: false,
+    enableInterNodeCommunication: spec.enableInterNodeCommunication ?? false,
+    startTask: spec.startTask,
+    taskSlotsPerNode: spec.taskSlotsPerNode ?? 1,
+    taskSchedulingPolicy: spec.taskSchedulingPolicy ?? { nodeFillType: "spread" },
+    metadata: spec.metadata,
+  };
+}
+
+export function nodeView(
+  endpoint: string,
+  pool: PoolRecord,
+  node: NodeRecord,
+  running: { tasks: number; slots: number },
+): ComputeNode {
+  return {
+    id: node.id,
+    url: nodeUrl(endpoint, node.poolId, node.id),
+    state: node.state,
+    schedulingState: node.schedulingState,
+    stateTransitionTime: node.stateTransitionTime,
+    lastBootTime: node.lastBootTime,
+    allocationTime: node.allocationTime,
+    ipAddress: node.ipAddress,
+    affinityId: `TVM:${node.poolId}:${node.id}`,
+    vmSize: pool.spec.vmSize,
+    totalTasksRun: node.totalTasksRun,
+    runningTasksCount: running.tasks,
+    runningTaskSlotsCount: running.slots,
+    totalTasksSucceeded: node.totalTasksSucceeded,
+    startTask: pool.spec.startTask,
+    startTaskInfo: node.startTaskInfo,
+    errors: node.errors?.map((e) => ({ code: e.code, message: e.message })),
+    isDedicated: node.isDedicated,
+    nodeAgentInfo: {
+      version: node.agentVersion ?? "unknown",
+      lastUpdateTime: node.agentLastUpdateTime ?? node.allocationTime,
+    },
+  };
+}
+
+export function jobView(endpoint: string, job: JobRecord): Job {
+  const { spec } = job;
+  return {
+    id: job.id,
+    displayName: spec.displayName,
+    url: jobUrl(endpoint, job.id),
+    eTag: eTag(job.version),
+    lastModified: job.lastModified,
+    creationTime: job.creationTime,
+    state: job.state,
+    stateTransitionTime: job.stateTransitionTime,
+    previousState: job.previousState,
+    previousStateTransitionTime: job.previousStateTransitionTime,
+    priority: job.priority,
+    maxParallelTasks: spec.maxParallelTasks ?? -1,
+    constraints: { maxTaskRetryCount: spec.constraints?.maxTaskRetryCount ?? 0 },
+    commonEnvironmentSettings: spec.commonEnvironmentSettings,
+    poolInfo: spec.poolInfo,
+    onAllTasksComplete: spec.onAllTasksComplete ?? "noaction",
+    metadata: spec.metadata,
+    executionInfo: job.executionInfo,
+  };
+}
+
+export function taskView(endpoint: string, task: TaskRecord): Task {
+  const { spec } = task;
+  const view: Task = {
+    id: task.id,
+    displayName: spec.displayName,
+    url: taskUrl(endpoint, task.jobId, task.id),
+    eTag: eTag(task.version),
+    lastModified: task.lastModified,
+    creationTime: task.creationTime,
+    state: task.state,
+    stateTransitionTime: task.stateTransitionTime,
+    previousState: task.previousState,
+    previousStateTransitionTime: task.previousStateTransitionTime,
+    commandLine: spec.commandLine,
+    environmentSettings: spec.environmentSettings,
+    constraints: {
+      maxWallClockTime: spec.constraints?.maxWallClockTime,
+      maxTaskRetryCount: spec.constraints?.maxTaskRetryCount ?? 0,
+    },
+    requiredSlots: spec.requiredSlots ?? 1,
+    executionInfo: task.executionInfo,
+  };
+  if (task.node) {
+    const url = nodeUrl(endpoint, task.node.poolId, task.node.nodeId);
+    const dir = taskDirectory(task.jobId, task.id);
+    view.nodeInfo = {
+      affinityId: `TVM:${task.node.poolId}:${task.node.nodeId}`,
+      nodeUrl: url,
+      poolId: task.node.poolId,
+      nodeId: task.node.nodeId,
+      taskRootDirectory: dir,
+      taskRootDirectoryUrl: `${url}/files/${dir}`,
+    };
+  }
+  return view;
+}

@@ -1,0 +1,129 @@
+/**
+ * One agent's WebSocket connection. The first frame must be `register`; after it, frames are routed
+ * to the account. Reports that need durability (`taskStarted`, `taskCompleted`) are acknowledged only
+ * after the store has committed them, so the agent never drops a report the service could lose.
+ */
+import type { WebSocket } from "ws";
+import {
+  type AgentMessage,
+  type OutgoingServiceMessage,
+  PROTOCOL_VERSION,
+  parseAgentMessage,
+} from "../../protocol/agent.js";
+import { isBatchError } from "../../protocol/errors.js";
+import type { Account } from "../core/account.js";
+import type { AgentGateway } from "./gateway.js";
+
+const REGISTER_DEADLINE_MS = 10_000;
+
+export class AgentSession {
+  poolId?: string;
+  nodeId?: string;
+  private outgoing = 0;
+  private readonly registerTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly gateway: AgentGateway,
+    private readonly account: Account,
+  ) {
+    this.registerTimer = setTimeout(
+      () => this.refuse("InvalidRequestBody", "No register message within 10 s."),
+      REGISTER_DEADLINE_MS,
+    );
+    socket.on("message", (data, isBinary) => {
+      if (isBinary) return;
+      const message = parseAgentMessage(data.toString());
+      if (!message) {
+        this.gateway.log(`dropped an invalid frame from ${this.describe()}`);
+        return;
+      }
+      this.receive(message);
+    });
+    socket.on("close", () => {
+      clearTimeout(this.registerTimer);
+      this.gateway.unbind(this);
+    });
+    socket.on("error", () => socket.terminate());
+  }
+
+  send(message: OutgoingServiceMessage): boolean {
+    return this.sendWithId(message, `s${++this.outgoing}`);
+  }
+
+  /** Sends with a request id chosen by the caller (file requests are matched by it). */
+  sendWithId(message: OutgoingServiceMessage, requestId: string): boolean {
+    if (this.socket.readyState !== this.socket.OPEN) return false;
+    this.socket.send(JSON.stringify({ ...message, protocolVersion: PROTOCOL_VERSION, requestId }));
+    return true;
+  }
+
+  close(): void {
+    this.socket.close(1001, "service stopping");
+  }
+
+  private receive(message: AgentMessage): void {
+    try {
+      if (message.type === "register") {
+        this.register(message);
+        return;
+      }
+      if (!this.poolId || !this.nodeId) return;
+      switch (message.type) {
+        case "heartbeat":
+          this.account.agents.heartbeat(this.poolId, this.nodeId, message);
+          return;
+        case "taskStarted":
+          this.account.agents.taskStarted(message);
+          this.ackWhenDurable(message.requestId);
+          return;
+        case "taskCompleted":
+          this.account.agents.taskCompleted(message);
+          this.ackWhenDurable(message.requestId);
+          return;
+        case "fileResponse":
+          this.gateway.resolveFileRequest(message);
+          return;
+      }
+    } catch (error) {
+      this.gateway.log(
+        `error handling ${message.type} from ${this.describe()}: ${(error as Error).stack ?? error}`,
+      );
+    }
+  }
+
+  private register(message: Extract<AgentMessage, { type: "register" }>): void {
+    if (this.poolId) return;
+    try {
+      const { pool, node, reply } = this.account.agents.register(message);
+      clearTimeout(this.registerTimer);
+      this.poolId = pool.id;
+      this.nodeId = node.id;
+      this.gateway.bind(this);
+      void this.account.store.flush().then(() => {
+        this.send(reply);
+        this.account.agents.online(pool.id, node.id);
+      });
+    } catch (error) {
+      if (!isBatchError(error)) throw error;
+      this.refuse(error.code, error.message);
+    }
+  }
+
+  private ackWhenDurable(requestId: string): void {
+    this.account.store.flush().then(
+      () => this.send({ type: "ack", replyTo: requestId }),
+      (error) => this.gateway.log(`could not commit a report from ${this.describe()}: ${error}`),
+    );
+  }
+
+  private refuse(code: string, message: string): void {
+    clearTimeout(this.registerTimer);
+    this.send({ type: "error", code, message });
+    this.socket.close(1008, code);
+  }
+
+  private describe(): string {
+    return this.nodeId ? `node ${this.poolId}/${this.nodeId}` : "an unregistered agent";
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The account service: REST API (Azure Batch), agent gateway, scheduler and local provisioner over
+ * one SQLite store. `openbatch service start` runs it; tests and the demo start it in-process.
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { AGENT_WS_PATH } from "../protocol/agent.js";
+import { BatchError } from "../protocol/errors.js";
+import { createRestApi } from "./api/server.js";
+import { Account } from "./core/account.js";
+import type { AccountConfig } from "./core/context.js";
+import { AgentGateway } from "./gateway/gateway.js";
+import { LocalMachines } from "./provisioners/local.js";
+import { SqliteStore } from "./store/sqlite.js";
+
+export interface ServiceOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  dataDir: string;
+  accountName: string;
+  /** Base64; generated (32 random bytes) and kept in `<dataDir>/account.json` when absent. */
+  accountKey?: string;
+  heartbeatIntervalMs?: number;
+  terminateGraceMs?: number;
+  /** Where service log lines go (default: stderr). */
+  log?: (line: string) => void;
+}
+
+export interface RunningService {
+  endpoint: string;
+  accountName: string;
+  accountKey: string;
+  /** Stops serving REST and agents. Node agents keep running, as VMs would, and reconnect to the next start. */
+  close(): Promise<void>;
+}
+
+const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
+
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  if (!ACCOUNT_NAME.test(options.accountName)) {
+    throw new Error(
+      `Account name '${options.accountName}' is invalid: use 3 to 24 lower-case letters and digits.`,
+    );
+  }
+  const log = options.log ?? ((line: string) => process.stderr.write(`openbatch: ${line}\n`));
+  const dataDir = path.resolve(options.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const accountKey = resolveAccountKey(dataDir, options.accountName, options.accountKey);
+
+  const store = new SqliteStore(path.join(dataDir, "account.db"));
+  const config: AccountConfig = {
+    accountName: options.accountName,
+    endpoint: "",
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
+    terminateGraceMs: options.terminateGraceMs ?? 5_000,
+  };
+  const gateway = new AgentGateway(log);
+  const machines = new LocalMachines({
+    dataDir,
+    agentEntry: fileURLToPath(new URL("../agent/main.js", import.meta.url)),
+    serviceUrl: () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`,
+    log,
+  });
+  const account = new Account(store, config, gateway, machines);
+  const api = createRestApi(account, { accountName: options.accountName, accountKey, log });
+  let ready = false;
+  api.addHook("onRequest", async () => {
+    if (!ready) throw new BatchError("ServerBusy", "The service is starting.");
+  });
+  await api.listen({ host: options.host, port: options.port });
+  const address = api.server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  const host = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
+  config.endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  gateway.listen(api.server, account);
+  account.start();
+  ready = true;
+
+  return {
+    endpoint: config.endpoint,
+    accountName: options.accountName,
+    accountKey,
+    async close() {
+      gateway.close();
+      await api.close();
+      await store.flush();
+      store.close();
+    },
+  };
+}
+
+/** The key given, else the one kept in the data directory, else a new one (kept there, mode 0600). */
+function resolveAccountKey(dataDir: string, accountName: string, given: string | undefined): string {
+  const file = path.join(dataDir, "account.json");
+  if (given) {
+    if (Buffer.from(given, "base64").length < 16)
+      throw new Error("The account key must be base64 of at least 16 bytes.");
+  } else if (fs.existsSync(file)) {
+    const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { accountName: string; accountKey: string };
+    if (saved.accountName === accountName) return saved.accountKey;
+  }
+  const accountKey = given ?? randomBytes(32).toString("base64");
+  fs.writeFileSync(file, JSON.stringify({ accountName, accountKey }, null, 2), { mode: 0o600 });
+  return accountKey;
+}

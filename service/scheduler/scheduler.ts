@@ -1,0 +1,173 @@
+/**
+ * The event-driven scheduler. It keeps, per pool, the runnable tasks of each job in submission order
+ * and the free slots of each schedulable node. Something that can make a dispatch possible (a task
+ * queued, slots freed, a node ready, a priority changed) calls in, and the pool gets one matching
+ * pass on the next turn of the event loop; there is no timer and no scan over all tasks.
+ * Order: job priority (higher first), then job submission order, then task submission order.
+ */
+import type { NodeFillType } from "../../protocol/states.js";
+import { Deque } from "./deque.js";
+import { PoolSlots } from "./nodeSlots.js";
+
+interface QueuedTask {
+  taskId: string;
+  slots: number;
+}
+
+interface JobQueue {
+  jobId: string;
+  poolId: string;
+  priority: number;
+  seq: number;
+  /** -1 is unlimited. */
+  maxParallelTasks: number;
+  running: number;
+  runnable: boolean;
+  tasks: Deque<QueuedTask>;
+}
+
+interface PoolQueue {
+  slots: PoolSlots;
+  fill: NodeFillType;
+  /** Sorted by priority desc, then seq asc. */
+  jobs: JobQueue[];
+  passScheduled: boolean;
+}
+
+/** Asked to start a matched task on a node; `false` when the task can no longer run (the slot stays free). */
+export type DispatchFn = (poolId: string, nodeId: string, jobId: string, taskId: string) => boolean;
+
+export interface JobSettings {
+  poolId: string;
+  priority: number;
+  seq: number;
+  maxParallelTasks: number;
+  /** Only an active job's tasks are dispatched. */
+  runnable: boolean;
+}
+
+export class Scheduler {
+  private readonly pools = new Map<string, PoolQueue>();
+  private readonly jobs = new Map<string, JobQueue>();
+
+  constructor(private readonly dispatch: DispatchFn) {}
+
+  configurePool(poolId: string, fill: NodeFillType): void {
+    this.pool(poolId).fill = fill;
+  }
+
+  dropPool(poolId: string): void {
+    const pool = this.pools.get(poolId);
+    if (!pool) return;
+    // Jobs stay queued under the pool id: a pool re-created with that id picks them up.
+    this.pools.set(poolId, { ...pool, slots: new PoolSlots() });
+  }
+
+  addNode(poolId: string, nodeId: string, totalSlots: number): void {
+    this.pool(poolId).slots.addNode(nodeId, totalSlots);
+  }
+
+  removeNode(poolId: string, nodeId: string): void {
+    this.pools.get(poolId)?.slots.removeNode(nodeId);
+  }
+
+  setNodeEligible(poolId: string, nodeId: string, eligible: boolean): void {
+    const pool = this.pools.get(poolId);
+    if (!pool) return;
+    pool.slots.setEligible(nodeId, eligible);
+    if (eligible) this.kick(poolId);
+  }
+
+  /** Slots a task holds while it runs (tasks found running at start-up, and every dispatch). */
+  occupy(poolId: string, nodeId: string, jobId: string, slots: number): void {
+    this.pool(poolId).slots.use(nodeId, slots);
+    const job = this.jobs.get(jobId);
+    if (job) job.running++;
+  }
+
+  release(poolId: string, nodeId: string, jobId: string, slots: number): void {
+    this.pools.get(poolId)?.slots.release(nodeId, slots);
+    const job = this.jobs.get(jobId);
+    if (job) job.running = Math.max(0, job.running - 1);
+    this.kick(poolId);
+  }
+
+  upsertJob(jobId: string, settings: JobSettings): void {
+    let job = this.jobs.get(jobId);
+    if (!job) {
+      job = { jobId, running: 0, tasks: new Deque(), ...settings };
+      this.jobs.set(jobId, job);
+      this.pool(settings.poolId).jobs.push(job);
+    } else {
+      Object.assign(job, settings);
+    }
+    this.sortJobs(settings.poolId);
+    this.kick(settings.poolId);
+  }
+
+  removeJob(jobId: string): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    this.jobs.delete(jobId);
+    const pool = this.pools.get(job.poolId);
+    if (pool) pool.jobs = pool.jobs.filter((j) => j !== job);
+  }
+
+  /** Queues a runnable task at the back of its job's queue (or the front, for a requeue). */
+  enqueue(jobId: string, taskId: string, slots: number, atFront = false): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    if (atFront) job.tasks.unshift({ taskId, slots });
+    else job.tasks.push({ taskId, slots });
+    this.kick(job.poolId);
+  }
+
+  queuedTasks(jobId: string): number {
+    return this.jobs.get(jobId)?.tasks.length ?? 0;
+  }
+
+  kick(poolId: string): void {
+    const pool = this.pool(poolId);
+    if (pool.passScheduled) return;
+    pool.passScheduled = true;
+    setImmediate(() => {
+      pool.passScheduled = false;
+      this.pass(poolId, pool);
+    });
+  }
+
+  /** Matches queued tasks to free slots until nothing more fits. */
+  private pass(poolId: string, pool: PoolQueue): void {
+    let matched = true;
+    while (matched) {
+      matched = false;
+      for (const job of pool.jobs) {
+        if (!job.runnable || job.tasks.length === 0) continue;
+        if (job.maxParallelTasks >= 0 && job.running >= job.maxParallelTasks) continue;
+        const head = job.tasks.peek()!;
+        const nodeId = pool.slots.pick(head.slots, pool.fill);
+        if (!nodeId) continue;
+        job.tasks.shift();
+        if (this.dispatch(poolId, nodeId, job.jobId, head.taskId)) {
+          pool.slots.use(nodeId, head.slots);
+          job.running++;
+        }
+        matched = true;
+        break;
+      }
+    }
+  }
+
+  private sortJobs(poolId: string): void {
+    this.pool(poolId).jobs.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+  }
+
+  private pool(poolId: string): PoolQueue {
+    let pool = this.pools.get(poolId);
+    if (!pool) {
+      pool = { slots: new PoolSlots(), fill: "spread", jobs: [], passScheduled: false };
+      this.pools.set(poolId, pool);
+    }
+    return pool;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Numbered schema migrations, applied in order, each once, inside a transaction. Never edit a
+ * released migration: add the next number.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial",
+    sql: `
+      CREATE TABLE pools (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL);
+      CREATE TABLE nodes (pool_id TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (pool_id, id));
+      CREATE TABLE jobs (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL);
+      CREATE TABLE tasks (
+        job_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (job_id, id)
+      );
+      CREATE INDEX tasks_by_job_seq ON tasks (job_id, seq);
+      CREATE INDEX tasks_by_state ON tasks (state, job_id, seq);
+      CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    `,
+  },
+];

@@ -1,0 +1,215 @@
+/**
+ * The embedded store: one SQLite file (WAL, synchronous=FULL) per account. Writes made in the same
+ * event-loop turn share one transaction, committed on the next turn (group commit): one fsync for
+ * many accepted requests.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import type { JobRecord, NodeRecord, PoolRecord, TaskRecord } from "../core/records.js";
+import { migrations } from "./migrations.js";
+import type { PageQuery, Store } from "./store.js";
+
+type Statement = Database.Statement;
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly sql: Record<string, Statement>;
+  private readonly sequences = new Map<string, number>();
+  private inTransaction = false;
+  private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.pragma("foreign_keys = ON");
+    migrate(this.db);
+    this.sql = prepareStatements(this.db);
+    for (const row of this.db.prepare("SELECT name, value FROM sequences").all() as {
+      name: string;
+      value: number;
+    }[]) {
+      this.sequences.set(row.name, row.value);
+    }
+  }
+
+  getPool(id: string): PoolRecord | undefined {
+    return parse(this.sql.getPool.get(id));
+  }
+  listPools(page: PageQuery): PoolRecord[] {
+    return parseAll(this.sql.listPools.all(page.afterSeq ?? -1, page.limit));
+  }
+  putPool(pool: PoolRecord): void {
+    this.write(this.sql.putPool, pool.id, pool.seq, JSON.stringify(pool));
+  }
+  deletePool(id: string): void {
+    this.write(this.sql.deletePool, id);
+    this.write(this.sql.deleteNodesOfPool, id);
+  }
+
+  getNode(poolId: string, nodeId: string): NodeRecord | undefined {
+    return parse(this.sql.getNode.get(poolId, nodeId));
+  }
+  listNodes(poolId: string): NodeRecord[] {
+    return parseAll(this.sql.listNodes.all(poolId));
+  }
+  putNode(node: NodeRecord): void {
+    this.write(this.sql.putNode, node.poolId, node.id, JSON.stringify(node));
+  }
+  deleteNode(poolId: string, nodeId: string): void {
+    this.write(this.sql.deleteNode, poolId, nodeId);
+  }
+
+  getJob(id: string): JobRecord | undefined {
+    return parse(this.sql.getJob.get(id));
+  }
+  listJobs(page: PageQuery): JobRecord[] {
+    const rows = page.state
+      ? this.sql.listJobsInState.all(page.state, page.afterSeq ?? -1, page.limit)
+      : this.sql.listJobs.all(page.afterSeq ?? -1, page.limit);
+    return parseAll(rows);
+  }
+  putJob(job: JobRecord): void {
+    this.write(this.sql.putJob, job.id, job.seq, job.state, JSON.stringify(job));
+  }
+  deleteJob(id: string): void {
+    this.write(this.sql.deleteJob, id);
+  }
+
+  getTask(jobId: string, taskId: string): TaskRecord | undefined {
+    return parse(this.sql.getTask.get(jobId, taskId));
+  }
+  listTasks(jobId: string, page: PageQuery): TaskRecord[] {
+    const rows = page.state
+      ? this.sql.listTasksInState.all(page.state, jobId, page.afterSeq ?? -1, page.limit)
+      : this.sql.listTasks.all(jobId, page.afterSeq ?? -1, page.limit);
+    return parseAll(rows);
+  }
+  listTasksInStates(states: readonly string[]): TaskRecord[] {
+    return states.flatMap((state) => parseAll<TaskRecord>(this.sql.tasksInState.all(state)));
+  }
+  insertTask(task: TaskRecord): boolean {
+    this.begin();
+    const info = this.sql.insertTask.run(task.jobId, task.id, task.seq, task.state, JSON.stringify(task));
+    return info.changes === 1;
+  }
+  putTask(task: TaskRecord): void {
+    this.write(this.sql.putTask, task.jobId, task.id, task.seq, task.state, JSON.stringify(task));
+  }
+  deleteTask(jobId: string, taskId: string): void {
+    this.write(this.sql.deleteTask, jobId, taskId);
+  }
+  deleteTasksOfJob(jobId: string): void {
+    this.write(this.sql.deleteTasksOfJob, jobId);
+  }
+
+  taskStateCounts(): { jobId: string; state: string; count: number }[] {
+    return this.sql.taskStateCounts.all() as { jobId: string; state: string; count: number }[];
+  }
+
+  nextSeq(name: "pools" | "jobs" | "tasks"): number {
+    const value = (this.sequences.get(name) ?? 0) + 1;
+    this.sequences.set(name, value);
+    this.write(this.sql.putSequence, name, value);
+    return value;
+  }
+
+  flush(): Promise<void> {
+    if (!this.inTransaction) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  close(): void {
+    if (this.inTransaction) this.commit();
+    this.db.close();
+  }
+
+  private write(statement: Statement, ...args: unknown[]): void {
+    this.begin();
+    statement.run(...args);
+  }
+
+  private begin(): void {
+    if (this.inTransaction) return;
+    this.db.exec("BEGIN");
+    this.inTransaction = true;
+    setImmediate(() => this.commit());
+  }
+
+  private commit(): void {
+    if (!this.inTransaction) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    this.inTransaction = false;
+    try {
+      this.db.exec("COMMIT");
+      for (const w of waiters) w.resolve();
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      for (const w of waiters) w.reject(error);
+    }
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+  );
+  const applied = new Set(
+    (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map(
+      (r) => r.version,
+    ),
+  );
+  for (const m of migrations) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      );
+    })();
+  }
+}
+
+function prepareStatements(db: Database.Database): Record<string, Statement> {
+  const statements = {
+    getPool: "SELECT data FROM pools WHERE id = ?",
+    listPools: "SELECT data FROM pools WHERE seq > ? ORDER BY seq LIMIT ?",
+    putPool: "INSERT OR REPLACE INTO pools (id, seq, data) VALUES (?, ?, ?)",
+    deletePool: "DELETE FROM pools WHERE id = ?",
+    getNode: "SELECT data FROM nodes WHERE pool_id = ? AND id = ?",
+    listNodes: "SELECT data FROM nodes WHERE pool_id = ? ORDER BY id",
+    putNode: "INSERT OR REPLACE INTO nodes (pool_id, id, data) VALUES (?, ?, ?)",
+    deleteNode: "DELETE FROM nodes WHERE pool_id = ? AND id = ?",
+    deleteNodesOfPool: "DELETE FROM nodes WHERE pool_id = ?",
+    getJob: "SELECT data FROM jobs WHERE id = ?",
+    listJobs: "SELECT data FROM jobs WHERE seq > ? ORDER BY seq LIMIT ?",
+    listJobsInState: "SELECT data FROM jobs WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?",
+    putJob: "INSERT OR REPLACE INTO jobs (id, seq, state, data) VALUES (?, ?, ?, ?)",
+    deleteJob: "DELETE FROM jobs WHERE id = ?",
+    getTask: "SELECT data FROM tasks WHERE job_id = ? AND id = ?",
+    listTasks: "SELECT data FROM tasks WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+    listTasksInState:
+      "SELECT data FROM tasks WHERE state = ? AND job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+    tasksInState: "SELECT data FROM tasks WHERE state = ? ORDER BY job_id, seq",
+    insertTask: "INSERT OR IGNORE INTO tasks (job_id, id, seq, state, data) VALUES (?, ?, ?, ?, ?)",
+    putTask: "INSERT OR REPLACE INTO tasks (job_id, id, seq, state, data) VALUES (?, ?, ?, ?, ?)",
+    deleteTask: "DELETE FROM tasks WHERE job_id = ? AND id = ?",
+    deleteTasksOfJob: "DELETE FROM tasks WHERE job_id = ?",
+    taskStateCounts: "SELECT job_id AS jobId, state, count(*) AS count FROM tasks GROUP BY job_id, state",
+    putSequence: "INSERT OR REPLACE INTO sequences (name, value) VALUES (?, ?)",
+  };
+  return Object.fromEntries(Object.entries(statements).map(([k, sql]) => [k, db.prepare(sql)]));
+}
+
+function parse<T>(row: unknown): T | undefined {
+  return row ? (JSON.parse((row as { data: string }).data) as T) : undefined;
+}
+
+function parseAll<T>(rows: unknown[]): T[] {
+  return rows.map((row) => JSON.parse((row as { data: string }).data) as T);
+}

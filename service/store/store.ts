@@ -1,0 +1,50 @@
+/**
+ * The storage interface. Reads are synchronous and see every write made so far; writes are applied
+ * at once and become durable together at the next group commit. A caller that must not answer
+ * before its write is on disk awaits `flush()` (the REST layer does so before every 2xx).
+ */
+import type { JobRecord, NodeRecord, PoolRecord, TaskRecord } from "../core/records.js";
+
+export interface PageQuery {
+  /** Return records whose `seq` is greater than this (the paging cursor). */
+  afterSeq?: number;
+  limit: number;
+  /** Only records in this state (uses an index). */
+  state?: string;
+}
+
+export interface Store {
+  getPool(id: string): PoolRecord | undefined;
+  listPools(page: PageQuery): PoolRecord[];
+  putPool(pool: PoolRecord): void;
+  deletePool(id: string): void;
+
+  getNode(poolId: string, nodeId: string): NodeRecord | undefined;
+  listNodes(poolId: string): NodeRecord[];
+  putNode(node: NodeRecord): void;
+  deleteNode(poolId: string, nodeId: string): void;
+
+  getJob(id: string): JobRecord | undefined;
+  listJobs(page: PageQuery): JobRecord[];
+  putJob(job: JobRecord): void;
+  deleteJob(id: string): void;
+
+  getTask(jobId: string, taskId: string): TaskRecord | undefined;
+  listTasks(jobId: string, page: PageQuery): TaskRecord[];
+  /** Every task in one of these states, across jobs, in (job, seq) order: the scheduler's start-up load. */
+  listTasksInStates(states: readonly string[]): TaskRecord[];
+  /** Inserts a new task; `false` (and nothing written) when the id is taken in that job. */
+  insertTask(task: TaskRecord): boolean;
+  putTask(task: TaskRecord): void;
+  deleteTask(jobId: string, taskId: string): void;
+  deleteTasksOfJob(jobId: string): void;
+  /** How many tasks each job has in each state (loaded once at start-up). */
+  taskStateCounts(): { jobId: string; state: string; count: number }[];
+
+  /** The next value of a named sequence (insertion order of pools, jobs, tasks). */
+  nextSeq(name: "pools" | "jobs" | "tasks"): number;
+
+  /** Resolves when every write made before the call is committed to disk. */
+  flush(): Promise<void>;
+  close(): void;
+}

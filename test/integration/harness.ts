@@ -1,0 +1,127 @@
+/**
+ * Starts the real account service (`openbatch service start`, compiled in dist/) as a child process
+ * on loopback with its own data directory, and cleans up every process that belongs to it.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { BatchClient } from "../../client/index.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const cli = path.join(root, "dist/cli/main.js");
+
+export interface ServiceProcess {
+  endpoint: string;
+  accountName: string;
+  accountKey: string;
+  dataDir: string;
+  client: BatchClient;
+  child: ChildProcess;
+  output: () => string;
+}
+
+export function makeDataDir(name: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `openbatch-${name}-`));
+}
+
+/** Starts the service on a free port (or `port`), resolving once it prints its endpoint. */
+export async function startService(dataDir: string, port = 0, accountKey?: string): Promise<ServiceProcess> {
+  const env = { ...process.env, OPENBATCH_CONFIG: path.join(dataDir, "cli-config.json") };
+  const args = [
+    cli,
+    "service",
+    "start",
+    "--port",
+    String(port),
+    "--data-dir",
+    dataDir,
+    "--account-name",
+    "testacct",
+  ];
+  if (accountKey) args.push("--account-key", accountKey);
+  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stderr!.on("data", (d) => {
+    output += d.toString();
+  });
+  const ready = await new Promise<{ endpoint: string; key: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start in 30 s:\n${output}`)), 30_000);
+    child.stdout!.on("data", (d) => {
+      output += d.toString();
+      const endpoint = /listening on (\S+)/.exec(output)?.[1];
+      const key = /OPENBATCH_ACCOUNT_KEY=(\S+)/.exec(output)?.[1];
+      if (endpoint && key) {
+        clearTimeout(timer);
+        resolve({ endpoint, key });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`service exited with ${code}:\n${output}`)));
+  });
+  return {
+    endpoint: ready.endpoint,
+    accountName: "testacct",
+    accountKey: ready.key,
+    dataDir,
+    child,
+    output: () => output,
+    client: new BatchClient({ endpoint: ready.endpoint, accountName: "testacct", accountKey: ready.key }),
+  };
+}
+
+export async function stopService(
+  service: ServiceProcess,
+  signal: NodeJS.Signals = "SIGTERM",
+): Promise<void> {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => service.child.once("exit", resolve));
+  service.child.kill(signal);
+  await exited;
+}
+
+/** Pids of live processes whose command line mentions `marker` (a data directory). */
+export function processesMentioning(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(marker)) pids.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
+}
+
+/** Last resort for a failed test: kill everything the test's data directory started. */
+export function killEverything(dataDir: string): void {
+  for (const pid of processesMentioning(dataDir)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** Polls `probe` until it returns a value (not undefined/false), or fails after `timeoutMs` with `what`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

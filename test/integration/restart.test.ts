@@ -1,0 +1,74 @@
+/**
+ * Killing the service (SIGKILL) while a task runs loses nothing: after a restart every pool, job and
+ * task is there, the agent reconnects by itself, and the running task's outcome is recorded once.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { collect } from "../../client/index.js";
+import {
+  killEverything,
+  makeDataDir,
+  processesMentioning,
+  type ServiceProcess,
+  startService,
+  stopService,
+  waitFor,
+} from "./harness.js";
+
+describe("service restart", () => {
+  const dataDir = makeDataDir("restart");
+  let service: ServiceProcess | undefined;
+
+  afterAll(async () => {
+    if (service) await stopService(service);
+    killEverything(dataDir);
+  });
+
+  it("keeps every pool, job and task, and agents reconnect by themselves", async () => {
+    service = await startService(dataDir);
+    const port = Number(new URL(service.endpoint).port);
+    let client = service.client;
+    await client.pools.add({ id: "p", vmSize: "small", targetDedicatedNodes: 1, taskSlotsPerNode: 2 });
+    await client.jobs.add({ id: "j", poolInfo: { poolId: "p" } });
+    await client.tasks.add("j", { id: "long", commandLine: '/bin/sh -c "sleep 2; echo finished"' });
+    await client.tasks.add("j", { id: "quick", commandLine: "/bin/echo quick" });
+    await waitFor(
+      "the long task to run",
+      async () => (await client.tasks.get("j", "long")).state === "running",
+    );
+
+    await stopService(service, "SIGKILL");
+    expect(processesMentioning(`${dataDir}/nodes/p`)).toHaveLength(1); // the agent lives on, as a VM would
+
+    service = await startService(dataDir, port);
+    client = service.client;
+    expect((await client.pools.get("p")).targetDedicatedNodes).toBe(1);
+    expect((await client.jobs.get("j")).state).toBe("active");
+    const long = await waitFor("the long task to complete", async () => {
+      const t = await client.tasks.get("j", "long");
+      return t.state === "completed" && t;
+    });
+    expect(long.executionInfo).toMatchObject({
+      exitCode: 0,
+      retryCount: 0,
+      requeueCount: 0,
+      result: "success",
+    });
+    expect(await client.tasks.getFileText("j", "long", "stdout.txt")).toBe("finished\n");
+    await waitFor(
+      "the node to be idle again",
+      async () => (await collect(client.nodes.list("p")))[0]?.state === "idle",
+    );
+
+    await client.tasks.add("j", { id: "after", commandLine: "/bin/echo after restart" });
+    await waitFor(
+      "a task added after the restart",
+      async () => (await client.tasks.get("j", "after")).state === "completed",
+    );
+    const all = await collect(client.tasks.list("j"));
+    expect(all.map((t) => t.id).sort()).toEqual(["after", "long", "quick"]);
+    expect(processesMentioning(`${dataDir}/nodes/p`)).toHaveLength(1); // adopted, not restarted twice
+
+    await client.pools.delete("p");
+    await waitFor("the agent to stop", async () => processesMentioning(`${dataDir}/nodes`).length === 0);
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { jobStates, nodeStates, poolStates, taskStates } from "../../../protocol/states.js";
+import {
+  assertTransition,
+  canTransition,
+  IllegalTransitionError,
+} from "../../../service/core/stateMachine.js";
+import {
+  jobStateTable,
+  nodeStateTable,
+  poolStateTable,
+  taskStateTable,
+} from "../../../service/core/stateTables.js";
+
+describe("state tables", () => {
+  it("list every state of each machine, with targets that are states of the same machine", () => {
+    const machines = [
+      [poolStateTable, poolStates],
+      [nodeStateTable, nodeStates],
+      [jobStateTable, jobStates],
+      [taskStateTable, taskStates],
+    ] as const;
+    for (const [table, states] of machines) {
+      expect(Object.keys(table).sort()).toEqual([...states].sort());
+      for (const targets of Object.values(table) as string[][]) {
+        for (const t of targets) expect(states as readonly string[]).toContain(t);
+      }
+    }
+  });
+
+  it("refuse illegal transitions", () => {
+    expect(() => assertTransition("task", taskStateTable, "completed", "running")).toThrow(
+      IllegalTransitionError,
+    );
+    expect(() => assertTransition("job", jobStateTable, "completed", "active")).toThrow(/completed → active/);
+    expect(() => assertTransition("pool", poolStateTable, "deleting", "active")).toThrow(
+      IllegalTransitionError,
+    );
+    expect(() => assertTransition("node", nodeStateTable, "leavingpool", "idle")).toThrow(
+      IllegalTransitionError,
+    );
+    expect(canTransition(jobStateTable, "deleting", "active")).toBe(false);
+  });
+
+  it("allow the documented lifecycles", () => {
+    expect(canTransition(taskStateTable, "active", "running")).toBe(true);
+    expect(canTransition(taskStateTable, "running", "active")).toBe(true); // retry / requeue
+    expect(canTransition(taskStateTable, "running", "completed")).toBe(true);
+    expect(canTransition(jobStateTable, "active", "terminating")).toBe(true);
+    expect(canTransition(jobStateTable, "terminating", "completed")).toBe(true);
+    expect(canTransition(nodeStateTable, "starting", "waitingforstarttask")).toBe(true);
+    expect(canTransition(nodeStateTable, "waitingforstarttask", "starttaskfailed")).toBe(true);
+    expect(canTransition(nodeStateTable, "idle", "running")).toBe(true);
+    // staying in a state is always allowed
+    expect(canTransition(taskStateTable, "completed", "completed")).toBe(true);
+  });
+});
