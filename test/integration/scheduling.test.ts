@@ -1,0 +1,76 @@
+/**
+ * Scheduling order and placement with real agents: a higher-priority job's tasks start first, then
+ * submission order; `nodeFillType: pack` fills one node's slots before the next.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collect } from "../../client/index.js";
+import { killEverything, makeDataDir, type ServiceProcess, startService, stopService, waitFor } from "./harness.js";
+
+describe("scheduling with real nodes", () => {
+  const dataDir = makeDataDir("scheduling");
+  let service: ServiceProcess;
+
+  beforeAll(async () => {
+    service = await startService(dataDir);
+  });
+  afterAll(async () => {
+    if (service) await stopService(service);
+    killEverything(dataDir);
+  });
+
+  it("runs the higher-priority job first, then tasks in submission order", async () => {
+    const { client } = service;
+    // No nodes yet: every task waits in the queue until the pool grows.
+    await client.pools.add({ id: "prio", vmSize: "small", targetDedicatedNodes: 0, taskSlotsPerNode: 1 });
+    await client.jobs.add({ id: "low", poolInfo: { poolId: "prio" }, priority: -100 });
+    await client.jobs.add({ id: "high", poolInfo: { poolId: "prio" }, priority: 500 });
+    const order = path.join(dataDir, "order.txt");
+    const appendTask = (id: string) => ({ id, commandLine: `/bin/sh -c "echo $AZ_BATCH_JOB_ID/${id} >> ${order}"` });
+    await client.tasks.addCollection("low", [appendTask("l1"), appendTask("l2")]);
+    await client.tasks.addCollection("high", [appendTask("h1"), appendTask("h2"), appendTask("h3")]);
+
+    await client.pools.resize("prio", { targetDedicatedNodes: 1 });
+    await waitFor("every task completed", async () => {
+      const tasks = [...(await collect(client.tasks.list("low"))), ...(await collect(client.tasks.list("high")))];
+      return tasks.every((t) => t.state === "completed");
+    });
+    expect(fs.readFileSync(order, "utf8").trim().split("\n")).toEqual(["high/h1", "high/h2", "high/h3", "low/l1", "low/l2"]);
+    await client.pools.delete("prio");
+  });
+
+  it("packs tasks onto one node with nodeFillType pack", async () => {
+    const { client } = service;
+    const gate = path.join(dataDir, "pack-gate");
+    await client.pools.add({
+      id: "packed",
+      vmSize: "small",
+      targetDedicatedNodes: 2,
+      taskSlotsPerNode: 3,
+      taskSchedulingPolicy: { nodeFillType: "pack" },
+    });
+    await waitFor("2 idle nodes", async () => {
+      const nodes = await collect(client.nodes.list("packed"));
+      return nodes.length === 2 && nodes.every((n) => n.state === "idle");
+    });
+    await client.jobs.add({ id: "pj", poolInfo: { poolId: "packed" } });
+    const gated = (id: string) => ({ id, commandLine: `/bin/sh -c "while [ ! -e ${gate} ]; do sleep 0.05; done"` });
+    await client.tasks.addCollection("pj", ["p1", "p2", "p3", "p4"].map(gated));
+    const running = await waitFor("4 tasks running", async () => {
+      const tasks = await collect(client.tasks.list("pj"));
+      return tasks.every((t) => t.state === "running") && tasks;
+    });
+    const perNode = new Map<string, number>();
+    for (const t of running) perNode.set(t.nodeInfo!.nodeId, (perNode.get(t.nodeInfo!.nodeId) ?? 0) + 1);
+    expect([...perNode.values()].sort()).toEqual([1, 3]);
+    const nodes = await collect(client.nodes.list("packed"));
+    expect(nodes.map((n) => n.runningTaskSlotsCount).sort()).toEqual([1, 3]);
+    fs.writeFileSync(gate, "");
+    await waitFor("4 tasks completed", async () => {
+      const tasks = await collect(client.tasks.list("pj"));
+      return tasks.every((t) => t.state === "completed");
+    });
+    await client.pools.delete("packed");
+  });
+});
