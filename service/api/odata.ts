@@ -68,6 +68,8 @@ function tokenize(text: string): Token[] {
         value += text[i];
         i++;
       }
+      if (datetime && Number.isNaN(Date.parse(value)))
+        throw filterError(text, `datetime'${value}' at position ${start} is not a date and time.`);
       tokens.push({ type: "string", value, datetime, at: start });
     } else if (/[-\d]/.test(c)) {
       const match = /^-?\d+(\.\d+)?([eE][-+]?\d+)?/.exec(text.slice(i));

@@ -62,7 +62,10 @@ describe("resizing a pool down", () => {
     expect(left.state).toBe("active");
     expect(left.executionInfo!.requeueCount).toBe(1);
     const leftNodeRoot = path.join(dataDir, "nodes", "rp", requeued.nodeInfo!.nodeId);
-    await waitFor("the leaving node's processes to stop", async () => processesMentioning(leftNodeRoot).length === 0);
+    await waitFor(
+      "the leaving node's processes to stop",
+      async () => processesMentioning(leftNodeRoot).length === 0,
+    );
 
     fs.writeFileSync(firstGate, "");
     const done = await waitFor("both tasks completed", async () => {
@@ -72,7 +75,9 @@ describe("resizing a pool down", () => {
     for (const task of done) {
       expect(task.executionInfo!.exitCode).toBe(0);
       expect(task.nodeInfo!.nodeId).toBe(staying!.id);
-      expect(await client.tasks.getFileText("rj", task.id, "stdout.txt")).toBe(`${task.id} on ${staying!.id}\n`);
+      expect(await client.tasks.getFileText("rj", task.id, "stdout.txt")).toBe(
+        `${task.id} on ${staying!.id}\n`,
+      );
     }
 
     // taskcompletion: the last node stays until its task ends, then leaves.

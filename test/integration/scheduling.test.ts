@@ -6,7 +6,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collect } from "../../client/index.js";
-import { killEverything, makeDataDir, type ServiceProcess, startService, stopService, waitFor } from "./harness.js";
+import {
+  killEverything,
+  makeDataDir,
+  type ServiceProcess,
+  startService,
+  stopService,
+  waitFor,
+} from "./harness.js";
 
 describe("scheduling with real nodes", () => {
   const dataDir = makeDataDir("scheduling");
@@ -27,16 +34,28 @@ describe("scheduling with real nodes", () => {
     await client.jobs.add({ id: "low", poolInfo: { poolId: "prio" }, priority: -100 });
     await client.jobs.add({ id: "high", poolInfo: { poolId: "prio" }, priority: 500 });
     const order = path.join(dataDir, "order.txt");
-    const appendTask = (id: string) => ({ id, commandLine: `/bin/sh -c "echo $AZ_BATCH_JOB_ID/${id} >> ${order}"` });
+    const appendTask = (id: string) => ({
+      id,
+      commandLine: `/bin/sh -c "echo $AZ_BATCH_JOB_ID/${id} >> ${order}"`,
+    });
     await client.tasks.addCollection("low", [appendTask("l1"), appendTask("l2")]);
     await client.tasks.addCollection("high", [appendTask("h1"), appendTask("h2"), appendTask("h3")]);
 
     await client.pools.resize("prio", { targetDedicatedNodes: 1 });
     await waitFor("every task completed", async () => {
-      const tasks = [...(await collect(client.tasks.list("low"))), ...(await collect(client.tasks.list("high")))];
+      const tasks = [
+        ...(await collect(client.tasks.list("low"))),
+        ...(await collect(client.tasks.list("high"))),
+      ];
       return tasks.every((t) => t.state === "completed");
     });
-    expect(fs.readFileSync(order, "utf8").trim().split("\n")).toEqual(["high/h1", "high/h2", "high/h3", "low/l1", "low/l2"]);
+    expect(fs.readFileSync(order, "utf8").trim().split("\n")).toEqual([
+      "high/h1",
+      "high/h2",
+      "high/h3",
+      "low/l1",
+      "low/l2",
+    ]);
     await client.pools.delete("prio");
   });
 
@@ -55,7 +74,10 @@ describe("scheduling with real nodes", () => {
       return nodes.length === 2 && nodes.every((n) => n.state === "idle");
     });
     await client.jobs.add({ id: "pj", poolInfo: { poolId: "packed" } });
-    const gated = (id: string) => ({ id, commandLine: `/bin/sh -c "while [ ! -e ${gate} ]; do sleep 0.05; done"` });
+    const gated = (id: string) => ({
+      id,
+      commandLine: `/bin/sh -c "while [ ! -e ${gate} ]; do sleep 0.05; done"`,
+    });
     await client.tasks.addCollection("pj", ["p1", "p2", "p3", "p4"].map(gated));
     const running = await waitFor("4 tasks running", async () => {
       const tasks = await collect(client.tasks.list("pj"));
