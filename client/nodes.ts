@@ -1,18 +1,16 @@
 import type { List } from "../protocol/rest/common.js";
 import type { ComputeNode, NodeFile } from "../protocol/rest/node.js";
-import {
-  type FileListOptions,
-  type FileProperties,
-  type FileReadOptions,
-  filePropertiesOf,
-  rangeHeaders,
-} from "./files.js";
+import { type FileListOptions, FileOperations, type FileProperties, type FileReadOptions } from "./files.js";
 import { type BatchHttp, batchPath } from "./http.js";
 import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
 
 /** Compute nodes of a pool, and the files on them. */
 export class NodeOperations {
-  constructor(private readonly http: BatchHttp) {}
+  private readonly files: FileOperations;
+
+  constructor(private readonly http: BatchHttp) {
+    this.files = new FileOperations(http);
+  }
 
   /** `GET /pools/{poolId}/nodes`, following `odata.nextLink` across pages. */
   list(poolId: string, options?: ListOptions): AsyncGenerator<ComputeNode> {
@@ -27,32 +25,37 @@ export class NodeOperations {
     return this.http.json<ComputeNode>({ method: "GET", path: batchPath`/pools/${poolId}/nodes/${nodeId}` });
   }
 
-  /** `GET /pools/{poolId}/nodes/{nodeId}/files?recursive=`. */
+  /** `GET /pools/{poolId}/nodes/{nodeId}/files?recursive=`: paths relative to the node root. */
   listFiles(poolId: string, nodeId: string, options: FileListOptions = {}): AsyncGenerator<NodeFile> {
-    const { recursive, ...listOptions } = options;
-    return listAll<NodeFile>(this.http, batchPath`/pools/${poolId}/nodes/${nodeId}/files`, listOptions, {
-      recursive,
-    });
+    return this.files.list(filesPath(poolId, nodeId), options);
   }
 
   /** `GET /pools/{poolId}/nodes/{nodeId}/files/{filePath}`: the file's bytes (or the requested range). */
-  async getFile(
+  getFile(
     poolId: string,
     nodeId: string,
     filePath: string,
     options: FileReadOptions = {},
   ): Promise<Uint8Array> {
-    const response = await this.http.send({
-      method: "GET",
-      path: batchPath`/pools/${poolId}/nodes/${nodeId}/files/${filePath}`,
-      headers: rangeHeaders(options),
-    });
-    return new Uint8Array(await response.arrayBuffer());
+    return this.files.bytes(filesPath(poolId, nodeId), filePath, options);
+  }
+
+  /** The file decoded as UTF-8, e.g. `getFileText(pool, node, "startup/stdout.txt")`. */
+  getFileText(
+    poolId: string,
+    nodeId: string,
+    filePath: string,
+    options: FileReadOptions = {},
+  ): Promise<string> {
+    return this.files.text(filesPath(poolId, nodeId), filePath, options);
   }
 
   /** `HEAD /pools/{poolId}/nodes/{nodeId}/files/{filePath}`. */
-  async getFileProperties(poolId: string, nodeId: string, filePath: string): Promise<FileProperties> {
-    const path = batchPath`/pools/${poolId}/nodes/${nodeId}/files/${filePath}`;
-    return filePropertiesOf(await this.http.send({ method: "HEAD", path }));
+  getFileProperties(poolId: string, nodeId: string, filePath: string): Promise<FileProperties> {
+    return this.files.properties(filesPath(poolId, nodeId), filePath);
   }
+}
+
+function filesPath(poolId: string, nodeId: string): string {
+  return batchPath`/pools/${poolId}/nodes/${nodeId}/files`;
 }

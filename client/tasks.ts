@@ -6,13 +6,7 @@ import {
   type TaskAddParameter,
   type TaskAddResult,
 } from "../protocol/rest/task.js";
-import {
-  type FileListOptions,
-  type FileProperties,
-  type FileReadOptions,
-  filePropertiesOf,
-  rangeHeaders,
-} from "./files.js";
+import { type FileListOptions, FileOperations, type FileProperties, type FileReadOptions } from "./files.js";
 import { type BatchHttp, batchPath } from "./http.js";
 import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
 
@@ -23,7 +17,11 @@ export interface AddManyOptions {
 
 /** Tasks of a job, and the files in their directories on the node. */
 export class TaskOperations {
-  constructor(private readonly http: BatchHttp) {}
+  private readonly files: FileOperations;
+
+  constructor(private readonly http: BatchHttp) {
+    this.files = new FileOperations(http);
+  }
 
   /** `POST /jobs/{jobId}/tasks` (201). */
   async add(jobId: string, task: TaskAddParameter): Promise<void> {
@@ -96,48 +94,35 @@ export class TaskOperations {
 
   /** `GET /jobs/{jobId}/tasks/{taskId}/files`: the task's directory (`stdout.txt`, `stderr.txt`, `wd/`...). */
   listFiles(jobId: string, taskId: string, options: FileListOptions = {}): AsyncGenerator<NodeFile> {
-    const { recursive, ...listOptions } = options;
-    return listAll<NodeFile>(this.http, batchPath`/jobs/${jobId}/tasks/${taskId}/files`, listOptions, {
-      recursive,
-    });
+    return this.files.list(filesPath(jobId, taskId), options);
   }
 
   /** `GET /jobs/{jobId}/tasks/{taskId}/files/{filePath}`: the file's bytes (or the requested range). */
-  async getFile(
+  getFile(
     jobId: string,
     taskId: string,
     filePath: string,
     options: FileReadOptions = {},
   ): Promise<Uint8Array> {
-    return new Uint8Array(await (await this.readFile(jobId, taskId, filePath, options)).arrayBuffer());
+    return this.files.bytes(filesPath(jobId, taskId), filePath, options);
   }
 
   /** The file decoded as UTF-8, e.g. `getFileText(job, task, "stdout.txt")`. */
-  async getFileText(
+  getFileText(
     jobId: string,
     taskId: string,
     filePath: string,
     options: FileReadOptions = {},
   ): Promise<string> {
-    return (await this.readFile(jobId, taskId, filePath, options)).text();
+    return this.files.text(filesPath(jobId, taskId), filePath, options);
   }
 
   /** `HEAD /jobs/{jobId}/tasks/{taskId}/files/{filePath}`. */
-  async getFileProperties(jobId: string, taskId: string, filePath: string): Promise<FileProperties> {
-    const path = batchPath`/jobs/${jobId}/tasks/${taskId}/files/${filePath}`;
-    return filePropertiesOf(await this.http.send({ method: "HEAD", path }));
+  getFileProperties(jobId: string, taskId: string, filePath: string): Promise<FileProperties> {
+    return this.files.properties(filesPath(jobId, taskId), filePath);
   }
+}
 
-  private readFile(
-    jobId: string,
-    taskId: string,
-    filePath: string,
-    options: FileReadOptions,
-  ): Promise<Response> {
-    return this.http.send({
-      method: "GET",
-      path: batchPath`/jobs/${jobId}/tasks/${taskId}/files/${filePath}`,
-      headers: rangeHeaders(options),
-    });
-  }
+function filesPath(jobId: string, taskId: string): string {
+  return batchPath`/jobs/${jobId}/tasks/${taskId}/files`;
 }

@@ -3,31 +3,16 @@
  * list, get, and a task's stdout.txt.
  */
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  killEverything,
-  makeDataDir,
-  type ServiceProcess,
-  startService,
-  stopService,
-  waitFor,
-} from "../integration/harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serviceForSuite, waitFor } from "../integration/harness.js";
 
 describe("@azure/batch client", () => {
-  const dataDir = makeDataDir("azsdk");
-  let service: ServiceProcess;
+  const suite = serviceForSuite("azsdk");
   let batch: BatchServiceClient;
 
-  beforeAll(async () => {
-    service = await startService(dataDir);
-    batch = new BatchServiceClient(
-      new BatchSharedKeyCredentials(service.accountName, service.accountKey),
-      service.endpoint,
-    );
-  });
-  afterAll(async () => {
-    if (service) await stopService(service);
-    killEverything(dataDir);
+  beforeAll(() => {
+    const { accountName, accountKey, endpoint } = suite.service;
+    batch = new BatchServiceClient(new BatchSharedKeyCredentials(accountName, accountKey), endpoint);
   });
 
   it("creates a pool, a job and tasks, lists and gets them, and reads stdout.txt", async () => {

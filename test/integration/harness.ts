@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { BatchClient } from "../../client/index.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -124,4 +125,30 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * A service for the enclosing `describe`: started before its tests, stopped after them, and
+ * everything its data directory started killed even when a test failed half-way.
+ */
+export function serviceForSuite(name: string): {
+  readonly dataDir: string;
+  readonly service: ServiceProcess;
+} {
+  const dataDir = makeDataDir(name);
+  let service: ServiceProcess | undefined;
+  beforeAll(async () => {
+    service = await startService(dataDir);
+  });
+  afterAll(async () => {
+    if (service) await stopService(service);
+    killEverything(dataDir);
+  });
+  return {
+    dataDir,
+    get service() {
+      if (!service) throw new Error("the suite's service has not started");
+      return service;
+    },
+  };
 }

@@ -3,32 +3,15 @@
  * pool → nodes idle (after a start task) → job → tasks complete → stdout readable → resize down →
  * pool delete, with no process left behind.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BatchRequestError, collect } from "../../client/index.js";
-import {
-  killEverything,
-  makeDataDir,
-  processesMentioning,
-  type ServiceProcess,
-  startService,
-  stopService,
-  waitFor,
-} from "./harness.js";
+import { processesMentioning, serviceForSuite, waitFor } from "./harness.js";
 
 describe("pool, job and tasks on local nodes", () => {
-  const dataDir = makeDataDir("lifecycle");
-  let service: ServiceProcess;
-
-  beforeAll(async () => {
-    service = await startService(dataDir);
-  });
-  afterAll(async () => {
-    if (service) await stopService(service);
-    killEverything(dataDir);
-  });
+  const suite = serviceForSuite("lifecycle");
 
   it("runs a job's tasks on a pool and cleans up after the pool", async () => {
-    const { client } = service;
+    const { client } = suite.service;
     await client.pools.add({
       id: "pool1",
       vmSize: "standard_d2s_v3",
@@ -93,7 +76,7 @@ describe("pool, job and tasks on local nodes", () => {
       const p = await client.pools.get("pool1");
       return list.length === 1 && p.allocationState === "steady" && p.currentDedicatedNodes === 1;
     });
-    expect(processesMentioning(`${dataDir}/nodes/pool1`)).toHaveLength(1);
+    expect(processesMentioning(`${suite.dataDir}/nodes/pool1`)).toHaveLength(1);
 
     await client.jobs.delete("job1");
     await client.pools.delete("pool1");
@@ -105,11 +88,11 @@ describe("pool, job and tasks on local nodes", () => {
         return error instanceof BatchRequestError && error.code === "PoolNotFound";
       }
     });
-    expect(processesMentioning(`${dataDir}/nodes`)).toEqual([]);
+    expect(processesMentioning(`${suite.dataDir}/nodes`)).toEqual([]);
   });
 
   it("terminates a running task and kills its process tree", async () => {
-    const { client } = service;
+    const { client } = suite.service;
     await client.pools.add({ id: "pool2", vmSize: "small", targetDedicatedNodes: 1 });
     await client.jobs.add({ id: "job2", poolInfo: { poolId: "pool2" } });
     await client.tasks.add("job2", {
@@ -134,6 +117,9 @@ describe("pool, job and tasks on local nodes", () => {
     expect(task.executionInfo!.failureInfo?.code).toBe("TaskEnded");
     await waitFor("no child left", async () => children().length === 0);
     await client.pools.delete("pool2");
-    await waitFor("no agent left", async () => processesMentioning(`${dataDir}/nodes/pool2`).length === 0);
+    await waitFor(
+      "no agent left",
+      async () => processesMentioning(`${suite.dataDir}/nodes/pool2`).length === 0,
+    );
   });
 });

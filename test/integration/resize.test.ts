@@ -5,17 +5,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { collect } from "../../client/index.js";
-import {
-  killEverything,
-  makeDataDir,
-  processesMentioning,
-  type ServiceProcess,
-  startService,
-  stopService,
-  waitFor,
-} from "./harness.js";
+import { processesMentioning, serviceForSuite, waitFor } from "./harness.js";
 
 /** A task that runs until the test creates `gate`, then says where it ran. */
 function gatedTask(id: string, gate: string) {
@@ -26,21 +18,12 @@ function gatedTask(id: string, gate: string) {
 }
 
 describe("resizing a pool down", () => {
-  const dataDir = makeDataDir("resize");
-  let service: ServiceProcess;
-
-  beforeAll(async () => {
-    service = await startService(dataDir);
-  });
-  afterAll(async () => {
-    if (service) await stopService(service);
-    killEverything(dataDir);
-  });
+  const suite = serviceForSuite("resize");
 
   it("requeues the tasks of a leaving node, and lets a node finish its task with taskcompletion", async () => {
-    const { client } = service;
-    const firstGate = path.join(dataDir, "gate-1");
-    const secondGate = path.join(dataDir, "gate-2");
+    const { client } = suite.service;
+    const firstGate = path.join(suite.dataDir, "gate-1");
+    const secondGate = path.join(suite.dataDir, "gate-2");
     await client.pools.add({ id: "rp", vmSize: "small", targetDedicatedNodes: 2, taskSlotsPerNode: 1 });
     await client.jobs.add({ id: "rj", poolInfo: { poolId: "rp" } });
     await client.tasks.addCollection("rj", [gatedTask("a", firstGate), gatedTask("b", firstGate)]);
@@ -61,7 +44,7 @@ describe("resizing a pool down", () => {
     const left = await client.tasks.get("rj", requeued.id);
     expect(left.state).toBe("active");
     expect(left.executionInfo!.requeueCount).toBe(1);
-    const leftNodeRoot = path.join(dataDir, "nodes", "rp", requeued.nodeInfo!.nodeId);
+    const leftNodeRoot = path.join(suite.dataDir, "nodes", "rp", requeued.nodeInfo!.nodeId);
     await waitFor(
       "the leaving node's processes to stop",
       async () => processesMentioning(leftNodeRoot).length === 0,
@@ -98,7 +81,10 @@ describe("resizing a pool down", () => {
     expect(c.state).toBe("completed");
     expect(c.executionInfo!.exitCode).toBe(0);
     expect(c.executionInfo!.requeueCount).toBe(0);
-    await waitFor("no agent left", async () => processesMentioning(path.join(dataDir, "nodes")).length === 0);
+    await waitFor(
+      "no agent left",
+      async () => processesMentioning(path.join(suite.dataDir, "nodes")).length === 0,
+    );
     await client.pools.delete("rp");
   });
 });

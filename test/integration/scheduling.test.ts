@@ -4,36 +4,20 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { collect } from "../../client/index.js";
-import {
-  killEverything,
-  makeDataDir,
-  type ServiceProcess,
-  startService,
-  stopService,
-  waitFor,
-} from "./harness.js";
+import { serviceForSuite, waitFor } from "./harness.js";
 
 describe("scheduling with real nodes", () => {
-  const dataDir = makeDataDir("scheduling");
-  let service: ServiceProcess;
-
-  beforeAll(async () => {
-    service = await startService(dataDir);
-  });
-  afterAll(async () => {
-    if (service) await stopService(service);
-    killEverything(dataDir);
-  });
+  const suite = serviceForSuite("scheduling");
 
   it("runs the higher-priority job first, then tasks in submission order", async () => {
-    const { client } = service;
+    const { client } = suite.service;
     // No nodes yet: every task waits in the queue until the pool grows.
     await client.pools.add({ id: "prio", vmSize: "small", targetDedicatedNodes: 0, taskSlotsPerNode: 1 });
     await client.jobs.add({ id: "low", poolInfo: { poolId: "prio" }, priority: -100 });
     await client.jobs.add({ id: "high", poolInfo: { poolId: "prio" }, priority: 500 });
-    const order = path.join(dataDir, "order.txt");
+    const order = path.join(suite.dataDir, "order.txt");
     const appendTask = (id: string) => ({
       id,
       commandLine: `/bin/sh -c "echo $AZ_BATCH_JOB_ID/${id} >> ${order}"`,
@@ -60,8 +44,8 @@ describe("scheduling with real nodes", () => {
   });
 
   it("packs tasks onto one node with nodeFillType pack", async () => {
-    const { client } = service;
-    const gate = path.join(dataDir, "pack-gate");
+    const { client } = suite.service;
+    const gate = path.join(suite.dataDir, "pack-gate");
     await client.pools.add({
       id: "packed",
       vmSize: "small",
