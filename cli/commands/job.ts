@@ -5,6 +5,7 @@ import { integer, overlay, readJsonObject } from "../arguments.js";
 import { jobColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
+import { examples } from "../examples.js";
 import { printJson, printList, printMessage, printRecord } from "../output.js";
 
 interface CreateOptions {
@@ -14,7 +15,18 @@ interface CreateOptions {
 }
 
 export function registerJobCommands(program: Command, context: CliContext): void {
-  const job = program.command("job").description("Jobs: collections of tasks that run on one pool.");
+  const job = program
+    .command("job")
+    .description("Jobs: collections of tasks that run on one pool.")
+    .addHelpText(
+      "after",
+      examples(
+        ["a job whose tasks run on pool p1", "openbatch job create j1 --pool-id p1"],
+        ["a task in it", 'openbatch task add j1 t1 --command-line "/bin/echo hello"'],
+        ["its tasks' states", "openbatch task list j1"],
+        ["stop its tasks and complete it", "openbatch job terminate j1"],
+      ),
+    );
 
   job
     .command("create")
@@ -27,6 +39,17 @@ export function registerJobCommands(program: Command, context: CliContext): void
       integer,
     )
     .option("--json-file <path>", "a JobAddParameter body; the flags above override its properties")
+    .addHelpText(
+      "after",
+      examples(
+        ["a job whose tasks run on pool p1", "openbatch job create j1 --pool-id p1"],
+        [
+          "a job whose tasks are scheduled before those of lower-priority jobs",
+          "openbatch job create urgent --pool-id p1 --priority 100",
+        ],
+        ["a full JobAddParameter from a file", "openbatch job create j2 --json-file job.json"],
+      ),
+    )
     .action(async (id: string, options: CreateOptions, command: Command) => {
       const base = options.jsonFile ? readJsonObject(options.jsonFile) : {};
       const body = overlay<JobAddParameter>(base, {
@@ -51,6 +74,13 @@ export function registerJobCommands(program: Command, context: CliContext): void
     .command("list")
     .description("List the account's jobs (GET /jobs), following every page.")
     .option("--filter <odata>", "OData $filter, e.g. \"state eq 'active'\"")
+    .addHelpText(
+      "after",
+      examples(
+        ["every job", "openbatch job list"],
+        ["the jobs that are done", "openbatch job list --filter \"state eq 'completed'\""],
+      ),
+    )
     .action(async (options: { filter?: string }, command: Command) => {
       const jobs = await collect(clientFor(command, context).jobs.list({ filter: options.filter }));
       printList(context, globalOptions(command).output, jobs, jobColumns, "No jobs.");
@@ -60,6 +90,13 @@ export function registerJobCommands(program: Command, context: CliContext): void
     .command("show")
     .description("Show a job (GET /jobs/{id}).")
     .argument("<id>", "job id")
+    .addHelpText(
+      "after",
+      examples(
+        ["state, priority, pool", "openbatch job show j1"],
+        ["the whole CloudJob, e.g. its executionInfo.terminateReason", "openbatch job show j1 -o json"],
+      ),
+    )
     .action(async (id: string, _options: unknown, command: Command) => {
       printRecord(
         context,
@@ -73,6 +110,7 @@ export function registerJobCommands(program: Command, context: CliContext): void
     .command("delete")
     .description("Delete a job and all its tasks (DELETE /jobs/{id}); running tasks are terminated.")
     .argument("<id>", "job id")
+    .addHelpText("after", examples(["the job, its tasks and their records", "openbatch job delete j1"]))
     .action(async (id: string, _options: unknown, command: Command) => {
       await clientFor(command, context).jobs.delete(id);
       printMessage(context, globalOptions(command).output, `Job ${id} is being deleted.`);
@@ -85,6 +123,10 @@ export function registerJobCommands(program: Command, context: CliContext): void
     )
     .argument("<id>", "job id")
     .option("--reason <text>", "terminateReason recorded in the job's executionInfo")
+    .addHelpText(
+      "after",
+      examples(["stop the job, saying why", 'openbatch job terminate j1 --reason "results are in"']),
+    )
     .action(async (id: string, options: { reason?: string }, command: Command) => {
       await clientFor(command, context).jobs.terminate(id, options.reason);
       printMessage(context, globalOptions(command).output, `Job ${id} is terminating.`);

@@ -2,12 +2,20 @@ import type { Command } from "commander";
 import { collect } from "../../client/paging.js";
 import { nodeColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
+import { examples } from "../examples.js";
 import { printList, printRecord } from "../output.js";
 
 export function registerNodeCommands(program: Command, context: CliContext): void {
   const node = program
     .command("node")
-    .description("Compute nodes: the machines of a pool, each running the node agent.");
+    .description("Compute nodes: the machines of a pool, each running the node agent.")
+    .addHelpText(
+      "after",
+      examples(
+        ["a pool's nodes: state, IP address, running tasks", "openbatch node list p1"],
+        ["one node, as an Azure ComputeNode", "openbatch node show p1 tvmps_000001_d -o json"],
+      ),
+    );
 
   node
     .command("list")
@@ -16,6 +24,13 @@ export function registerNodeCommands(program: Command, context: CliContext): voi
     )
     .argument("<poolId>", "pool id")
     .option("--filter <odata>", "OData $filter, e.g. \"state eq 'idle'\"")
+    .addHelpText(
+      "after",
+      examples(
+        ["every node of pool p1", "openbatch node list p1"],
+        ["only the nodes that are running tasks", "openbatch node list p1 --filter \"state eq 'running'\""],
+      ),
+    )
     .action(async (poolId: string, options: { filter?: string }, command: Command) => {
       const nodes = await collect(clientFor(command, context).nodes.list(poolId, { filter: options.filter }));
       printList(context, globalOptions(command).output, nodes, nodeColumns, `No nodes in pool ${poolId}.`);
@@ -26,6 +41,16 @@ export function registerNodeCommands(program: Command, context: CliContext): voi
     .description("Show one compute node (GET /pools/{poolId}/nodes/{nodeId}).")
     .argument("<poolId>", "pool id")
     .argument("<nodeId>", "node id, as `node list` shows it")
+    .addHelpText(
+      "after",
+      examples(
+        ["state, scheduling state, IP address", "openbatch node show p1 tvmps_000001_d"],
+        [
+          "everything, e.g. its start task's exit code and its errors",
+          "openbatch node show p1 tvmps_000001_d -o json",
+        ],
+      ),
+    )
     .action(async (poolId: string, nodeId: string, _options: unknown, command: Command) => {
       const computeNode = await clientFor(command, context).nodes.get(poolId, nodeId);
       printRecord(context, globalOptions(command).output, computeNode, nodeColumns);

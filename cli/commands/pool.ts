@@ -6,6 +6,7 @@ import { nonNegativeInteger, overlay, positiveInteger, readJsonObject } from "..
 import { poolColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
+import { examples } from "../examples.js";
 import { printJson, printList, printMessage, printRecord } from "../output.js";
 
 interface CreateOptions {
@@ -23,13 +24,26 @@ const DELETE_POLL_MS = 500;
 export function registerPoolCommands(program: Command, context: CliContext): void {
   const pool = program
     .command("pool")
-    .description("Pools: the compute nodes (VMs; agent processes on a local account) that run tasks.");
+    .description("Pools: the compute nodes (VMs; agent processes on a local account) that run tasks.")
+    .addHelpText(
+      "after",
+      examples(
+        ["two nodes", "openbatch pool create p1 --vm-size standard_d2s_v3 --target-dedicated-nodes 2"],
+        ["wait until allocationState is steady and the nodes are idle", "openbatch pool show p1"],
+        ["grow it", "openbatch pool resize p1 --target-dedicated-nodes 4"],
+        ["release its nodes", "openbatch pool delete p1 --wait"],
+      ),
+    );
 
   pool
     .command("create")
+    .summary("Create a pool (POST /pools); its nodes are allocated in the background.")
     .description(
       "Create a pool (POST /pools). Nodes are allocated in the background up to the target; " +
-        "follow with `openbatch pool show <id>` until allocationState is steady.",
+        "follow with `openbatch pool show <id>` until allocationState is steady, and " +
+        "`openbatch node list <id>` until the nodes are idle. On a local account every node is an agent " +
+        "process on this machine and --vm-size is only recorded. Anything the flags do not cover " +
+        "(metadata, start task environment, ...) goes in --json-file, as Azure's PoolAddParameter.",
     )
     .argument("<id>", "pool id: letters, digits, - and _, up to 64 characters")
     .option(
@@ -43,9 +57,26 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         nodeFillTypes,
       ),
     )
-    .option("--start-task <cmd>", "command line every node runs when it joins the pool")
+    .option(
+      "--start-task <cmd>",
+      "command line every node runs when it joins the pool (no shell: write /bin/sh -c '...')",
+    )
     .option("--start-task-wait-for-success", "keep a node out of scheduling until its start task succeeds")
     .option("--json-file <path>", "a PoolAddParameter body; the flags above override its properties")
+    .addHelpText(
+      "after",
+      examples(
+        [
+          "two nodes with 4 task slots each, filled one node at a time",
+          "openbatch pool create p1 --vm-size standard_d2s_v3 --target-dedicated-nodes 2 --task-slots-per-node 4 --node-fill-type pack",
+        ],
+        [
+          "nodes that get tasks only once their start task has succeeded",
+          "openbatch pool create p2 --vm-size standard_d2s_v3 --target-dedicated-nodes 1 --start-task \"/bin/sh -c 'echo ready > \\$AZ_BATCH_NODE_SHARED_DIR/ready'\" --start-task-wait-for-success",
+        ],
+        ["a full PoolAddParameter from a file", "openbatch pool create p3 --json-file pool.json"],
+      ),
+    )
     .action(async (id: string, options: CreateOptions, command: Command) => {
       const base = options.jsonFile ? readJsonObject(options.jsonFile) : {};
       const body = overlay<PoolAddParameter>(base, {
@@ -79,6 +110,17 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
     .command("list")
     .description("List the account's pools (GET /pools), following every page.")
     .option("--filter <odata>", "OData $filter, e.g. \"state eq 'active'\"")
+    .addHelpText(
+      "after",
+      examples(
+        ["every pool", "openbatch pool list"],
+        [
+          "the pools that are still resizing",
+          "openbatch pool list --filter \"allocationState eq 'resizing'\"",
+        ],
+        ["as Azure CloudPool objects", "openbatch pool list -o json"],
+      ),
+    )
     .action(async (options: { filter?: string }, command: Command) => {
       const pools = await collect(clientFor(command, context).pools.list({ filter: options.filter }));
       printList(context, globalOptions(command).output, pools, poolColumns, "No pools.");
@@ -88,6 +130,13 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
     .command("show")
     .description("Show a pool (GET /pools/{id}): state, allocation state, current/target nodes.")
     .argument("<id>", "pool id")
+    .addHelpText(
+      "after",
+      examples(
+        ["state, allocation state, current/target nodes", "openbatch pool show p1"],
+        ["the whole CloudPool", "openbatch pool show p1 -o json"],
+      ),
+    )
     .action(async (id: string, _options: unknown, command: Command) => {
       printRecord(
         context,
@@ -105,8 +154,20 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
     .argument("<id>", "pool id")
     .requiredOption("--target-dedicated-nodes <n>", "the new number of dedicated nodes", nonNegativeInteger)
     .addOption(
-      new Option("--node-deallocation-option <option>", "what happens to tasks on removed nodes").choices(
-        nodeDeallocationOptions,
+      new Option(
+        "--node-deallocation-option <option>",
+        "when shrinking, what happens to tasks running on removed nodes: requeue them (default), " +
+          "terminate them, or let them finish first (taskcompletion; retaineddata behaves the same here)",
+      ).choices(nodeDeallocationOptions),
+    )
+    .addHelpText(
+      "after",
+      examples(
+        ["grow to 4 nodes", "openbatch pool resize p1 --target-dedicated-nodes 4"],
+        [
+          "shrink to 1 node, letting running tasks finish first",
+          "openbatch pool resize p1 --target-dedicated-nodes 1 --node-deallocation-option taskcompletion",
+        ],
       ),
     )
     .action(
@@ -126,7 +187,7 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         printMessage(
           context,
           globalOptions(command).output,
-          `Pool ${id} is resizing to ${options.targetDedicatedNodes} nodes.`,
+          `Pool ${id} is resizing to ${options.targetDedicatedNodes} node${options.targetDedicatedNodes === 1 ? "" : "s"}.`,
         );
       },
     );
@@ -135,6 +196,7 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
     .command("stop-resize")
     .description("Stop a pool's resize (POST /pools/{id}/stopresize), keeping the nodes allocated so far.")
     .argument("<id>", "pool id")
+    .addHelpText("after", examples(["keep the nodes allocated so far", "openbatch pool stop-resize p1"]))
     .action(async (id: string, _options: unknown, command: Command) => {
       await clientFor(command, context).pools.stopResize(id);
       printMessage(context, globalOptions(command).output, `Pool ${id} is stopping its resize.`);
@@ -145,6 +207,13 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
     .description("Delete a pool (DELETE /pools/{id}): its nodes are released and running tasks are stopped.")
     .argument("<id>", "pool id")
     .option("--wait", "return only once the pool is gone")
+    .addHelpText(
+      "after",
+      examples(
+        ["start the deletion and return", "openbatch pool delete p1"],
+        ["return once the nodes are released and the pool is gone", "openbatch pool delete p1 --wait"],
+      ),
+    )
     .action(async (id: string, options: { wait?: boolean }, command: Command) => {
       const client = clientFor(command, context);
       const { output } = globalOptions(command);

@@ -1,9 +1,12 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import type { RunningService } from "../../service/main.js";
 import { nonNegativeInteger } from "../arguments.js";
 import { type CliContext, globalOptions } from "../context.js";
 import { configPath, writeConfig } from "../credentials.js";
+import { CommandError } from "../errors.js";
+import { examples } from "../examples.js";
 
 interface StartOptions {
   host: string;
@@ -16,29 +19,61 @@ const DEFAULT_DATA_DIR = "~/.openbatch";
 export function registerServiceCommands(program: Command, context: CliContext): void {
   const service = program
     .command("service")
-    .description("The account service: the Batch REST API that everything talks to.");
+    .description("The account service: the Batch REST API that everything talks to.")
+    .addHelpText(
+      "after",
+      examples(
+        ["start an account on http://127.0.0.1:8765 and leave it running", "openbatch service start &"],
+        ["then, in any shell of the same user", "openbatch pool list"],
+      ),
+    );
 
   service
     .command("start")
+    .summary("Run the account service in the foreground; prints its endpoint and account key.")
     .description(
       "Run a Batch account service in the foreground until Ctrl+C. It serves the Azure Batch REST API, " +
-        "stores state in --data-dir, and saves its credentials for later openbatch commands. " +
-        "The account is named by --account-name or OPENBATCH_ACCOUNT_NAME (default local); without " +
-        "--account-key or OPENBATCH_ACCOUNT_KEY a key is generated once and kept in --data-dir.",
+        "keeps its state in --data-dir (SQLite), and once it listens prints its endpoint and credentials " +
+        "and saves them to ~/.openbatch/config.json (or $OPENBATCH_CONFIG) for later openbatch commands. " +
+        "The account is named by --account-name or OPENBATCH_ACCOUNT_NAME (default local; 3 to 24 " +
+        "lower-case letters and digits); without --account-key or OPENBATCH_ACCOUNT_KEY a key is " +
+        "generated on the first start, printed, and kept in --data-dir for the next ones. " +
+        "Stopping the service leaves local pools' nodes (agent processes) running, as VMs would: they " +
+        "reconnect when it starts again on the same --data-dir. Delete the pools first to stop them.",
     )
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 picks a free one)", nonNegativeInteger, 8765)
-    .option("--data-dir <dir>", "where the account's database and key live", DEFAULT_DATA_DIR)
+    .option("--data-dir <dir>", "where the account's database, key and local nodes live", DEFAULT_DATA_DIR)
+    .addHelpText(
+      "after",
+      examples(
+        ["the default account: port 8765, state in ~/.openbatch, a generated key", "openbatch service start"],
+        [
+          "a second account beside it: a free port, its own state, its own config file",
+          "OPENBATCH_CONFIG=/tmp/ob2/config.json openbatch service start --port 0 --data-dir /tmp/ob2 --account-name second",
+        ],
+        [
+          "a key of your own (base64 of at least 16 bytes)",
+          'openbatch service start --account-key "$(head -c 32 /dev/urandom | base64)"',
+        ],
+      ),
+    )
     .action(async (options: StartOptions, command: Command) => {
       const globals = globalOptions(command);
       const accountKey = globals.accountKey || context.env.OPENBATCH_ACCOUNT_KEY || undefined;
-      const running = await context.startService({
-        host: options.host,
-        port: options.port,
-        dataDir: expandHome(options.dataDir),
-        accountName: globals.accountName || context.env.OPENBATCH_ACCOUNT_NAME || "local",
-        accountKey,
-      });
+      const dataDir = expandHome(options.dataDir);
+      let running: RunningService;
+      try {
+        running = await context.startService({
+          host: options.host,
+          port: options.port,
+          dataDir,
+          accountName: globals.accountName || context.env.OPENBATCH_ACCOUNT_NAME || "local",
+          accountKey,
+        });
+      } catch (error) {
+        throw new CommandError("ServiceNotStarted", startFailure(error, options));
+      }
       const credentials = {
         endpoint: running.endpoint,
         accountName: running.accountName,
@@ -50,9 +85,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         [
           `OpenBatch account service listening on ${running.endpoint}`,
           `  account name: ${running.accountName}`,
-          ...(accountKey
-            ? []
-            : [`  account key:  ${running.accountKey}  (kept in ${expandHome(options.dataDir)})`]),
+          ...(accountKey ? [] : [`  account key:  ${running.accountKey}  (kept in ${dataDir})`]),
           `Credentials saved to ${savedTo}; openbatch commands use them from there. For other shells and SDKs:`,
           `  export OPENBATCH_ENDPOINT=${running.endpoint} OPENBATCH_ACCOUNT_NAME=${running.accountName} OPENBATCH_ACCOUNT_KEY=${running.accountKey}`,
           "Press Ctrl+C to stop.",
@@ -63,6 +96,23 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       context.stderr(`${signal}: stopping the service...\n`);
       await running.close();
     });
+}
+
+/** Why the service did not start, with what to do: the listen errors people hit get a hint. */
+function startFailure(error: unknown, options: StartOptions): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "EADDRINUSE") {
+    return (
+      `port ${options.port} on ${options.host} is already in use (is another service running?). ` +
+      "Stop it, or choose another --port (0 picks a free one)."
+    );
+  }
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+    return `cannot listen on --host ${options.host}: ${message}. Use an address of this machine, e.g. 127.0.0.1 or 0.0.0.0.`;
+  }
+  if (code === "EACCES") return `${message}. Choose a --port above 1023, or one this user may bind.`;
+  return message;
 }
 
 function expandHome(path: string): string {

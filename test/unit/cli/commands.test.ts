@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliContext } from "../../../cli/context.js";
-import { run } from "../../../cli/program.js";
+import { createProgram, run } from "../../../cli/program.js";
 import type { TaskAddParameter } from "../../../protocol/rest/task.js";
 import {
   azureError,
@@ -93,7 +93,12 @@ interface CliResult {
 
 async function openbatch(args: string[], env: NodeJS.ProcessEnv = credentialsEnv()): Promise<CliResult> {
   const result = { code: 0, stdout: "", stderr: "" };
-  const context: CliContext = {
+  result.code = await run(["node", "openbatch", ...args], contextFor(env, result));
+  return result;
+}
+
+function contextFor(env: NodeJS.ProcessEnv, result: CliResult): CliContext {
+  return {
     env,
     stdout: (data) => {
       result.stdout += typeof data === "string" ? data : Buffer.from(data).toString("utf8");
@@ -104,8 +109,6 @@ async function openbatch(args: string[], env: NodeJS.ProcessEnv = credentialsEnv
     untilShutdown: () => new Promise(() => {}),
     startService: () => Promise.reject(new Error("not started by these tests")),
   };
-  result.code = await run(["node", "openbatch", ...args], context);
-  return result;
 }
 
 function credentialsEnv(): NodeJS.ProcessEnv {
@@ -139,6 +142,25 @@ describe("openbatch help", () => {
       "OPENBATCH_CONFIG",
     ]) {
       expect(stdout).toContain(text);
+    }
+  });
+
+  it("ends every command's help with examples of that command", async () => {
+    const program = createProgram(contextFor(credentialsEnv(), { code: 0, stdout: "", stderr: "" }));
+    const paths = program.commands.flatMap((group) => [
+      [group.name()],
+      ...group.commands.map((command) => [group.name(), command.name()]),
+    ]);
+    expect(paths.length).toBeGreaterThan(20);
+    for (const path of paths) {
+      const { code, stdout } = await openbatch([...path, "--help"]);
+      expect(code, path.join(" ")).toBe(0);
+      const examples = stdout.slice(stdout.indexOf("\nExamples:\n"));
+      expect(examples, `${path.join(" ")} --help has no Examples`).toMatch(/^\nExamples:\n/);
+      const leaf = path.length === 2 ? path.join(" ") : path[0]!;
+      expect(examples, `${path.join(" ")} --help shows no example of itself`).toContain(
+        `$ openbatch ${leaf}`,
+      );
     }
   });
 

@@ -55,3 +55,37 @@ describe("openbatch service start", () => {
     });
   });
 });
+
+describe("openbatch service start, when the service cannot start", () => {
+  async function startFailing(error: Error): Promise<{ code: number; stderr: string }> {
+    const dir = mkdtempSync(join(tmpdir(), "openbatch-service-"));
+    let stderr = "";
+    const context: CliContext = {
+      env: { OPENBATCH_CONFIG: join(dir, "config.json") },
+      stdout: () => {},
+      stderr: (text) => {
+        stderr += text;
+      },
+      untilShutdown: () => new Promise(() => {}),
+      startService: () => Promise.reject(error),
+    };
+    const args = ["node", "openbatch", "service", "start", "--port", "9999", "--data-dir", join(dir, "data")];
+    return { code: await run(args, context), stderr };
+  }
+
+  it("prints the reason as an error line and exits 1, without a stack trace", async () => {
+    const { code, stderr } = await startFailing(new Error("Account name 'X' is invalid."));
+    expect(code).toBe(1);
+    expect(stderr).toBe("error: ServiceNotStarted: Account name 'X' is invalid.\n");
+  });
+
+  it("says what to do when the port is taken", async () => {
+    const inUse = Object.assign(new Error("listen EADDRINUSE: address already in use 127.0.0.1:9999"), {
+      code: "EADDRINUSE",
+    });
+    const { code, stderr } = await startFailing(inUse);
+    expect(code).toBe(1);
+    expect(stderr).toContain("port 9999 on 127.0.0.1 is already in use");
+    expect(stderr).toContain("--port");
+  });
+});
