@@ -3,6 +3,7 @@
  * a seq-ordered source, and the Azure envelope with `odata.nextLink` while more items remain.
  */
 import type { FastifyRequest } from "fastify";
+import type { TSchema } from "typebox";
 import { API_VERSION } from "../../protocol/apiVersion.js";
 import { BatchError } from "../../protocol/errors.js";
 import type { List } from "../../protocol/rest/common.js";
@@ -10,6 +11,7 @@ import { decodeSkipToken, encodeSkipToken } from "../core/paging.js";
 import {
   applySelect,
   type FilterExpression,
+  filterPaths,
   matchesFilter,
   parseFilter,
   parseSelect,
@@ -45,7 +47,11 @@ function invalidQuery(name: string, value: string, reason: string): BatchError {
   ]);
 }
 
-export function readListQuery(request: FastifyRequest): ListQuery {
+/**
+ * Reads the list parameters of a request for items of `itemSchema` (the REST model, e.g. `Task`): a
+ * `$filter` or `$select` naming a property the model does not have is refused, not read as null.
+ */
+export function readListQuery(request: FastifyRequest, itemSchema: TSchema): ListQuery {
   const filterText = queryValue(request, "$filter");
   const selectText = queryValue(request, "$select");
   const maxText = queryValue(request, "maxresults");
@@ -58,15 +64,37 @@ export function readListQuery(request: FastifyRequest): ListQuery {
     }
   }
   const filter = filterText !== undefined && filterText.trim() !== "" ? parseFilter(filterText) : undefined;
+  const select = readSelect(request, itemSchema);
+  for (const path of filter ? filterPaths(filter) : []) {
+    if (!hasProperty(itemSchema, path)) {
+      throw invalidQuery(
+        "$filter",
+        filterText!,
+        `'${path.join("/")}' is not a property of the listed items.`,
+      );
+    }
+  }
   return {
     filterText: filter ? filterText : undefined,
     filter,
     state: filter ? stateEquality(filter) : undefined,
     selectText,
-    select: parseSelect(selectText),
+    select,
     maxResults,
     afterSeq: decodeSkipToken(token),
   };
+}
+
+/** `$select` of a list or a get, checked against the returned model `itemSchema`. */
+export function readSelect(request: FastifyRequest, itemSchema: TSchema): string[] | undefined {
+  const selectText = queryValue(request, "$select");
+  const select = parseSelect(selectText);
+  for (const name of select ?? []) {
+    if (!hasProperty(itemSchema, [name])) {
+      throw invalidQuery("$select", selectText!, `'${name}' is not a property of this resource.`);
+    }
+  }
+  return select;
 }
 
 /** `recursive=true|false` of the file lists (default false). */
@@ -155,4 +183,16 @@ export function listBody<V extends object>(
     body["odata.nextLink"] = `${endpoint}${path}?${search}`;
   }
   return body;
+}
+
+/** Whether `path` names a property of the objects `schema` describes (through nested objects and arrays). */
+function hasProperty(schema: TSchema, path: readonly string[]): boolean {
+  let current: unknown = schema;
+  for (const segment of path) {
+    const node = current as { properties?: Record<string, unknown>; items?: unknown };
+    const object = node.items && !node.properties ? (node.items as typeof node) : node;
+    if (!object.properties || !Object.hasOwn(object.properties, segment)) return false;
+    current = object.properties[segment];
+  }
+  return true;
 }

@@ -331,3 +331,23 @@ export function applySelect<T extends object>(item: T, select: string[] | undefi
   }
   return kept as Partial<T>;
 }
+
+/** Every property path a filter reads, e.g. `["executionInfo", "exitCode"]`. */
+export function filterPaths(expression: FilterExpression): string[][] {
+  const ofOperand = (operand: Operand): string[][] => {
+    if (operand.kind === "path") return [operand.segments];
+    if (operand.kind === "call") return operand.args.flatMap(ofOperand);
+    return [];
+  };
+  switch (expression.kind) {
+    case "and":
+    case "or":
+      return [...filterPaths(expression.left), ...filterPaths(expression.right)];
+    case "not":
+      return filterPaths(expression.operand);
+    case "truthy":
+      return ofOperand(expression.operand);
+    case "compare":
+      return [...ofOperand(expression.left), ...ofOperand(expression.right)];
+  }
+}

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { FileEntry } from "../../../protocol/agent.js";
 import { BatchError } from "../../../protocol/errors.js";
-import type { NodeFile } from "../../../protocol/rest/node.js";
+import { NodeFile } from "../../../protocol/rest/node.js";
 import { nodeUrl, taskDirectory, taskUrl } from "../../core/views.js";
 import { fillPage, fromArray, listBody, readBoolean, readListQuery } from "../listing.js";
 import { httpDate } from "../responses.js";
@@ -62,7 +62,7 @@ export function fileRoutes(app: FastifyInstance, context: RouteContext): void {
   }
 
   async function listFiles(request: FastifyRequest, reply: FastifyReply, scope: FileScope) {
-    const query = readListQuery(request);
+    const query = readListQuery(request, NodeFile);
     const recursive = readBoolean(request, "recursive");
     const entries = await account.nodes.listFiles(scope.poolId, scope.nodeId, scope.directory, recursive);
     const page = fillPage(query, fromArray(entries), ({ item }) => nodeFileView(scope, item));

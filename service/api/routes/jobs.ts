@@ -1,10 +1,10 @@
 /** `/jobs`: add, list, get, delete, terminate. */
 import type { FastifyInstance } from "fastify";
-import { JobAddParameter, JobTerminateParameter } from "../../../protocol/rest/job.js";
+import { Job, JobAddParameter, JobTerminateParameter } from "../../../protocol/rest/job.js";
 import type { JobRecord } from "../../core/records.js";
 import { eTag, jobUrl, jobView } from "../../core/views.js";
-import { fillPage, listBody, queryValue, readListQuery } from "../listing.js";
-import { applySelect, parseSelect } from "../odata.js";
+import { fillPage, listBody, readListQuery, readSelect } from "../listing.js";
+import { applySelect } from "../odata.js";
 import { sendCreated, sendEmpty, sendJson } from "../responses.js";
 import type { RouteContext } from "../routeContext.js";
 import { bodyValidator } from "../validation.js";
@@ -29,7 +29,7 @@ export function jobRoutes(app: FastifyInstance, { account, endpoint }: RouteCont
   });
 
   app.get("/jobs", async (request, reply) => {
-    const query = readListQuery(request);
+    const query = readListQuery(request, Job);
     const page = fillPage(
       query,
       (afterSeq, limit) => store.listJobs({ afterSeq, limit, state: query.state }),
@@ -39,7 +39,7 @@ export function jobRoutes(app: FastifyInstance, { account, endpoint }: RouteCont
   });
 
   app.get<JobParams>("/jobs/:jobId", async (request, reply) => {
-    const select = parseSelect(queryValue(request, "$select"));
+    const select = readSelect(request, Job);
     const job = account.jobs.get(request.params.jobId);
     const body = {
       "odata.metadata": `${endpoint()}/$metadata#jobs/@Element`,

@@ -1,9 +1,10 @@
 /** `/pools/{poolId}/nodes`: list and get compute nodes. */
 import type { FastifyInstance } from "fastify";
+import { ComputeNode } from "../../../protocol/rest/node.js";
 import type { NodeRecord, PoolRecord } from "../../core/records.js";
 import { nodeView } from "../../core/views.js";
-import { fillPage, fromArray, listBody, queryValue, readListQuery } from "../listing.js";
-import { applySelect, parseSelect } from "../odata.js";
+import { fillPage, fromArray, listBody, readListQuery, readSelect } from "../listing.js";
+import { applySelect } from "../odata.js";
 import { sendJson } from "../responses.js";
 import type { RouteContext } from "../routeContext.js";
 
@@ -14,14 +15,14 @@ export function nodeRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
     nodeView(endpoint(), pool, node, account.nodes.running(pool.id, node.id));
 
   app.get<{ Params: { poolId: string } }>("/pools/:poolId/nodes", async (request, reply) => {
-    const query = readListQuery(request);
+    const query = readListQuery(request, ComputeNode);
     const { pool, nodes } = account.nodes.list(request.params.poolId);
     const page = fillPage(query, fromArray(nodes), ({ item }) => view(pool, item));
     return sendJson(reply, listBody(request, endpoint(), "nodes", query, page));
   });
 
   app.get<NodeParams>("/pools/:poolId/nodes/:nodeId", async (request, reply) => {
-    const select = parseSelect(queryValue(request, "$select"));
+    const select = readSelect(request, ComputeNode);
     const { pool, node } = account.nodes.get(request.params.poolId, request.params.nodeId);
     const body = {
       "odata.metadata": `${endpoint()}/$metadata#nodes/@Element`,

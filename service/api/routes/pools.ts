@@ -1,11 +1,11 @@
 /** `/pools`: add, list, get, exists (HEAD), delete, resize, stopresize. */
 import type { FastifyInstance } from "fastify";
 import { BatchError } from "../../../protocol/errors.js";
-import { PoolAddParameter, PoolResizeParameter } from "../../../protocol/rest/pool.js";
+import { Pool, PoolAddParameter, PoolResizeParameter } from "../../../protocol/rest/pool.js";
 import type { PoolRecord } from "../../core/records.js";
 import { eTag, poolUrl, poolView } from "../../core/views.js";
-import { fillPage, listBody, queryValue, readListQuery } from "../listing.js";
-import { applySelect, parseSelect } from "../odata.js";
+import { fillPage, listBody, readListQuery, readSelect } from "../listing.js";
+import { applySelect } from "../odata.js";
 import { sendCreated, sendEmpty, sendJson } from "../responses.js";
 import type { RouteContext } from "../routeContext.js";
 import { bodyValidator } from "../validation.js";
@@ -32,7 +32,7 @@ export function poolRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
   });
 
   app.get("/pools", async (request, reply) => {
-    const query = readListQuery(request);
+    const query = readListQuery(request, Pool);
     const page = fillPage(
       query,
       (afterSeq, limit) => store.listPools({ afterSeq, limit }),
@@ -42,7 +42,7 @@ export function poolRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
   });
 
   app.get<PoolParams>("/pools/:poolId", async (request, reply) => {
-    const select = parseSelect(queryValue(request, "$select"));
+    const select = readSelect(request, Pool);
     const pool = account.pools.get(request.params.poolId);
     const view = poolView(endpoint(), pool, store.listNodes(pool.id));
     const body = { "odata.metadata": `${endpoint()}/$metadata#pools/@Element`, ...applySelect(view, select) };

@@ -3,13 +3,14 @@ import type { FastifyInstance } from "fastify";
 import { BatchError } from "../../../protocol/errors.js";
 import {
   MAX_TASKS_PER_COLLECTION,
+  Task,
   TaskAddCollectionParameter,
   TaskAddParameter,
 } from "../../../protocol/rest/task.js";
 import type { TaskRecord } from "../../core/records.js";
 import { eTag, taskUrl, taskView } from "../../core/views.js";
-import { fillPage, listBody, queryValue, readListQuery } from "../listing.js";
-import { applySelect, parseSelect } from "../odata.js";
+import { fillPage, listBody, readListQuery, readSelect } from "../listing.js";
+import { applySelect } from "../odata.js";
 import { sendCreated, sendEmpty, sendJson } from "../responses.js";
 import type { RouteContext } from "../routeContext.js";
 import { bodyValidator } from "../validation.js";
@@ -51,7 +52,7 @@ export function taskRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
   });
 
   app.get<JobParams>("/jobs/:jobId/tasks", async (request, reply) => {
-    const query = readListQuery(request);
+    const query = readListQuery(request, Task);
     const { jobId } = request.params;
     account.jobs.get(jobId);
     const page = fillPage(
@@ -63,7 +64,7 @@ export function taskRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
   });
 
   app.get<TaskParams>("/jobs/:jobId/tasks/:taskId", async (request, reply) => {
-    const select = parseSelect(queryValue(request, "$select"));
+    const select = readSelect(request, Task);
     const task = account.tasks.get(request.params.jobId, request.params.taskId);
     const body = {
       "odata.metadata": `${endpoint()}/$metadata#tasks/@Element`,

@@ -141,6 +141,31 @@ describe("task lists", () => {
     });
   });
 
+  it.each([
+    ["$filter", "exitCode ne 0", "'exitCode' is not a property"],
+    [
+      "$filter",
+      "state eq 'completed' and executionInfo/exitcode eq 0",
+      "'executionInfo/exitcode' is not a property",
+    ],
+    ["$select", "id,colour", "'colour' is not a property"],
+  ])("refuses %s=%s, which names a property tasks do not have", async (name, value, reason) => {
+    const response = await signedFetch(
+      service,
+      "GET",
+      `/jobs/job/tasks?${name}=${encodeURIComponent(value)}`,
+    );
+    const body = await expectBatchError(response, 400, "InvalidQueryParameterValue", {
+      QueryParameterName: name,
+    });
+    expect(JSON.stringify(body)).toContain(reason);
+  });
+
+  it("refuses a $select naming an unknown property on a get", async () => {
+    const response = await signedFetch(service, "GET", "/jobs/job?$select=id,bogus");
+    await expectBatchError(response, 400, "InvalidQueryParameterValue", { QueryParameterName: "$select" });
+  });
+
   it("refuses a $skiptoken it did not issue", async () => {
     const response = await signedFetch(service, "GET", "/jobs/job/tasks?$skiptoken=garbage");
     await expectBatchError(response, 400, "InvalidQueryParameterValue");
