@@ -87,3 +87,17 @@ type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLitera
 export function literalUnion<const T extends readonly string[]>(values: T): TUnion<Literals<T>> {
   return Type.Union(values.map((v) => Type.Literal(v))) as never;
 }
+
+/** The properties every Azure Batch resource (pool, job, task) starts with: identity, version, state. */
+export function resourceProperties<S extends TSchema>(state: S) {
+  return {
+    id: Type.String(),
+    displayName: Type.Optional(Type.String()),
+    url: Type.String(),
+    eTag: Type.String(),
+    lastModified: Timestamp,
+    creationTime: Timestamp,
+    state,
+    stateTransitionTime: Timestamp,
+  };
+}

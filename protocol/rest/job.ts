@@ -6,6 +6,7 @@ import {
   Id,
   literalUnion,
   MetadataItem,
+  resourceProperties,
   strict,
   Timestamp,
 } from "./common.js";
@@ -54,14 +55,7 @@ export const JobExecutionInformation = Type.Object({
 
 /** A job as `GET /jobs/{jobId}` returns it. */
 export const Job = Type.Object({
-  id: Type.String(),
-  displayName: Type.Optional(Type.String()),
-  url: Type.String(),
-  eTag: Type.String(),
-  lastModified: Timestamp,
-  creationTime: Timestamp,
-  state: literalUnion(jobStates),
-  stateTransitionTime: Timestamp,
+  ...resourceProperties(literalUnion(jobStates)),
   previousState: Type.Optional(literalUnion(jobStates)),
   previousStateTransitionTime: Type.Optional(Timestamp),
   priority: Type.Integer(),

@@ -8,6 +8,7 @@ import {
   literalUnion,
   MetadataItem,
   NameValuePair,
+  resourceProperties,
   strict,
   Timestamp,
 } from "./common.js";
@@ -96,14 +97,7 @@ export const ResizeError = Type.Object({
 
 /** A pool as `GET /pools/{poolId}` returns it. */
 export const Pool = Type.Object({
-  id: Type.String(),
-  displayName: Type.Optional(Type.String()),
-  url: Type.String(),
-  eTag: Type.String(),
-  lastModified: Timestamp,
-  creationTime: Timestamp,
-  state: literalUnion(poolStates),
-  stateTransitionTime: Timestamp,
+  ...resourceProperties(literalUnion(poolStates)),
   allocationState: literalUnion(allocationStates),
   allocationStateTransitionTime: Timestamp,
   vmSize: Type.String(),

@@ -7,6 +7,7 @@ import {
   FailureInfo,
   Id,
   literalUnion,
+  resourceProperties,
   strict,
   Timestamp,
 } from "./common.js";
@@ -82,14 +83,7 @@ export const ComputeNodeInformation = Type.Object({
 
 /** A task as `GET /jobs/{jobId}/tasks/{taskId}` returns it. */
 export const Task = Type.Object({
-  id: Type.String(),
-  displayName: Type.Optional(Type.String()),
-  url: Type.String(),
-  eTag: Type.String(),
-  lastModified: Timestamp,
-  creationTime: Timestamp,
-  state: literalUnion(taskStates),
-  stateTransitionTime: Timestamp,
+  ...resourceProperties(literalUnion(taskStates)),
   previousState: Type.Optional(literalUnion(taskStates)),
   previousStateTransitionTime: Type.Optional(Timestamp),
   commandLine: Type.String(),

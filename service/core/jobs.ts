@@ -2,7 +2,7 @@
 import { BatchError } from "../../protocol/errors.js";
 import type { JobAddParameter, JobTerminateParameter } from "../../protocol/rest/job.js";
 import type { Account } from "./account.js";
-import type { JobRecord } from "./records.js";
+import { firstVersion, type JobRecord } from "./records.js";
 import { moveJob } from "./stateChange.js";
 import { now } from "./time.js";
 
@@ -14,14 +14,7 @@ export class JobCommands {
     if (store.getJob(spec.id)) throw new BatchError("JobExists", `Job id: ${spec.id}.`);
     const at = now();
     const job: JobRecord = {
-      id: spec.id,
-      seq: store.nextSeq("jobs"),
-      version: 1,
-      creationTime: at,
-      lastModified: at,
-      spec,
-      state: "active",
-      stateTransitionTime: at,
+      ...firstVersion(spec.id, store.nextSeq("jobs"), spec, "active" as const, at),
       priority: spec.priority ?? 0,
       executionInfo: { startTime: at, poolId: spec.poolInfo.poolId },
     };

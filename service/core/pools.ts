@@ -9,7 +9,7 @@ import { BatchError } from "../../protocol/errors.js";
 import type { PoolAddParameter, PoolResizeParameter } from "../../protocol/rest/pool.js";
 import type { NodeDeallocationOption } from "../../protocol/states.js";
 import type { Account } from "./account.js";
-import type { NodeRecord, PoolRecord } from "./records.js";
+import { firstVersion, type NodeRecord, type PoolRecord } from "./records.js";
 import { moveAllocation, moveNode, movePool, touch } from "./stateChange.js";
 import { now } from "./time.js";
 
@@ -36,14 +36,7 @@ export class PoolCommands {
     if (store.getPool(spec.id)) throw new BatchError("PoolExists", `Pool id: ${spec.id}.`);
     const at = now();
     const pool: PoolRecord = {
-      id: spec.id,
-      seq: store.nextSeq("pools"),
-      version: 1,
-      creationTime: at,
-      lastModified: at,
-      spec,
-      state: "active",
-      stateTransitionTime: at,
+      ...firstVersion(spec.id, store.nextSeq("pools"), spec, "active" as const, at),
       allocationState: "steady",
       allocationStateTransitionTime: at,
       targetDedicatedNodes: spec.targetDedicatedNodes ?? 0,

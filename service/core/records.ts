@@ -27,6 +27,11 @@ export interface Versioned {
   lastModified: string;
 }
 
+/** The first version of a record created at `at`: what pools, jobs and tasks share when they are added. */
+export function firstVersion<S, T extends string>(id: string, seq: number, spec: S, state: T, at: string) {
+  return { id, seq, version: 1, creationTime: at, lastModified: at, spec, state, stateTransitionTime: at };
+}
+
 export interface PoolRecord extends Versioned {
   id: string;
   spec: PoolAddParameter;

@@ -3,7 +3,7 @@ import { BatchError } from "../../protocol/errors.js";
 import type { TaskAddParameter, TaskAddResult } from "../../protocol/rest/task.js";
 import type { Account } from "./account.js";
 import { slotsOf } from "./account.js";
-import type { JobRecord, TaskRecord } from "./records.js";
+import { firstVersion, type JobRecord, type TaskRecord } from "./records.js";
 import { now } from "./time.js";
 import { eTag, taskUrl } from "./views.js";
 
@@ -77,14 +77,7 @@ export class TaskCommands {
     const at = now();
     const task: TaskRecord = {
       jobId: job.id,
-      id: spec.id,
-      seq: 0,
-      version: 1,
-      creationTime: at,
-      lastModified: at,
-      spec,
-      state: "active",
-      stateTransitionTime: at,
+      ...firstVersion(spec.id, 0, spec, "active" as const, at),
       executionInfo: { retryCount: 0, requeueCount: 0 },
     };
     if (store.getTask(job.id, spec.id)) return undefined;
