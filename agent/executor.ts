@@ -16,6 +16,7 @@
 import { mkdirSync } from "node:fs";
 import type { DispatchMessage, FailureReport, OutgoingAgentMessage } from "../protocol/agent.js";
 import { ID_REGEX } from "../protocol/apiVersion.js";
+import { preciseNow } from "../protocol/clock.js";
 import { CommandLineError, splitCommandLine } from "./commandLine.js";
 import type { DispatchRecords, TaskCompletion } from "./dispatchRecords.js";
 import { errorText, type Log } from "./log.js";
@@ -42,6 +43,8 @@ export interface ExecutorOptions {
 
 interface RunningDispatch {
   dispatch: DispatchMessage;
+  /** `preciseNow()` when the dispatch arrived; absent for a run adopted after an agent restart. */
+  receivedAt?: number;
   process?: TaskProcess;
   startTime?: string;
   /** Why the agent is ending the task, once it decided to; the first reason wins. */
@@ -105,7 +108,7 @@ export class Executor {
       if (!outbox.pendingCompletion(id)) report(record.completion);
       return;
     }
-    const entry: RunningDispatch = { dispatch: message };
+    const entry: RunningDispatch = { dispatch: message, receivedAt: preciseNow() };
     this.#running.set(id, entry);
     if (!this.#accepting) {
       this.#complete(entry, {
@@ -159,6 +162,7 @@ export class Executor {
     // Recorded before spawning: a crash in between leaves a record the next agent reports as AgentRestarted.
     this.#options.records.save({ dispatch, state: "running" });
     const outcome = await TaskProcess.spawn(prepared);
+    const spawnedAt = preciseNow();
     if (!outcome.ok) {
       this.#complete(entry, { failure: outcome.failure });
       return;
@@ -178,6 +182,7 @@ export class Executor {
       dispatchId: dispatch.dispatchId,
       pid: taskProcess.pid,
       startTime: entry.startTime,
+      timing: entry.receivedAt === undefined ? undefined : { receivedAt: entry.receivedAt, spawnedAt },
     });
     // A terminate that arrived while the process was being spawned.
     if (entry.ending) taskProcess.stop(entry.ending.graceMs);

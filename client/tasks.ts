@@ -5,6 +5,7 @@ import {
   type Task,
   type TaskAddParameter,
   type TaskAddResult,
+  type TaskTimeline,
 } from "../protocol/rest/task.js";
 import { type FileListOptions, FileOperations, type FileProperties, type FileReadOptions } from "./files.js";
 import { type BatchHttp, batchPath } from "./http.js";
@@ -80,6 +81,14 @@ export class TaskOperations {
   get(jobId: string, taskId: string, options: { select?: string } = {}): Promise<Task> {
     const path = batchPath`/jobs/${jobId}/tasks/${taskId}`;
     return this.http.json<Task>({ method: "GET", path, query: { $select: options.select } });
+  }
+
+  /** OpenBatch extension: when the task was accepted, dispatched, received by its agent and spawned. */
+  getTimeline(jobId: string, taskId: string): Promise<TaskTimeline> {
+    return this.http.json<TaskTimeline>({
+      method: "GET",
+      path: batchPath`/openbatch/jobs/${jobId}/tasks/${taskId}/timeline`,
+    });
   }
 
   /** `DELETE /jobs/{jobId}/tasks/{taskId}`: a running task is terminated first. */

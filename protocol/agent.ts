@@ -72,10 +72,15 @@ export const HeartbeatMessage = message("heartbeat", {
   runningDispatchIds: Type.Array(Type.String()),
 });
 
+/** When the agent got a dispatch and when its process existed (protocol/clock.ts `preciseNow`). */
+export const StartTiming = Type.Object({ receivedAt: Type.Number(), spawnedAt: Type.Number() });
+export type StartTiming = Static<typeof StartTiming>;
+
 export const TaskStartedMessage = message("taskStarted", {
   dispatchId: Type.String(),
   pid: Type.Integer(),
   startTime: Type.String(),
+  timing: Type.Optional(StartTiming),
 });
 
 export const TaskCompletedMessage = message("taskCompleted", {
@@ -155,6 +160,8 @@ export const DispatchMessage = message("dispatch", {
   requiredSlots: Type.Integer({ minimum: 1 }),
   /** Kill the task after this long; absent means unlimited. */
   maxWallClockTimeMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** When the service sent it (protocol/clock.ts `preciseNow`), for the task's dispatch timeline. */
+  sentAt: Type.Optional(Type.Number()),
 });
 
 export const TerminateMessage = message("terminate", {

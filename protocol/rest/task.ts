@@ -97,3 +97,16 @@ export const Task = Type.Object({
   nodeInfo: Type.Optional(ComputeNodeInformation),
 });
 export type Task = Static<typeof Task>;
+
+/**
+ * OpenBatch extension (`GET /openbatch/jobs/{jobId}/tasks/{taskId}/timeline`): when the service
+ * accepted the task and, for its latest run, sent the dispatch, and when the agent received it and
+ * had the process running — epoch milliseconds with sub-millisecond precision, one machine's clock.
+ */
+export const TaskTimeline = Type.Object({
+  addedAt: Type.Number(),
+  dispatchedAt: Type.Optional(Type.Number()),
+  receivedAt: Type.Optional(Type.Number()),
+  spawnedAt: Type.Optional(Type.Number()),
+});
+export type TaskTimeline = Static<typeof TaskTimeline>;

@@ -1,6 +1,7 @@
 /**
  * The REST API: Azure Batch's operations (api-version 2022-10-01.16.0) on a fastify instance that
- * is not yet listening. Every route is SharedKey-authenticated except `/openbatch/health`.
+ * is not yet listening, plus OpenBatch extensions under `/openbatch/`. Every route is
+ * SharedKey-authenticated except `/openbatch/health`.
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Account } from "../core/account.js";
@@ -9,6 +10,7 @@ import { registerBodyParsing } from "./bodyParsing.js";
 import { type ApiLog, registerErrorHandling } from "./errors.js";
 import { registerCommonHeaders } from "./responses.js";
 import { routeContext } from "./routeContext.js";
+import { extensionRoutes } from "./routes/extensions.js";
 import { fileRoutes } from "./routes/files.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { nodeRoutes } from "./routes/nodes.js";
@@ -44,10 +46,7 @@ export function createRestApi(account: Account, options: RestApiOptions): Fastif
   registerApiVersionCheck(app);
   registerCommonHeaders(app);
 
-  app.get("/openbatch/health", { config: { openbatchPublic: true } }, async () => ({
-    status: "ok",
-    accountName: options.accountName,
-  }));
+  extensionRoutes(app, context);
   poolRoutes(app, context);
   nodeRoutes(app, context);
   jobRoutes(app, context);

@@ -112,7 +112,7 @@ export class AgentReports {
     const dispatch = this.account.dispatches.get(msg.dispatchId);
     if (!dispatch) return;
     if (dispatch.kind === "startTask") this.startTasks.started(dispatch, msg.startTime);
-    else this.account.runs.started(dispatch, msg.startTime);
+    else this.account.runs.started(dispatch, msg.startTime, msg.timing);
   }
 
   taskCompleted(msg: TaskCompletedMessage): void {

@@ -7,7 +7,7 @@ import type { FailureInfo } from "../../protocol/rest/common.js";
 import type { JobAddParameter } from "../../protocol/rest/job.js";
 import type { StartTaskInformation } from "../../protocol/rest/node.js";
 import type { PoolAddParameter } from "../../protocol/rest/pool.js";
-import type { TaskAddParameter } from "../../protocol/rest/task.js";
+import type { TaskAddParameter, TaskTimeline } from "../../protocol/rest/task.js";
 import type {
   AllocationState,
   JobState,
@@ -120,6 +120,8 @@ export interface TaskRecord extends Versioned {
   dispatchId?: string;
   /** A terminate was requested while it was running; the completion records it as ended by the user. */
   terminateRequested?: boolean;
+  /** Accepted, dispatched, received, spawned: for latency breakdowns (an OpenBatch extension). */
+  timeline?: TaskTimeline;
 }
 
 export function taskKey(jobId: string, taskId: string): string {

@@ -3,7 +3,8 @@
  * requeueing and terminating. Every path that ends a run removes its dispatch and gives its slots back.
  */
 import { randomUUID } from "node:crypto";
-import type { FailureReport, TaskCompletedMessage } from "../../protocol/agent.js";
+import type { FailureReport, StartTiming, TaskCompletedMessage } from "../../protocol/agent.js";
+import { preciseNow } from "../../protocol/clock.js";
 import type { FailureInfo } from "../../protocol/rest/common.js";
 import type { Account } from "./account.js";
 import { slotsOf } from "./account.js";
@@ -37,6 +38,8 @@ export class TaskRuns {
     task.node = { poolId, nodeId };
     task.executionInfo.startTime = at;
     task.executionInfo.endTime = undefined;
+    const sentAt = preciseNow();
+    task.timeline = { addedAt: task.timeline?.addedAt ?? sentAt, dispatchedAt: sentAt };
     this.account.saveTask(task, previous);
     this.account.dispatches.add({
       dispatchId,
@@ -67,6 +70,7 @@ export class TaskRuns {
       environment,
       requiredSlots: slotsOf(task),
       maxWallClockTimeMs: wallClock ? parseDuration(wallClock) : undefined,
+      sentAt,
     });
     return true;
   }
@@ -87,10 +91,11 @@ export class TaskRuns {
     this.account.scheduler.occupy(d.poolId, d.nodeId, d.jobId, d.slots);
   }
 
-  started(dispatch: Dispatch, startTime: string): void {
+  started(dispatch: Dispatch, startTime: string, timing: StartTiming | undefined): void {
     const task = this.account.store.getTask(dispatch.jobId, dispatch.taskId);
     if (!task || task.dispatchId !== dispatch.dispatchId) return;
     task.executionInfo.startTime = startTime;
+    if (task.timeline && timing) Object.assign(task.timeline, timing);
     this.account.saveTask(task, task.state);
   }
 

@@ -1,4 +1,5 @@
 /** Tasks: add (one or a collection), get, list, delete, terminate. */
+import { preciseNow } from "../../protocol/clock.js";
 import { BatchError } from "../../protocol/errors.js";
 import type { TaskAddParameter, TaskAddResult } from "../../protocol/rest/task.js";
 import type { Account } from "./account.js";
@@ -79,6 +80,7 @@ export class TaskCommands {
       jobId: job.id,
       ...firstVersion(spec.id, 0, spec, "active" as const, at),
       executionInfo: { retryCount: 0, requeueCount: 0 },
+      timeline: { addedAt: preciseNow() },
     };
     if (store.getTask(job.id, spec.id)) return undefined;
     task.seq = store.nextSeq("tasks");

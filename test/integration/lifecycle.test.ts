@@ -61,6 +61,11 @@ describe("pool, job and tasks on local nodes", () => {
     // Both nodes took work (spread).
     expect(new Set(done.map((t) => t.nodeInfo!.nodeId)).size).toBe(2);
 
+    // The dispatch timeline (an OpenBatch extension) is in order on one clock.
+    const timeline = await client.tasks.getTimeline("job1", "t3");
+    const stamps = [timeline.addedAt, timeline.dispatchedAt, timeline.receivedAt, timeline.spawnedAt];
+    expect(stamps.every((t) => typeof t === "number")).toBe(true);
+    expect([...stamps].sort((a, b) => a! - b!)).toEqual(stamps);
     const stdout = await client.tasks.getFileText("job1", "t3", "stdout.txt");
     expect(stdout).toMatch(/^hi t3 9\nstarted on tvmps_/);
     expect(await client.tasks.getFileText("job1", "fails", "stderr.txt")).toBe("oops\n");
@@ -93,11 +98,14 @@ describe("pool, job and tasks on local nodes", () => {
 
   it("terminates a running task and kills its process tree", async () => {
     const { client } = suite.service;
+    // Durations unique to this test process, so that a concurrent run's sleeps are not counted.
+    const first = 10_000 + (process.pid % 40_000) * 2;
+    const second = first + 1;
     await client.pools.add({ id: "pool2", vmSize: "small", targetDedicatedNodes: 1 });
     await client.jobs.add({ id: "job2", poolInfo: { poolId: "pool2" } });
     await client.tasks.add("job2", {
       id: "sleeper",
-      commandLine: '/bin/sh -c "sleep 301 & sleep 302; wait"',
+      commandLine: `/bin/sh -c "sleep ${first} & sleep ${second}; wait"`,
     });
     await waitFor(
       "the task to run",
@@ -105,8 +113,8 @@ describe("pool, job and tasks on local nodes", () => {
     );
     // cmdline words are NUL-separated: these match the two `sleep` children, not the shell.
     const children = () => [
-      ...processesMentioning("sleep\u0000301"),
-      ...processesMentioning("sleep\u0000302"),
+      ...processesMentioning(`sleep\u0000${first}\u0000`),
+      ...processesMentioning(`sleep\u0000${second}\u0000`),
     ];
     await waitFor("both child processes", async () => children().length === 2);
     await client.tasks.terminate("job2", "sleeper");
