@@ -1,5 +1,5 @@
 import type { List } from "../protocol/rest/common.js";
-import type { Job, JobAddParameter } from "../protocol/rest/job.js";
+import type { Job, JobAddParameter, TaskCountsResult } from "../protocol/rest/job.js";
 import { type BatchHttp, batchPath } from "./http.js";
 import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
 
@@ -19,6 +19,11 @@ export class JobOperations {
 
   listPage(options?: PageOptions): Promise<List<Job>> {
     return listPage<Job>(this.http, "/jobs", options);
+  }
+
+  /** `GET /jobs/{jobId}/taskcounts`: active, running, completed, succeeded and failed tasks. */
+  getTaskCounts(jobId: string): Promise<TaskCountsResult> {
+    return this.http.json<TaskCountsResult>({ method: "GET", path: batchPath`/jobs/${jobId}/taskcounts` });
   }
 
   get(jobId: string, options: { select?: string } = {}): Promise<Job> {

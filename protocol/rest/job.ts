@@ -68,3 +68,16 @@ export const Job = Type.Object({
   executionInfo: JobExecutionInformation,
 });
 export type Job = Static<typeof Job>;
+
+/** `GET /jobs/{jobId}/taskcounts`: how many of the job's tasks are in each state. */
+export const TaskCounts = Type.Object({
+  active: Type.Integer(),
+  /** Preparing and running. */
+  running: Type.Integer(),
+  completed: Type.Integer(),
+  /** Completed with `executionInfo.result` success. */
+  succeeded: Type.Integer(),
+  failed: Type.Integer(),
+});
+export const TaskCountsResult = Type.Object({ taskCounts: TaskCounts });
+export type TaskCountsResult = Static<typeof TaskCountsResult>;

@@ -9,7 +9,7 @@ import { AgentReports } from "./agentReports.js";
 import type { AccountConfig, Machines, NodeLink } from "./context.js";
 import { DispatchRegistry } from "./dispatches.js";
 import { JobCommands } from "./jobs.js";
-import { JobTaskCounts } from "./jobTaskCounts.js";
+import { bucketOf, JobTaskCounts } from "./jobTaskCounts.js";
 import { NodeCommands } from "./nodes.js";
 import { PoolCommands } from "./pools.js";
 import type { JobRecord, TaskRecord } from "./records.js";
@@ -64,7 +64,8 @@ export class Account {
   /** Persists a task and keeps the per-job counts in step with its state. */
   saveTask(task: TaskRecord, previous: TaskState | undefined): void {
     this.store.putTask(task);
-    this.counts.change(task.jobId, previous, task.state);
+    // A completed task stays in its bucket (succeeded or failed) whatever is saved about it later.
+    if (previous !== task.state) this.counts.change(task.jobId, previous, bucketOf(task));
   }
 
   saveJob(job: JobRecord): void {

@@ -4,6 +4,7 @@ import { BatchError } from "../../protocol/errors.js";
 import type { TaskAddParameter, TaskAddResult } from "../../protocol/rest/task.js";
 import type { Account } from "./account.js";
 import { slotsOf } from "./account.js";
+import { bucketOf } from "./jobTaskCounts.js";
 import { firstVersion, type JobRecord, type TaskRecord } from "./records.js";
 import { now } from "./time.js";
 import { eTag, taskUrl } from "./views.js";
@@ -60,7 +61,7 @@ export class TaskCommands {
     if (task.state === "running" || task.state === "preparing")
       this.account.runs.sendTerminate(task, "the task was deleted");
     this.account.store.deleteTask(jobId, taskId);
-    this.account.counts.change(jobId, task.state, undefined);
+    this.account.counts.change(jobId, bucketOf(task), undefined);
     this.account.jobs.afterTaskCompleted(jobId);
   }
 

@@ -105,8 +105,13 @@ export class SqliteStore implements Store {
     this.write(this.sql.deleteTasksOfJob, jobId);
   }
 
-  taskStateCounts(): { jobId: string; state: string; count: number }[] {
-    return this.sql.taskStateCounts.all() as { jobId: string; state: string; count: number }[];
+  taskStateCounts(): { jobId: string; state: string; failed: number; count: number }[] {
+    return this.sql.taskStateCounts.all() as {
+      jobId: string;
+      state: string;
+      failed: number;
+      count: number;
+    }[];
   }
 
   nextSeq(name: "pools" | "jobs" | "tasks"): number {
@@ -200,7 +205,10 @@ function prepareStatements(db: Database.Database): Record<string, Statement> {
     putTask: "INSERT OR REPLACE INTO tasks (job_id, id, seq, state, data) VALUES (?, ?, ?, ?, ?)",
     deleteTask: "DELETE FROM tasks WHERE job_id = ? AND id = ?",
     deleteTasksOfJob: "DELETE FROM tasks WHERE job_id = ?",
-    taskStateCounts: "SELECT job_id AS jobId, state, count(*) AS count FROM tasks GROUP BY job_id, state",
+    taskStateCounts:
+      "SELECT job_id AS jobId, state, ifnull(json_extract(data, '$.executionInfo.result') = 'failure', 0) AS failed, " +
+      "count(*) AS count " +
+      "FROM tasks GROUP BY jobId, state, failed",
     putSequence: "INSERT OR REPLACE INTO sequences (name, value) VALUES (?, ?)",
   };
   return Object.fromEntries(Object.entries(statements).map(([k, sql]) => [k, db.prepare(sql)]));

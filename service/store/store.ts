@@ -38,8 +38,8 @@ export interface Store {
   putTask(task: TaskRecord): void;
   deleteTask(jobId: string, taskId: string): void;
   deleteTasksOfJob(jobId: string): void;
-  /** How many tasks each job has in each state (loaded once at start-up). */
-  taskStateCounts(): { jobId: string; state: string; count: number }[];
+  /** How many tasks each job has in each state, completed ones split by `failed` (0/1); loaded at start-up. */
+  taskStateCounts(): { jobId: string; state: string; failed: number; count: number }[];
 
   /** The next value of a named sequence (insertion order of pools, jobs, tasks). */
   nextSeq(name: "pools" | "jobs" | "tasks"): number;

@@ -51,6 +51,9 @@ describe("@azure/batch client", () => {
     );
     const task = await batch.task.get("sdkjob", "hello");
     expect(task.executionInfo?.exitCode).toBe(0);
+    const counts = (await batch.job.getTaskCounts("sdkjob")).taskCounts;
+    expect(counts.active + counts.running + counts.completed).toBe(3);
+    expect(counts.failed).toBe(0);
     const tasks = await batch.task.list("sdkjob");
     expect(tasks.map((t) => t.id).sort()).toEqual(["c1", "c2", "hello"]);
 

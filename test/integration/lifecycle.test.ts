@@ -52,6 +52,13 @@ describe("pool, job and tasks on local nodes", () => {
       return list.length === 9 && list.every((t) => t.state === "completed") && list;
     });
     const byId = new Map(done.map((t) => [t.id, t]));
+    expect((await client.jobs.getTaskCounts("job1")).taskCounts).toEqual({
+      active: 0,
+      running: 0,
+      completed: 9,
+      succeeded: 8,
+      failed: 1,
+    });
     expect(byId.get("t3")!.executionInfo!.exitCode).toBe(0);
     expect(byId.get("t3")!.executionInfo!.result).toBe("success");
     const failed = byId.get("fails")!;

@@ -31,9 +31,12 @@ describe("service restart", () => {
     await client.jobs.add({ id: "j", poolInfo: { poolId: "p" } });
     await client.tasks.add("j", { id: "long", commandLine: '/bin/sh -c "sleep 2; echo finished"' });
     await client.tasks.add("j", { id: "quick", commandLine: "/bin/echo quick" });
+    await client.tasks.add("j", { id: "bad", commandLine: '/bin/sh -c "exit 5"' });
     await waitFor(
-      "the long task to run",
-      async () => (await client.tasks.get("j", "long")).state === "running",
+      "the long task to run, the others to be done",
+      async () =>
+        (await client.tasks.get("j", "long")).state === "running" &&
+        (await client.tasks.get("j", "bad")).state === "completed",
     );
 
     await stopService(service, "SIGKILL");
@@ -65,7 +68,15 @@ describe("service restart", () => {
       async () => (await client.tasks.get("j", "after")).state === "completed",
     );
     const all = await collect(client.tasks.list("j"));
-    expect(all.map((t) => t.id).sort()).toEqual(["after", "long", "quick"]);
+    expect(all.map((t) => t.id).sort()).toEqual(["after", "bad", "long", "quick"]);
+    // Counted again from the store at start-up, failures apart.
+    expect((await client.jobs.getTaskCounts("j")).taskCounts).toEqual({
+      active: 0,
+      running: 0,
+      completed: 4,
+      succeeded: 3,
+      failed: 1,
+    });
     expect(processesMentioning(`${dataDir}/nodes/p`)).toHaveLength(1); // adopted, not restarted twice
 
     await client.pools.delete("p");

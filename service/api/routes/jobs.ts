@@ -1,6 +1,11 @@
 /** `/jobs`: add, list, get, delete, terminate. */
 import type { FastifyInstance } from "fastify";
-import { Job, JobAddParameter, JobTerminateParameter } from "../../../protocol/rest/job.js";
+import {
+  Job,
+  JobAddParameter,
+  JobTerminateParameter,
+  type TaskCountsResult,
+} from "../../../protocol/rest/job.js";
 import type { JobRecord } from "../../core/records.js";
 import { eTag, jobUrl, jobView } from "../../core/views.js";
 import { fillPage, listBody, readListQuery, readSelect } from "../listing.js";
@@ -46,6 +51,21 @@ export function jobRoutes(app: FastifyInstance, { account, endpoint }: RouteCont
       ...applySelect(jobView(endpoint(), job), select),
     };
     return sendJson(reply, body, headersOf(job));
+  });
+
+  app.get<JobParams>("/jobs/:jobId/taskcounts", async (request, reply) => {
+    const job = account.jobs.get(request.params.jobId);
+    const c = account.counts.of(job.id);
+    const result: TaskCountsResult = {
+      taskCounts: {
+        active: c.active,
+        running: c.preparing + c.running,
+        completed: c.completed + c.failed,
+        succeeded: c.completed,
+        failed: c.failed,
+      },
+    };
+    return sendJson(reply, { "odata.metadata": `${endpoint()}/$metadata#taskcounts/@Element`, ...result });
   });
 
   app.delete<JobParams>("/jobs/:jobId", async (request, reply) => {

@@ -30,6 +30,8 @@ describe("SqliteStore", () => {
     for (let i = 1; i <= 5; i++)
       expect(store.insertTask(task("j", `t${i}`, i, i % 2 ? "active" : "completed"))).toBe(true);
     expect(store.insertTask(task("j", "t1", 99))).toBe(false);
+    const failed = task("j", "t4", 4, "completed");
+    store.putTask({ ...failed, executionInfo: { ...failed.executionInfo, result: "failure" } });
     // Reads see writes before they are committed.
     expect(store.getTask("j", "t3")?.seq).toBe(3);
     await store.flush();
@@ -42,8 +44,9 @@ describe("SqliteStore", () => {
     expect(reopened.listTasks("j", { limit: 10, state: "completed" }).map((t) => t.id)).toEqual(["t2", "t4"]);
     expect(reopened.taskStateCounts()).toEqual(
       expect.arrayContaining([
-        { jobId: "j", state: "active", count: 3 },
-        { jobId: "j", state: "completed", count: 2 },
+        { jobId: "j", state: "active", failed: 0, count: 3 },
+        { jobId: "j", state: "completed", failed: 0, count: 1 },
+        { jobId: "j", state: "completed", failed: 1, count: 1 },
       ]),
     );
     reopened.deleteTasksOfJob("j");
