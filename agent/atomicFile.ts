@@ -1,28 +1,26 @@
 /**
- * Writes the agent's state files so that a crash leaves either the old or the new content, never a
- * torn file: write a temporary sibling, fsync it, rename it over the target.
+ * Writes the agent's state files so that a crash of the agent leaves either the old or the new
+ * content, never a torn file: write a temporary sibling, rename it over the target.
+ *
+ * No fsync, on purpose. This state only has to outlive the agent process (killed, crashed,
+ * restarted), and the kernel's page cache keeps what a dead process wrote. A machine that goes down
+ * takes its tasks with it; the service handles that as a lost node (requeue or fail per the pool's
+ * rules), so the agent's files would not help there. Two fsyncs per task cost more than the spawn.
  */
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, renameSync, writeSync } from "node:fs";
 
 export function writeFileAtomic(path: string, text: string): void {
   const temporary = `${path}.${process.pid}.tmp`;
   const fd = openSync(temporary, "w", 0o600);
   try {
     writeSync(fd, text);
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(temporary, path);
 }
 
-/** Appends `text` and fsyncs, so an appended record survives a crash of the agent or the machine. */
-export function appendFileDurable(path: string, text: string): void {
-  const fd = openSync(path, "a", 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+/** Appends `text` (one record per call, so a crash loses at most the record being written). */
+export function appendToFile(path: string, text: string): void {
+  appendFileSync(path, text, { mode: 0o600 });
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { AgentMessage, TaskCompletedMessage } from "../protocol/agent.js";
-import { appendFileDurable, writeFileAtomic } from "./atomicFile.js";
+import { appendToFile, writeFileAtomic } from "./atomicFile.js";
 import type { Log } from "./log.js";
 
 export class Outbox {
@@ -38,7 +38,7 @@ export class Outbox {
   }
 
   add(message: AgentMessage): void {
-    appendFileDurable(this.#path, `${JSON.stringify(message)}\n`);
+    appendToFile(this.#path, `${JSON.stringify(message)}\n`);
     this.#pending.set(message.requestId, message);
   }
 
