@@ -159,8 +159,9 @@ export class Executor {
       this.#complete(entry, { failure: prepared.failure });
       return;
     }
-    // Recorded before spawning: a crash in between leaves a record the next agent reports as AgentRestarted.
-    this.#options.records.save({ dispatch, state: "running" });
+    // Recorded once the pid is known. Should the agent die before that, the next agent does not know
+    // the dispatch, and the service requeues it when the agent registers — as a record without a pid
+    // would have led to, at the cost of a file write on every spawn.
     const outcome = await TaskProcess.spawn(prepared);
     const spawnedAt = preciseNow();
     if (!outcome.ok) {
