@@ -99,9 +99,9 @@ export const Task = Type.Object({
 export type Task = Static<typeof Task>;
 
 /**
- * OpenBatch extension (`GET /openbatch/jobs/{jobId}/tasks/{taskId}/timeline`): when the service
- * accepted the task and, for its latest run, sent the dispatch, and when the agent received it and
- * had the process running — epoch milliseconds with sub-millisecond precision, one machine's clock.
+ * OpenBatch extension (`GET /openbatch/jobs/{jobId}/tasks/{taskId}/timeline`): when the request
+ * adding the task reached the service and, for its latest run, when the service sent the dispatch,
+ * the agent received it, and the process was running — epoch milliseconds with sub-millisecond precision, one machine's clock.
  */
 export const TaskTimeline = Type.Object({
   addedAt: Type.Number(),

@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Account } from "../core/account.js";
+import { registerArrivalTime } from "./arrivalTime.js";
 import { registerApiVersionCheck, registerSharedKey } from "./auth.js";
 import { registerBodyParsing } from "./bodyParsing.js";
 import { type ApiLog, registerErrorHandling } from "./errors.js";
@@ -36,6 +37,7 @@ export function createRestApi(account: Account, options: RestApiOptions): Fastif
     exposeHeadRoutes: false,
   });
   const context = routeContext(account);
+  registerArrivalTime(app);
   registerErrorHandling(
     app,
     context.endpoint,

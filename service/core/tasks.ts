@@ -12,19 +12,20 @@ import { eTag, taskUrl } from "./views.js";
 export class TaskCommands {
   constructor(private readonly account: Account) {}
 
-  add(jobId: string, spec: TaskAddParameter): TaskRecord {
+  /** `requestedAt`: when the request that adds it reached the service (`preciseNow()`), for its timeline. */
+  add(jobId: string, spec: TaskAddParameter, requestedAt = preciseNow()): TaskRecord {
     const job = this.activeJob(jobId);
-    const task = this.insert(job, spec);
+    const task = this.insert(job, spec, requestedAt);
     if (!task) throw new BatchError("TaskExists", `Task id: ${spec.id} in job ${jobId}.`);
     return task;
   }
 
   /** Adds each task on its own: one duplicate fails that entry, not the collection (as Azure does). */
-  addCollection(jobId: string, specs: TaskAddParameter[]): TaskAddResult[] {
+  addCollection(jobId: string, specs: TaskAddParameter[], requestedAt = preciseNow()): TaskAddResult[] {
     const job = this.activeJob(jobId);
     const seen = new Set<string>();
     return specs.map((spec): TaskAddResult => {
-      const task = seen.has(spec.id) ? undefined : this.insert(job, spec);
+      const task = seen.has(spec.id) ? undefined : this.insert(job, spec, requestedAt);
       seen.add(spec.id);
       if (!task) {
         return {
@@ -74,14 +75,14 @@ export class TaskCommands {
     return job;
   }
 
-  private insert(job: JobRecord, spec: TaskAddParameter): TaskRecord | undefined {
+  private insert(job: JobRecord, spec: TaskAddParameter, requestedAt: number): TaskRecord | undefined {
     const { store } = this.account;
     const at = now();
     const task: TaskRecord = {
       jobId: job.id,
       ...firstVersion(spec.id, 0, spec, "active" as const, at),
       executionInfo: { retryCount: 0, requeueCount: 0 },
-      timeline: { addedAt: preciseNow() },
+      timeline: { addedAt: requestedAt },
     };
     if (store.getTask(job.id, spec.id)) return undefined;
     task.seq = store.nextSeq("tasks");

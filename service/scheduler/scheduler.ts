@@ -130,7 +130,9 @@ export class Scheduler {
     const pool = this.pool(poolId);
     if (pool.passScheduled) return;
     pool.passScheduled = true;
-    setImmediate(() => {
+    // A microtask: after the current command (say, a whole addtaskcollection) has queued everything,
+    // and before the store's group commit (a setImmediate) spends its fsync: a dispatch need not wait.
+    queueMicrotask(() => {
       pool.passScheduled = false;
       this.pass(poolId, pool);
     });

@@ -30,7 +30,7 @@ export function taskRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
   });
 
   app.post<JobParams>("/jobs/:jobId/tasks", async (request, reply) => {
-    const task = account.tasks.add(request.params.jobId, validateTaskAdd(request.body));
+    const task = account.tasks.add(request.params.jobId, validateTaskAdd(request.body), request.arrivedAt);
     await store.flush();
     return sendCreated(reply, headersOf(task));
   });
@@ -46,7 +46,7 @@ export function taskRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
       );
     }
     const collection = validateTaskCollection(request.body);
-    const results = account.tasks.addCollection(request.params.jobId, collection.value);
+    const results = account.tasks.addCollection(request.params.jobId, collection.value, request.arrivedAt);
     await store.flush();
     return sendJson(reply, { "odata.metadata": `${endpoint()}/$metadata#taskaddresult`, value: results });
   });
