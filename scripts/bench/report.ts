@@ -84,7 +84,7 @@ export function scenarioMarkdown(result: ScenarioResult): string {
           t.name,
           `${t.direction === "at least" ? "≥" : "≤"} ${formatNumber(t.goal)} ${t.unit}`,
           `${formatNumber(t.actual)} ${t.unit}`,
-          `${formatNumber(targetRatio(t))}×`,
+          Number.isFinite(targetRatio(t)) ? `${formatNumber(targetRatio(t))}×` : "—",
           targetMet(t) ? "yes" : "**no**",
         ]),
       ),
