@@ -1,6 +1,6 @@
 /**
  * What the account's commands work with: the store, the scheduler, the links to nodes and to the
- * machines behind them. Built once in `service/app.ts`.
+ * machines behind them. Built once in `service/main.ts`.
  */
 import type {
   FileRequestMessage,
