@@ -6,8 +6,9 @@
  * restarted), and the kernel's page cache keeps what a dead process wrote. A machine that goes down
  * takes its tasks with it; the service handles that as a lost node (requeue or fail per the pool's
  * rules), so the agent's files would not help there. Two fsyncs per task cost more than the spawn.
+ * The same holds for the journals (journal.ts) that keep the per-task state.
  */
-import { appendFileSync, closeSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, openSync, renameSync, writeSync } from "node:fs";
 
 export function writeFileAtomic(path: string, text: string): void {
   const temporary = `${path}.${process.pid}.tmp`;
@@ -18,9 +19,4 @@ export function writeFileAtomic(path: string, text: string): void {
     closeSync(fd);
   }
   renameSync(temporary, path);
-}
-
-/** Appends `text` (one record per call, so a crash loses at most the record being written). */
-export function appendToFile(path: string, text: string): void {
-  appendFileSync(path, text, { mode: 0o600 });
 }

@@ -1,12 +1,11 @@
 /**
- * What the agent knows about each dispatch it accepted, kept in `<root>/.agent/dispatches/<id>.json`,
- * so that a restarted agent can tell which tasks are still running (and adopt them), which died while
- * it was down, and which finished (a duplicate dispatch of those re-sends the completion).
+ * What the agent knows about each dispatch it accepted, kept in the journal
+ * `<root>/.agent/dispatches.jsonl`, so that a restarted agent can tell which tasks are still running
+ * (and adopt them), which died while it was down, and which finished (a duplicate dispatch of those
+ * re-sends the completion).
  */
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { DispatchMessage, TaskCompletedMessage } from "../protocol/agent.js";
-import { writeFileAtomic } from "./atomicFile.js";
+import { Journal } from "./journal.js";
 import type { Log } from "./log.js";
 
 export type TaskCompletion = Omit<TaskCompletedMessage, "protocolVersion" | "requestId">;
@@ -21,43 +20,42 @@ export interface DispatchRecord {
   completion?: TaskCompletion;
 }
 
-export class DispatchRecords {
-  readonly #directory: string;
-  readonly #log: Log;
+/**
+ * Beyond this many records the oldest completed ones are forgotten, as the records live in memory. The
+ * service gives every run a new dispatch id, so a duplicate can only be a late copy of a recent one.
+ * Running ones are always kept.
+ */
+const RECORDS_KEPT = 1000;
 
-  constructor(directory: string, log: Log) {
-    this.#directory = directory;
-    this.#log = log;
-    mkdirSync(directory, { recursive: true });
+export class DispatchRecords {
+  readonly #journal: Journal<DispatchRecord>;
+
+  constructor(path: string, log: Log) {
+    this.#journal = new Journal({
+      path,
+      log,
+      keyOf: (record) => record.dispatch.dispatchId,
+      removalField: "removed",
+    });
   }
 
   save(record: DispatchRecord): void {
-    writeFileAtomic(this.#pathOf(record.dispatch.dispatchId), JSON.stringify(record));
+    this.#journal.set(record);
+    if (this.#journal.size > RECORDS_KEPT) this.#forgetOldCompleted();
   }
 
   load(dispatchId: string): DispatchRecord | undefined {
-    try {
-      return JSON.parse(readFileSync(this.#pathOf(dispatchId), "utf8")) as DispatchRecord;
-    } catch {
-      return undefined;
-    }
+    return this.#journal.get(dispatchId);
   }
 
   loadAll(): DispatchRecord[] {
-    const records: DispatchRecord[] = [];
-    for (const name of readdirSync(this.#directory)) {
-      if (!name.endsWith(".json")) continue;
-      try {
-        records.push(JSON.parse(readFileSync(join(this.#directory, name), "utf8")) as DispatchRecord);
-      } catch (error) {
-        this.#log.warn(`dispatch records: ignoring unreadable ${name}: ${String(error)}`);
-      }
-    }
-    return records;
+    return [...this.#journal.values()];
   }
 
-  #pathOf(dispatchId: string): string {
-    // Dispatch ids come from the service; encoding keeps any id a plain file name inside the directory.
-    return join(this.#directory, `${encodeURIComponent(dispatchId)}.json`);
+  #forgetOldCompleted(): void {
+    for (const record of this.#journal.values()) {
+      if (this.#journal.size <= RECORDS_KEPT) return;
+      if (record.state === "completed") this.#journal.delete(record.dispatch.dispatchId);
+    }
   }
 }

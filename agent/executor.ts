@@ -13,14 +13,13 @@
  * - servererror `DispatchInvalid`: job or task id unusable as a directory name (a service bug).
  * - servererror `TaskDirectoryCreationFailed`: the task's directories could not be created (disk).
  */
-import { mkdirSync } from "node:fs";
 import type { DispatchMessage, FailureReport, OutgoingAgentMessage } from "../protocol/agent.js";
 import { ID_REGEX } from "../protocol/apiVersion.js";
 import { preciseNow } from "../protocol/clock.js";
 import { CommandLineError, splitCommandLine } from "./commandLine.js";
 import type { DispatchRecords, TaskCompletion } from "./dispatchRecords.js";
 import { errorText, type Log } from "./log.js";
-import type { NodeDirectories } from "./nodeDirectories.js";
+import { createTaskDirectories, type NodeDirectories } from "./nodeDirectories.js";
 import type { Outbox } from "./outbox.js";
 import { exitCodeForSignal, signalProcessGroup } from "./processGroup.js";
 import { buildTaskEnvironment, type NodeIdentity } from "./taskEnvironment.js";
@@ -238,7 +237,7 @@ export class Executor {
     }
     const task = isTask ? directories.task(dispatch.jobId, dispatch.taskId) : directories.startTask();
     try {
-      mkdirSync(task.workingDir, { recursive: true });
+      createTaskDirectories(task);
     } catch (error) {
       return {
         failure: {

@@ -2,6 +2,7 @@
  * The Azure Batch directory layout under a node's root directory. Every path the agent uses for a task
  * comes from here, so the layout (and the AZ_BATCH_* variables that point into it) is defined once.
  */
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 /** Where one run (a task or the start task) keeps its working directory and output files. */
@@ -42,8 +43,9 @@ export class NodeDirectories {
     return join(this.root, AGENT_STATE_DIR);
   }
 
+  /** The journal of dispatch records (dispatchRecords.ts). */
   get dispatchRecords(): string {
-    return join(this.agentState, "dispatches");
+    return join(this.agentState, "dispatches.jsonl");
   }
 
   startTask(): TaskDirectories {
@@ -67,4 +69,19 @@ function taskDirectories(taskDir: string): TaskDirectories {
     stderrPath: join(taskDir, "stderr.txt"),
     certificatesDir: join(taskDir, "certs"),
   };
+}
+
+/**
+ * Creates `taskDir` and its `wd`. For a new task under an existing job directory that is two mkdir
+ * calls, where a recursive mkdir of `wd` makes three (its first attempt fails); the first task of a job
+ * and a directory that already exists take the recursive path.
+ */
+export function createTaskDirectories(task: TaskDirectories): void {
+  try {
+    mkdirSync(task.taskDir);
+  } catch {
+    mkdirSync(task.workingDir, { recursive: true });
+    return;
+  }
+  mkdirSync(task.workingDir);
 }

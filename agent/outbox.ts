@@ -1,52 +1,36 @@
 /**
  * Reports the service must not miss (`taskStarted`, `taskCompleted`) wait here until the service acks
- * them, in the order they were made. The outbox lives in `<root>/.agent/outbox.jsonl`, one message per
- * line, so a restarted agent still delivers completions: adding appends a line, an ack rewrites the
- * file with what is left (an empty outbox is an empty file).
+ * them, in the order they were made. The outbox is the journal `<root>/.agent/outbox.jsonl`: adding
+ * appends the message, an ack appends `{"ack":"<requestId>"}`, so a restarted agent still delivers
+ * what was not acked, in order and with the original request ids (an empty outbox is an empty file).
  */
-import { existsSync, readFileSync } from "node:fs";
 import type { AgentMessage, TaskCompletedMessage } from "../protocol/agent.js";
-import { appendToFile, writeFileAtomic } from "./atomicFile.js";
+import { Journal } from "./journal.js";
 import type { Log } from "./log.js";
 
 export class Outbox {
-  readonly #path: string;
-  readonly #pending = new Map<string, AgentMessage>();
+  readonly #journal: Journal<AgentMessage>;
 
   constructor(path: string, log: Log) {
-    this.#path = path;
-    if (!existsSync(path)) return;
-    for (const line of readFileSync(path, "utf8").split("\n")) {
-      if (line.trim() === "") continue;
-      try {
-        const message = JSON.parse(line) as AgentMessage;
-        this.#pending.set(message.requestId, message);
-      } catch {
-        // Only the last line can be torn (a crash while appending); that report was never acked or sent.
-        log.warn(`outbox: dropping an unreadable line in ${path}`);
-      }
-    }
+    this.#journal = new Journal({ path, log, keyOf: (message) => message.requestId, removalField: "ack" });
   }
 
   /** Messages not yet acked, oldest first. */
   get messages(): AgentMessage[] {
-    return [...this.#pending.values()];
+    return [...this.#journal.values()];
   }
 
   get size(): number {
-    return this.#pending.size;
+    return this.#journal.size;
   }
 
   add(message: AgentMessage): void {
-    appendToFile(this.#path, `${JSON.stringify(message)}\n`);
-    this.#pending.set(message.requestId, message);
+    this.#journal.set(message);
   }
 
   /** Removes the message `requestId` names; `false` when it is not (or no longer) in the outbox. */
   ack(requestId: string): boolean {
-    if (!this.#pending.delete(requestId)) return false;
-    writeFileAtomic(this.#path, this.messages.map((m) => `${JSON.stringify(m)}\n`).join(""));
-    return true;
+    return this.#journal.delete(requestId);
   }
 
   /** Dispatches whose `taskCompleted` waits for an ack (named in `register`). */

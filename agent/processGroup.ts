@@ -3,7 +3,7 @@
  * group (spawned `detached`), so signalling `-pid` reaches everything the task started that did not
  * leave the group on purpose.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { constants } from "node:os";
 
 /**
@@ -50,7 +50,7 @@ interface ProcStat {
 function readProcStat(pid: number): ProcStat | null | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    text = readStatFile(pid);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ESRCH") return existsProc() ? null : undefined;
@@ -59,6 +59,18 @@ function readProcStat(pid: number): ProcStat | null | undefined {
   // The command name is in parentheses and may hold spaces: fields are counted after the last ")".
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
   return { state: fields[0] ?? "", startTicks: fields[19] ?? "" };
+}
+
+/** The stat file is one short line: a single read(2) gets it, where readFileSync reads again to find the end. */
+const statBuffer = Buffer.alloc(4096);
+
+function readStatFile(pid: number): string {
+  const fd = openSync(`/proc/${pid}/stat`, "r");
+  try {
+    return statBuffer.toString("utf8", 0, readSync(fd, statBuffer));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function existsProc(): boolean {

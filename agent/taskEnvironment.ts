@@ -3,7 +3,7 @@
  * user's settings from the dispatch, then the AZ_BATCH_* variables. The agent's own environment is NOT
  * inherited: it may hold the join token and other secrets of the host.
  */
-import { userInfo } from "node:os";
+import { type UserInfo, userInfo } from "node:os";
 import type { DispatchKind } from "../protocol/agent.js";
 import type { NodeDirectories, TaskDirectories } from "./nodeDirectories.js";
 
@@ -33,9 +33,17 @@ const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 /** Host variables a task may inherit: locale, time zone and temp dir settings, nothing that can hold secrets. */
 const INHERITED = ["PATH", "LANG", "LC_ALL", "TZ", "TMPDIR"] as const;
 
+let cachedUser: UserInfo<string> | undefined;
+
+/** Tasks run as the agent's user; looking it up reads /etc/passwd, so once per process is enough. */
+function agentUser(): UserInfo<string> {
+  cachedUser ??= userInfo();
+  return cachedUser;
+}
+
 export function buildTaskEnvironment(input: TaskEnvironmentInput): Record<string, string> {
   const host = input.hostEnvironment ?? process.env;
-  const user = userInfo();
+  const user = agentUser();
   const base: Record<string, string> = {
     PATH: DEFAULT_PATH,
     LANG: "C.UTF-8",
