@@ -1,6 +1,6 @@
 /**
- * The account service: REST API (Azure Batch), agent gateway, scheduler and local provisioner over
- * one SQLite store. `openbatch service start` runs it; tests and the demo start it in-process.
+ * The account service: REST API (Azure Batch), agent gateway, scheduler and a provisioner (local agent
+ * processes, or external: agents started by someone else) over one SQLite store. `openbatch service start` runs it; tests and the demo start it in-process.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -10,8 +10,9 @@ import { AGENT_WS_PATH } from "../protocol/agent.js";
 import { BatchError } from "../protocol/errors.js";
 import { createRestApi } from "./api/server.js";
 import { Account } from "./core/account.js";
-import type { AccountConfig } from "./core/context.js";
+import type { AccountConfig, Machines } from "./core/context.js";
 import { AgentGateway } from "./gateway/gateway.js";
+import { ExternalMachines } from "./provisioners/external.js";
 import { LocalMachines } from "./provisioners/local.js";
 import { SqliteStore } from "./store/sqlite.js";
 
@@ -23,11 +24,19 @@ export interface ServiceOptions {
   accountName: string;
   /** Base64; generated (32 random bytes) and kept in `<dataDir>/account.json` when absent. */
   accountKey?: string;
+  /**
+   * Who starts the nodes' agents: `local` (default) runs each node as an agent process on this
+   * machine; `external` only lists each pool's nodes in `<dataDir>/external/<poolId>.json` and waits
+   * for agents started elsewhere to register (service/provisioners/external.ts).
+   */
+  provisioner?: ProvisionerKind;
   heartbeatIntervalMs?: number;
   terminateGraceMs?: number;
   /** Where service log lines go (default: stderr). */
   log?: (line: string) => void;
 }
+
+export type ProvisionerKind = "local" | "external";
 
 export interface RunningService {
   endpoint: string;
@@ -45,6 +54,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       `Account name '${options.accountName}' is invalid: use 3 to 24 lower-case letters and digits.`,
     );
   }
+  if (options.heartbeatIntervalMs !== undefined && !(options.heartbeatIntervalMs >= 100)) {
+    throw new Error(`heartbeatIntervalMs ${options.heartbeatIntervalMs} is too short: use at least 100 ms.`);
+  }
   const log = options.log ?? ((line: string) => process.stderr.write(`openbatch: ${line}\n`));
   const dataDir = path.resolve(options.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
@@ -58,12 +70,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     terminateGraceMs: options.terminateGraceMs ?? 5_000,
   };
   const gateway = new AgentGateway(log);
-  const machines = new LocalMachines({
-    dataDir,
-    agentEntry: fileURLToPath(new URL("../agent/main.js", import.meta.url)),
-    serviceUrl: () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`,
-    log,
-  });
+  const serviceUrl = () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`;
+  const machines: Machines =
+    options.provisioner === "external"
+      ? new ExternalMachines({ dataDir, serviceUrl, nodeLink: gateway, log })
+      : new LocalMachines({
+          dataDir,
+          agentEntry: fileURLToPath(new URL("../agent/main.js", import.meta.url)),
+          serviceUrl,
+          log,
+        });
   const account = new Account(store, config, gateway, machines);
   const api = createRestApi(account, { accountName: options.accountName, accountKey, log });
   let ready = false;

@@ -1,8 +1,8 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
-import type { RunningService } from "../../service/main.js";
-import { nonNegativeInteger } from "../arguments.js";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { ProvisionerKind, RunningService } from "../../service/main.js";
+import { nonNegativeInteger, positiveInteger } from "../arguments.js";
 import { type CliContext, globalOptions } from "../context.js";
 import { configPath, writeConfig } from "../credentials.js";
 import { CommandError } from "../errors.js";
@@ -12,6 +12,8 @@ interface StartOptions {
   host: string;
   port: number;
   dataDir: string;
+  provisioner: ProvisionerKind;
+  heartbeatIntervalMs?: number;
 }
 
 const DEFAULT_DATA_DIR = "~/.openbatch";
@@ -39,11 +41,32 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         "lower-case letters and digits); without --account-key or OPENBATCH_ACCOUNT_KEY a key is " +
         "generated on the first start, printed, and kept in --data-dir for the next ones. " +
         "Stopping the service leaves local pools' nodes (agent processes) running, as VMs would: they " +
-        "reconnect when it starts again on the same --data-dir. Delete the pools first to stop them.",
+        "reconnect when it starts again on the same --data-dir. Delete the pools first to stop them. " +
+        "With --provisioner external the service starts no agents: you run one per node (the agent " +
+        "bundle's dist/agent/main.js with --service-url, --pool-id, --node-id, --root, and the join " +
+        "token in OPENBATCH_JOIN_TOKEN), as listed in <data-dir>/external/<pool>.json; a node that " +
+        "leaves its pool is taken off that list and its agent is told to shut down.",
     )
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 picks a free one)", nonNegativeInteger, 8765)
     .option("--data-dir <dir>", "where the account's database, key and local nodes live", DEFAULT_DATA_DIR)
+    .addOption(
+      new Option(
+        "--provisioner <kind>",
+        "who starts the nodes' agents. local: each node is an agent process on this machine. " +
+          "external: you start them yourself, anywhere that reaches the service; for each pool the " +
+          "service lists the nodes waiting for an agent, the agent URL and the join token in " +
+          "<data-dir>/external/<pool>.json, and a node stays 'starting' until its agent registers",
+      )
+        .choices(["local", "external"])
+        .default("local"),
+    )
+    .option(
+      "--heartbeat-interval-ms <ms>",
+      "how often agents send a heartbeat, told to each agent when it registers (a tuning knob: " +
+        "lower notices lost nodes sooner, higher costs less with many nodes; at least 100, default 5000)",
+      heartbeatInterval,
+    )
     .addHelpText(
       "after",
       examples(
@@ -55,6 +78,14 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         [
           "a key of your own (base64 of at least 16 bytes)",
           'openbatch service start --account-key "$(head -c 32 /dev/urandom | base64)"',
+        ],
+        [
+          "bring your own machines: agents you start register for the nodes listed in <data-dir>/external/<pool>.json",
+          "openbatch service start --provisioner external --data-dir /srv/openbatch",
+        ],
+        [
+          "then, for each node N of pool P in that file (serviceUrl and joinToken come from it too)",
+          'OPENBATCH_JOIN_TOKEN="$TOKEN" node dist/agent/main.js --service-url "$URL" --pool-id P --node-id N --root /var/openbatch/N',
         ],
       ),
     )
@@ -70,6 +101,8 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           dataDir,
           accountName: globals.accountName || context.env.OPENBATCH_ACCOUNT_NAME || "local",
           accountKey,
+          provisioner: options.provisioner,
+          heartbeatIntervalMs: options.heartbeatIntervalMs,
         });
       } catch (error) {
         throw new CommandError("ServiceNotStarted", startFailure(error, options));
@@ -96,6 +129,12 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       context.stderr(`${signal}: stopping the service...\n`);
       await running.close();
     });
+}
+
+function heartbeatInterval(value: string): number {
+  const ms = positiveInteger(value);
+  if (ms < 100) throw new InvalidArgumentError("expected at least 100 (milliseconds).");
+  return ms;
 }
 
 /** Why the service did not start, with what to do: the listen errors people hit get a hint. */

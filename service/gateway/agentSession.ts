@@ -1,8 +1,10 @@
 /**
  * One agent's WebSocket connection. The first frame must be `register`; after it, frames are routed
  * to the account. Reports that need durability (`taskStarted`, `taskCompleted`) are acknowledged only
- * after the store has committed them, so the agent never drops a report the service could lose.
+ * after the store has committed them, so the agent never drops a report the service could lose. A
+ * heartbeat writes nothing durable and is acked at once, which gives agents a round-trip time.
  */
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import {
   type AgentMessage,
@@ -24,6 +26,8 @@ export class AgentSession {
 
   constructor(
     private readonly socket: WebSocket,
+    /** The TCP connection under `socket`, corked per turn by the gateway. */
+    private readonly connection: Duplex,
     private readonly gateway: AgentGateway,
     private readonly account: Account,
   ) {
@@ -54,6 +58,7 @@ export class AgentSession {
   /** Sends with a request id chosen by the caller (file requests are matched by it). */
   sendWithId(message: OutgoingServiceMessage, requestId: string): boolean {
     if (this.socket.readyState !== this.socket.OPEN) return false;
+    this.gateway.cork.hold(this.connection);
     this.socket.send(JSON.stringify({ ...message, protocolVersion: PROTOCOL_VERSION, requestId }));
     return true;
   }
@@ -72,6 +77,7 @@ export class AgentSession {
       switch (message.type) {
         case "heartbeat":
           this.account.agents.heartbeat(this.poolId, this.nodeId, message);
+          this.send({ type: "ack", replyTo: message.requestId });
           return;
         case "taskStarted":
           this.account.agents.taskStarted(message);

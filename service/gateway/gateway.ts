@@ -16,6 +16,7 @@ import type { Account } from "../core/account.js";
 import type { NodeLink } from "../core/context.js";
 import { nodeKey } from "../core/dispatches.js";
 import { AgentSession } from "./agentSession.js";
+import { TurnCork } from "./turnCork.js";
 
 const FILE_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -29,6 +30,8 @@ export class AgentGateway implements NodeLink {
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   private readonly sessions = new Map<string, AgentSession>();
   private readonly pendingFiles = new Map<string, PendingFileRequest>();
+  /** Shared by the sessions: one flush per turn for all connections written to. */
+  readonly cork = new TurnCork();
   private account?: Account;
   private fileRequestCounter = 0;
 
@@ -43,7 +46,7 @@ export class AgentGateway implements NodeLink {
         socket.destroy();
         return;
       }
-      this.server.handleUpgrade(request, socket, head, (ws) => new AgentSession(ws, this, account));
+      this.server.handleUpgrade(request, socket, head, (ws) => new AgentSession(ws, socket, this, account));
     });
   }
 

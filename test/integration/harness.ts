@@ -26,8 +26,16 @@ export function makeDataDir(name: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `openbatch-${name}-`));
 }
 
-/** Starts the service on a free port (or `port`), resolving once it prints its endpoint. */
-export async function startService(dataDir: string, port = 0, accountKey?: string): Promise<ServiceProcess> {
+/**
+ * Starts the service on a free port (or `port`), resolving once it prints its endpoint. `extraArgs`
+ * go to `service start` (e.g. `--provisioner external`).
+ */
+export async function startService(
+  dataDir: string,
+  port = 0,
+  accountKey?: string,
+  extraArgs: string[] = [],
+): Promise<ServiceProcess> {
   const env = { ...process.env, OPENBATCH_CONFIG: path.join(dataDir, "cli-config.json") };
   const args = [
     cli,
@@ -41,6 +49,7 @@ export async function startService(dataDir: string, port = 0, accountKey?: strin
     "testacct",
   ];
   if (accountKey) args.push("--account-key", accountKey);
+  args.push(...extraArgs);
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stderr!.on("data", (d) => {

@@ -85,10 +85,13 @@ export async function waitUntil<T>(
 
 export type ReceivedMessage<T extends AgentMessage["type"]> = Extract<AgentMessage, { type: T }>;
 
+/** Heartbeat acks name no outbox entry: the agent must ignore them. */
+const ACKED_TYPES = new Set<AgentMessage["type"]>(["taskStarted", "taskCompleted", "heartbeat"]);
+
 export interface FakeServiceOptions {
   /** Answer `register` with `registered` (default) or hold the agent unregistered. */
   register?: "accept" | "hold" | { refuse: string };
-  /** Ack `taskStarted`/`taskCompleted` at once (default true). */
+  /** Ack `taskStarted`/`taskCompleted` and, as the real service does, heartbeats at once (default true). */
   autoAck?: boolean;
   heartbeatIntervalMs?: number;
 }
@@ -205,7 +208,7 @@ export class FakeService {
         socket.close();
       }
     }
-    if ((message.type === "taskStarted" || message.type === "taskCompleted") && this.options.autoAck) {
+    if (ACKED_TYPES.has(message.type) && this.options.autoAck) {
       this.send({ type: "ack", replyTo: message.requestId });
     }
     for (const waiter of [...this.#waiters]) waiter();

@@ -41,6 +41,7 @@ describe("openbatch service start", () => {
         dataDir: join(dir, "data"),
         accountName: "envname",
         accountKey: undefined,
+        provisioner: "local",
       },
     ]);
     expect(closed).toBe(1);
@@ -53,6 +54,51 @@ describe("openbatch service start", () => {
       accountName: "envname",
       accountKey: "Z2VuZXJhdGVk",
     });
+  });
+});
+
+describe("openbatch service start --provisioner and --heartbeat-interval-ms", () => {
+  async function start(extra: string[]): Promise<{ code: number; stderr: string; started: unknown[] }> {
+    const dir = mkdtempSync(join(tmpdir(), "openbatch-service-"));
+    let stderr = "";
+    const started: unknown[] = [];
+    const context: CliContext = {
+      env: { OPENBATCH_CONFIG: join(dir, "config.json") },
+      stdout: () => {},
+      stderr: (text) => {
+        stderr += text;
+      },
+      untilShutdown: () => Promise.resolve("SIGINT"),
+      startService: async (options) => {
+        started.push(options);
+        return {
+          endpoint: "http://127.0.0.1:1",
+          accountName: "local",
+          accountKey: "a2V5",
+          close: async () => {},
+        };
+      },
+    };
+    const args = ["node", "openbatch", "service", "start", "--data-dir", join(dir, "data"), ...extra];
+    return { code: await run(args, context), stderr, started };
+  }
+
+  it("passes them to the service", async () => {
+    const { code, started } = await start(["--provisioner", "external", "--heartbeat-interval-ms", "1000"]);
+    expect(code).toBe(0);
+    expect(started).toEqual([
+      expect.objectContaining({ provisioner: "external", heartbeatIntervalMs: 1000 }),
+    ]);
+  });
+
+  it("refuses an unknown provisioner and an interval under 100 ms", async () => {
+    const unknown = await start(["--provisioner", "cloud"]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("local, external");
+    const short = await start(["--heartbeat-interval-ms", "50"]);
+    expect(short.code).not.toBe(0);
+    expect(short.stderr).toContain("at least 100");
+    expect([...unknown.started, ...short.started]).toEqual([]);
   });
 });
 
