@@ -8,6 +8,10 @@
  * synchronous=FULL, but the event loop goes on serving while the disk works, and one fsync covers
  * every transaction committed while the previous one ran. (SQLite itself syncs the WAL before each
  * checkpoint and the database after it, in NORMAL mode.)
+ *
+ * Hot records stay in memory as well, so the dispatch path does not parse JSON on every read: all
+ * nodes and jobs (few), and the tasks that are running or preparing (bounded by the pools' slots).
+ * A cached record is the object callers change and put back, exactly what the database holds.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -22,6 +26,10 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly sql: Record<string, Statement>;
   private readonly sequences = new Map<string, number>();
+  private readonly nodes = new Map<string, NodeRecord>();
+  private readonly jobs = new Map<string, JobRecord>();
+  /** Running and preparing tasks, by `job/task`. */
+  private readonly liveTasks = new Map<string, TaskRecord>();
   private inTransaction = false;
   /** Waiting for the open transaction to commit and be synced. */
   private waiters: Waiter[] = [];
@@ -63,23 +71,37 @@ export class SqliteStore implements Store {
   deletePool(id: string): void {
     this.write(this.sql.deletePool, id);
     this.write(this.sql.deleteNodesOfPool, id);
+    for (const [key, node] of this.nodes) if (node.poolId === id) this.nodes.delete(key);
   }
 
   getNode(poolId: string, nodeId: string): NodeRecord | undefined {
-    return parse(this.sql.getNode.get(poolId, nodeId));
+    const key = `${poolId}/${nodeId}`;
+    let node = this.nodes.get(key);
+    if (!node) {
+      node = parse<NodeRecord>(this.sql.getNode.get(poolId, nodeId));
+      if (node) this.nodes.set(key, node);
+    }
+    return node;
   }
   listNodes(poolId: string): NodeRecord[] {
     return parseAll(this.sql.listNodes.all(poolId));
   }
   putNode(node: NodeRecord): void {
+    this.nodes.set(`${node.poolId}/${node.id}`, node);
     this.write(this.sql.putNode, node.poolId, node.id, JSON.stringify(node));
   }
   deleteNode(poolId: string, nodeId: string): void {
+    this.nodes.delete(`${poolId}/${nodeId}`);
     this.write(this.sql.deleteNode, poolId, nodeId);
   }
 
   getJob(id: string): JobRecord | undefined {
-    return parse(this.sql.getJob.get(id));
+    let job = this.jobs.get(id);
+    if (!job) {
+      job = parse<JobRecord>(this.sql.getJob.get(id));
+      if (job) this.jobs.set(id, job);
+    }
+    return job;
   }
   listJobs(page: PageQuery): JobRecord[] {
     const rows = page.state
@@ -88,14 +110,16 @@ export class SqliteStore implements Store {
     return parseAll(rows);
   }
   putJob(job: JobRecord): void {
+    this.jobs.set(job.id, job);
     this.write(this.sql.putJob, job.id, job.seq, job.state, JSON.stringify(job));
   }
   deleteJob(id: string): void {
+    this.jobs.delete(id);
     this.write(this.sql.deleteJob, id);
   }
 
   getTask(jobId: string, taskId: string): TaskRecord | undefined {
-    return parse(this.sql.getTask.get(jobId, taskId));
+    return this.liveTasks.get(`${jobId}/${taskId}`) ?? parse(this.sql.getTask.get(jobId, taskId));
   }
   listTasks(jobId: string, page: PageQuery): TaskRecord[] {
     const rows = page.state
@@ -112,12 +136,17 @@ export class SqliteStore implements Store {
     return info.changes === 1;
   }
   putTask(task: TaskRecord): void {
+    const key = `${task.jobId}/${task.id}`;
+    if (task.state === "running" || task.state === "preparing") this.liveTasks.set(key, task);
+    else this.liveTasks.delete(key);
     this.write(this.sql.putTask, task.jobId, task.id, task.seq, task.state, JSON.stringify(task));
   }
   deleteTask(jobId: string, taskId: string): void {
+    this.liveTasks.delete(`${jobId}/${taskId}`);
     this.write(this.sql.deleteTask, jobId, taskId);
   }
   deleteTasksOfJob(jobId: string): void {
+    for (const [key, task] of this.liveTasks) if (task.jobId === jobId) this.liveTasks.delete(key);
     this.write(this.sql.deleteTasksOfJob, jobId);
   }
 
