@@ -54,16 +54,17 @@ export class NodeCommands {
     }
   }
 
-  /** Moves an idle node to running when it gets a task, and back when its last task ends. */
+  /**
+   * Moves an idle node to running when it gets a task, and back when its last task ends. Not written
+   * to the store by itself: idle/running follows from the node's runs, and after a restart every node
+   * is `unknown` until its agent registers again. The next write of the node carries it along.
+   */
   refreshActivity(poolId: string, nodeId: string): void {
     const node = this.account.store.getNode(poolId, nodeId);
     if (!node) return;
     if (node.state === "idle" || node.state === "running") {
       const next = this.running(poolId, nodeId).tasks > 0 ? "running" : "idle";
-      if (node.state !== next) {
-        moveNode(node, next);
-        this.account.store.putNode(node);
-      }
+      if (node.state !== next) moveNode(node, next);
     }
     this.account.pools.afterNodeActivity(node);
   }

@@ -94,9 +94,11 @@ export class TaskRuns {
   started(dispatch: Dispatch, startTime: string, timing: StartTiming | undefined): void {
     const task = this.account.store.getTask(dispatch.jobId, dispatch.taskId);
     if (!task || task.dispatchId !== dispatch.dispatchId) return;
+    // Not written on its own: the stored record says running since the dispatch, and the store keeps
+    // running tasks in memory, so the agent's start time and timeline ride along with the completion's
+    // write. A crash in between leaves the dispatch time as the start time.
     task.executionInfo.startTime = startTime;
     if (task.timeline && timing) Object.assign(task.timeline, timing);
-    this.account.saveTask(task, task.state);
   }
 
   /** The agent reported the end of a run. */

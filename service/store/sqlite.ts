@@ -10,8 +10,9 @@
  * checkpoint and the database after it, in NORMAL mode.)
  *
  * Hot records stay in memory as well, so the dispatch path does not parse JSON on every read: all
- * nodes and jobs (few), and the tasks that are running or preparing (bounded by the pools' slots).
- * A cached record is the object callers change and put back, exactly what the database holds.
+ * nodes (loaded at start) and jobs, and the tasks that are running or preparing (bounded by the pools'
+ * slots). A cached record is the object callers change: what they put is what the database holds,
+ * and what they change without putting (derived state such as a node's idle/running) lives in memory.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -26,7 +27,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly sql: Record<string, Statement>;
   private readonly sequences = new Map<string, number>();
-  private readonly nodes = new Map<string, NodeRecord>();
+  /** Every node, by pool, in id order. */
+  private readonly nodes = new Map<string, Map<string, NodeRecord>>();
   private readonly jobs = new Map<string, JobRecord>();
   /** Running and preparing tasks, by `job/task`. */
   private readonly liveTasks = new Map<string, TaskRecord>();
@@ -57,6 +59,8 @@ export class SqliteStore implements Store {
     }[]) {
       this.sequences.set(row.name, row.value);
     }
+    for (const node of parseAll<NodeRecord>(this.sql.allNodes.all()))
+      this.poolNodes(node.poolId).set(node.id, node);
   }
 
   getPool(id: string): PoolRecord | undefined {
@@ -71,28 +75,31 @@ export class SqliteStore implements Store {
   deletePool(id: string): void {
     this.write(this.sql.deletePool, id);
     this.write(this.sql.deleteNodesOfPool, id);
-    for (const [key, node] of this.nodes) if (node.poolId === id) this.nodes.delete(key);
+    this.nodes.delete(id);
   }
 
   getNode(poolId: string, nodeId: string): NodeRecord | undefined {
-    const key = `${poolId}/${nodeId}`;
-    let node = this.nodes.get(key);
-    if (!node) {
-      node = parse<NodeRecord>(this.sql.getNode.get(poolId, nodeId));
-      if (node) this.nodes.set(key, node);
-    }
-    return node;
+    return this.nodes.get(poolId)?.get(nodeId);
   }
   listNodes(poolId: string): NodeRecord[] {
-    return parseAll(this.sql.listNodes.all(poolId));
+    return [...(this.nodes.get(poolId)?.values() ?? [])];
   }
   putNode(node: NodeRecord): void {
-    this.nodes.set(`${node.poolId}/${node.id}`, node);
+    this.poolNodes(node.poolId).set(node.id, node);
     this.write(this.sql.putNode, node.poolId, node.id, JSON.stringify(node));
   }
   deleteNode(poolId: string, nodeId: string): void {
-    this.nodes.delete(`${poolId}/${nodeId}`);
+    this.nodes.get(poolId)?.delete(nodeId);
     this.write(this.sql.deleteNode, poolId, nodeId);
+  }
+
+  private poolNodes(poolId: string): Map<string, NodeRecord> {
+    let nodes = this.nodes.get(poolId);
+    if (!nodes) {
+      nodes = new Map();
+      this.nodes.set(poolId, nodes);
+    }
+    return nodes;
   }
 
   getJob(id: string): JobRecord | undefined {
@@ -119,7 +126,16 @@ export class SqliteStore implements Store {
   }
 
   getTask(jobId: string, taskId: string): TaskRecord | undefined {
-    return this.liveTasks.get(`${jobId}/${taskId}`) ?? parse(this.sql.getTask.get(jobId, taskId));
+    const live = this.liveTasks.get(`${jobId}/${taskId}`);
+    if (live) return live;
+    const task = parse<TaskRecord>(this.sql.getTask.get(jobId, taskId));
+    return task && this.keepIfLive(task);
+  }
+
+  /** Running and preparing tasks are kept, so the record callers change is the one the store holds. */
+  private keepIfLive(task: TaskRecord): TaskRecord {
+    if (task.state === "running" || task.state === "preparing") this.liveTasks.set(taskKey(task), task);
+    return task;
   }
   listTasks(jobId: string, page: PageQuery): TaskRecord[] {
     const rows = page.state
@@ -128,7 +144,11 @@ export class SqliteStore implements Store {
     return parseAll(rows);
   }
   listTasksInStates(states: readonly string[]): TaskRecord[] {
-    return states.flatMap((state) => parseAll<TaskRecord>(this.sql.tasksInState.all(state)));
+    return states.flatMap((state) =>
+      parseAll<TaskRecord>(this.sql.tasksInState.all(state)).map(
+        (task) => this.liveTasks.get(taskKey(task)) ?? this.keepIfLive(task),
+      ),
+    );
   }
   insertTask(task: TaskRecord): boolean {
     this.begin();
@@ -136,9 +156,8 @@ export class SqliteStore implements Store {
     return info.changes === 1;
   }
   putTask(task: TaskRecord): void {
-    const key = `${task.jobId}/${task.id}`;
-    if (task.state === "running" || task.state === "preparing") this.liveTasks.set(key, task);
-    else this.liveTasks.delete(key);
+    if (task.state === "running" || task.state === "preparing") this.liveTasks.set(taskKey(task), task);
+    else this.liveTasks.delete(taskKey(task));
     this.write(this.sql.putTask, task.jobId, task.id, task.seq, task.state, JSON.stringify(task));
   }
   deleteTask(jobId: string, taskId: string): void {
@@ -242,6 +261,10 @@ export class SqliteStore implements Store {
   }
 }
 
+function taskKey(task: TaskRecord): string {
+  return `${task.jobId}/${task.id}`;
+}
+
 interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -275,8 +298,7 @@ function prepareStatements(db: Database.Database): Record<string, Statement> {
     listPools: "SELECT data FROM pools WHERE seq > ? ORDER BY seq LIMIT ?",
     putPool: "INSERT OR REPLACE INTO pools (id, seq, data) VALUES (?, ?, ?)",
     deletePool: "DELETE FROM pools WHERE id = ?",
-    getNode: "SELECT data FROM nodes WHERE pool_id = ? AND id = ?",
-    listNodes: "SELECT data FROM nodes WHERE pool_id = ? ORDER BY id",
+    allNodes: "SELECT data FROM nodes ORDER BY pool_id, id",
     putNode: "INSERT OR REPLACE INTO nodes (pool_id, id, data) VALUES (?, ?, ?)",
     deleteNode: "DELETE FROM nodes WHERE pool_id = ? AND id = ?",
     deleteNodesOfPool: "DELETE FROM nodes WHERE pool_id = ?",
