@@ -7,7 +7,7 @@
 import { preciseNow } from "../../protocol/clock.js";
 import type { TaskTimeline } from "../../protocol/rest/task.js";
 import { BenchService, waitUntil } from "./benchService.js";
-import { spawnLatencies } from "./floor.js";
+import { spawnLatencies, taskSpawnLatencies } from "./floor.js";
 import { allCompleted, idlePool } from "./openbatchPool.js";
 import { type Measurement, percentile, type ScenarioResult } from "./report.js";
 import type { SlurmPeer } from "./slurmPeer.js";
@@ -29,6 +29,7 @@ export async function dispatchLatencyScenario(
   const splits = await openbatchLatencies(samples);
   log(`dispatch latency: floor, ${samples} spawns`);
   const floor = await spawnLatencies(["/bin/true"], samples);
+  const taskFloor = await taskSpawnLatencies(["/bin/true"], samples);
   const slurmFigures = await slurm.latency(Math.min(samples, 100), log);
 
   const pick = (key: keyof Split) => splits.map((s) => s[key]);
@@ -45,6 +46,7 @@ export async function dispatchLatencyScenario(
   both("openbatch", "spawn (agent → process running)", pick("spawn"));
   both("openbatch", "service + transport", serviceAndTransport);
   both("floor (node spawn)", "spawn()", floor);
+  both("floor (node spawn)", "task directory + output files + spawn()", taskFloor);
   measurements.push(...slurmFigures.measurements);
 
   const endToEndP50 = percentile(pick("endToEnd"), 50);

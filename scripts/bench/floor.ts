@@ -5,6 +5,9 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { preciseNow } from "../../protocol/clock.js";
 
 /** Runs `count` × `argv` with at most `concurrency` in flight; tasks per second, first spawn to last exit. */
@@ -33,6 +36,37 @@ export async function spawnLatencies(argv: string[], count: number): Promise<num
     const child = spawn(argv[0]!, argv.slice(1), { stdio: "ignore" });
     samples.push(preciseNow() - begin);
     await once(child, "exit");
+  }
+  return samples;
+}
+
+/**
+ * The same, doing what any Azure-Batch-style agent must before its spawn: create the task's directory
+ * and `wd/`, open `stdout.txt`/`stderr.txt` for the child, and start it in its own process group in
+ * `wd/`. The gap between this and `spawnLatencies` is the price of the task layout on this machine.
+ */
+export async function taskSpawnLatencies(argv: string[], count: number): Promise<number[]> {
+  const root = mkdtempSync(join(tmpdir(), "openbatch-floor-"));
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const begin = preciseNow();
+      const taskDir = join(root, `task${i}`);
+      mkdirSync(join(taskDir, "wd"), { recursive: true });
+      const stdout = openSync(join(taskDir, "stdout.txt"), "w");
+      const stderr = openSync(join(taskDir, "stderr.txt"), "w");
+      const child = spawn(argv[0]!, argv.slice(1), {
+        cwd: join(taskDir, "wd"),
+        detached: true,
+        stdio: ["ignore", stdout, stderr],
+      });
+      closeSync(stdout);
+      closeSync(stderr);
+      samples.push(preciseNow() - begin);
+      await once(child, "exit");
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
   return samples;
 }
