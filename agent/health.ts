@@ -1,9 +1,13 @@
 /**
  * Samples the node's health (CPU, memory, the node root's disk, network counters) in the background so
- * a heartbeat never waits for a measurement: systeminformation reads /proc and can be slow under a
- * sandbox such as gVisor. A heartbeat sends the latest sample, however old.
+ * a heartbeat never waits for a measurement. A heartbeat sends the latest sample, however old.
+ *
+ * CPU and network counters are read from /proc here, asynchronously: systeminformation's
+ * `currentLoad` and `networkStats` run shell commands with `execSync`, which blocked the agent's event
+ * loop for milliseconds on every sample, delaying the dispatches that arrived meanwhile (seen in a
+ * CPU profile of the agent under the dispatch-latency benchmark). Memory still comes from it.
  */
-import { statfs } from "node:fs/promises";
+import { readFile, statfs } from "node:fs/promises";
 import { freemem, totalmem } from "node:os";
 import si from "systeminformation";
 import type { Health } from "../protocol/agent.js";
@@ -18,6 +22,7 @@ export class HealthSampler {
   readonly #log: Log;
   #timer: NodeJS.Timeout | undefined;
   #stopped = true;
+  #cpu: CpuTimes | undefined;
   // Until the first full sample lands: what the os module knows at once.
   #latest: Health = {
     cpuPercent: 0,
@@ -53,7 +58,9 @@ export class HealthSampler {
     if (this.#stopped) return;
     const started = performance.now();
     try {
-      this.#latest = await sampleHealth(this.#root);
+      const { cpu, ...health } = await sampleHealth(this.#root, this.#cpu);
+      this.#cpu = cpu;
+      this.#latest = health;
     } catch (error) {
       this.#log.warn(`health: sampling failed, keeping the previous sample: ${errorText(error)}`);
     }
@@ -63,28 +70,57 @@ export class HealthSampler {
   }
 }
 
-export async function sampleHealth(root: string): Promise<Health> {
-  const [load, memory, network, disk] = await Promise.all([
-    si.currentLoad(),
-    si.mem(),
-    si.networkStats("*"),
-    statfs(root),
-  ]);
+/** Busy and total CPU time (jiffies) since boot, from the `cpu` line of /proc/stat. */
+export interface CpuTimes {
+  busy: number;
+  total: number;
+}
+
+export async function readCpuTimes(): Promise<CpuTimes> {
+  const text = await readFile("/proc/stat", "utf8");
+  const fields = text.slice(0, text.indexOf("\n")).trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  // idle + iowait
+  return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
+}
+
+/** Received and sent bytes over every interface but loopback, from /proc/net/dev. */
+export async function readNetworkBytes(): Promise<{ rx: number; tx: number }> {
+  const lines = (await readFile("/proc/net/dev", "utf8")).split("\n").slice(2);
   let rx = 0;
   let tx = 0;
-  for (const iface of network) {
-    if (iface.iface === "lo") continue;
-    rx += iface.rx_bytes;
-    tx += iface.tx_bytes;
+  for (const line of lines) {
+    const [name, counters] = line.split(":");
+    if (!counters || name!.trim() === "lo") continue;
+    const values = counters.trim().split(/\s+/).map(Number);
+    rx += values[0] ?? 0;
+    tx += values[8] ?? 0;
   }
+  return { rx, tx };
+}
+
+/** One sample; `previousCpu` is the last sample's CPU times (the load is measured between the two). */
+export async function sampleHealth(
+  root: string,
+  previousCpu?: CpuTimes,
+): Promise<Health & { cpu: CpuTimes }> {
+  const [cpu, memory, network, disk] = await Promise.all([
+    readCpuTimes(),
+    si.mem(),
+    readNetworkBytes(),
+    statfs(root),
+  ]);
+  const elapsed = previousCpu ? cpu.total - previousCpu.total : 0;
+  const cpuPercent = previousCpu && elapsed > 0 ? (100 * (cpu.busy - previousCpu.busy)) / elapsed : 0;
   return {
-    cpuPercent: Number.isFinite(load.currentLoad) ? load.currentLoad : 0,
+    cpu,
+    cpuPercent,
     // `active` excludes reclaimable caches, which is what "used" means to a user.
     memoryUsedBytes: memory.active,
     memoryTotalBytes: memory.total,
     diskUsedBytes: (disk.blocks - disk.bfree) * disk.bsize,
     diskTotalBytes: disk.blocks * disk.bsize,
-    networkRxBytes: rx,
-    networkTxBytes: tx,
+    networkRxBytes: network.rx,
+    networkTxBytes: network.tx,
   };
 }
