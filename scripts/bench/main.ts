@@ -88,7 +88,8 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const directory = resolve(import.meta.dirname, "../../../bench/results");
   mkdirSync(directory, { recursive: true });
-  const file = join(directory, `${date}${args.quick ? "-quick" : ""}.json`);
+  const partial = args.only.size < scenarios.length ? `-only-${[...args.only].sort().join("")}` : "";
+  const file = join(directory, `${date}${args.quick ? "-quick" : ""}${partial}.json`);
   writeFileSync(
     file,
     `${JSON.stringify({ date, quick: args.quick, machine, results, failures }, null, 2)}\n`,
