@@ -1,6 +1,7 @@
 /**
  * The account service: REST API (Azure Batch), agent gateway, scheduler and a provisioner (local agent
- * processes, or external: agents started by someone else) over one SQLite store. `openbatch service start` runs it; tests and the demo start it in-process.
+ * processes, or external: agents started by someone else) over one SQLite store.
+ * `openbatch service start` runs it; tests and the demo start it in-process.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
