@@ -1,5 +1,5 @@
 import type { List } from "../protocol/rest/common.js";
-import type { Job, JobAddParameter, TaskCountsResult } from "../protocol/rest/job.js";
+import type { Job, JobAddParameter, JobPatchParameter, TaskCountsResult } from "../protocol/rest/job.js";
 import { type BatchHttp, batchPath } from "./http.js";
 import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
 
@@ -40,6 +40,11 @@ export class JobOperations {
   }
 
   /** `POST /jobs/{jobId}/terminate` (202): running tasks are terminated and the job completes. */
+  /** `PATCH /jobs/{jobId}`: changes the properties given (priority, maxParallelTasks, constraints, ...). */
+  async patch(jobId: string, changes: JobPatchParameter): Promise<void> {
+    await this.http.send({ method: "PATCH", path: batchPath`/jobs/${jobId}`, body: changes });
+  }
+
   async terminate(jobId: string, terminateReason?: string): Promise<void> {
     const body = terminateReason === undefined ? undefined : { terminateReason };
     await this.http.send({ method: "POST", path: batchPath`/jobs/${jobId}/terminate`, body });

@@ -107,6 +107,46 @@ export function registerJobCommands(program: Command, context: CliContext): void
     });
 
   job
+    .command("update")
+    .description(
+      "Change a job's priority, parallelism or retries (PATCH /jobs/{id}); waiting tasks follow the new priority at once.",
+    )
+    .argument("<id>", "job id")
+    .option("--priority <n>", "-1000 (lowest) to 1000 (highest)", integer)
+    .option("--max-parallel-tasks <n>", "tasks of this job running at once; -1 for no limit", integer)
+    .option("--max-task-retry-count <n>", "default retries for its tasks; -1 for unlimited", integer)
+    .addHelpText(
+      "after",
+      examples(
+        ["let the job's waiting tasks go first", "openbatch job update j1 --priority 900"],
+        ["run at most 4 of its tasks at once", "openbatch job update j1 --max-parallel-tasks 4"],
+      ),
+    )
+    .action(
+      async (
+        id: string,
+        options: { priority?: number; maxParallelTasks?: number; maxTaskRetryCount?: number },
+        command: Command,
+      ) => {
+        const changes = {
+          priority: options.priority,
+          maxParallelTasks: options.maxParallelTasks,
+          constraints:
+            options.maxTaskRetryCount === undefined
+              ? undefined
+              : { maxTaskRetryCount: options.maxTaskRetryCount },
+        };
+        if (Object.values(changes).every((v) => v === undefined)) {
+          throw new UsageError(
+            "Give at least one of --priority, --max-parallel-tasks, --max-task-retry-count.",
+          );
+        }
+        await clientFor(command, context).jobs.patch(id, changes);
+        printMessage(context, globalOptions(command).output, `Job ${id} updated.`);
+      },
+    );
+
+  job
     .command("delete")
     .description("Delete a job and all its tasks (DELETE /jobs/{id}); running tasks are terminated.")
     .argument("<id>", "job id")

@@ -39,6 +39,22 @@ export const JobAddParameter = Type.Object(
 );
 export type JobAddParameter = Static<typeof JobAddParameter>;
 
+/**
+ * Body of `PATCH /jobs/{jobId}`: the properties given replace the job's, the others stay. A new
+ * priority takes effect at once for the tasks still waiting.
+ */
+export const JobPatchParameter = Type.Object(
+  {
+    priority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
+    maxParallelTasks: Type.Optional(Type.Integer({ minimum: -1 })),
+    constraints: Type.Optional(JobConstraints),
+    onAllTasksComplete: Type.Optional(literalUnion(onAllTasksCompleteValues)),
+    metadata: Type.Optional(Type.Array(MetadataItem)),
+  },
+  strict,
+);
+export type JobPatchParameter = Static<typeof JobPatchParameter>;
+
 /** Body of `POST /jobs/{jobId}/terminate` (optional). */
 export const JobTerminateParameter = Type.Object(
   { terminateReason: Type.Optional(Type.String({ maxLength: 1024 })) },

@@ -1,9 +1,9 @@
 /** Jobs: add, get, list, delete, terminate, and completion when their tasks are done. */
 import { BatchError } from "../../protocol/errors.js";
-import type { JobAddParameter, JobTerminateParameter } from "../../protocol/rest/job.js";
+import type { JobAddParameter, JobPatchParameter, JobTerminateParameter } from "../../protocol/rest/job.js";
 import type { Account } from "./account.js";
 import { firstVersion, type JobRecord } from "./records.js";
-import { moveJob } from "./stateChange.js";
+import { moveJob, touch } from "./stateChange.js";
 import { now } from "./time.js";
 
 export class JobCommands {
@@ -43,6 +43,20 @@ export class JobCommands {
       maxParallelTasks: job.spec.maxParallelTasks ?? -1,
       runnable: job.state === "active",
     });
+  }
+
+  /** `PATCH`: replaces the properties given; the scheduler re-orders the job's waiting tasks at once. */
+  patch(jobId: string, params: JobPatchParameter): JobRecord {
+    const job = this.get(jobId);
+    if (job.state === "completed") throw new BatchError("JobCompleted", `Job id: ${jobId}.`);
+    if (job.state === "deleting") throw new BatchError("JobBeingDeleted", `Job id: ${jobId}.`);
+    const { priority, ...rest } = params;
+    job.spec = { ...job.spec, ...rest, ...(priority === undefined ? {} : { priority }) };
+    if (priority !== undefined) job.priority = priority;
+    touch(job);
+    this.account.saveJob(job);
+    this.schedule(job);
+    return job;
   }
 
   terminate(jobId: string, params: JobTerminateParameter = {}): void {

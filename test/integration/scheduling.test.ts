@@ -43,6 +43,38 @@ describe("scheduling with real nodes", () => {
     await client.pools.delete("prio");
   });
 
+  it("re-orders waiting tasks at once when a job's priority is patched", async () => {
+    const { client } = suite.service;
+    await client.pools.add({ id: "repri", vmSize: "small", targetDedicatedNodes: 0, taskSlotsPerNode: 1 });
+    await client.jobs.add({ id: "first", poolInfo: { poolId: "repri" }, priority: 100 });
+    await client.jobs.add({ id: "second", poolInfo: { poolId: "repri" }, priority: 0 });
+    const order = path.join(suite.dataDir, "repri-order.txt");
+    const appendTask = (id: string) => ({
+      id,
+      commandLine: `/bin/sh -c "echo $AZ_BATCH_JOB_ID/${id} >> ${order}"`,
+    });
+    await client.tasks.addCollection("first", [appendTask("f1"), appendTask("f2")]);
+    await client.tasks.addCollection("second", [appendTask("s1"), appendTask("s2")]);
+
+    await client.jobs.patch("second", { priority: 900, maxParallelTasks: 1 });
+    const patched = await client.jobs.get("second");
+    expect(patched.priority).toBe(900);
+    expect(patched.maxParallelTasks).toBe(1);
+
+    await client.pools.resize("repri", { targetDedicatedNodes: 1 });
+    await waitFor("every task completed", async () => {
+      const counts = await Promise.all(["first", "second"].map((j) => client.jobs.getTaskCounts(j)));
+      return counts.every((c) => c.taskCounts.completed === 2);
+    });
+    expect(fs.readFileSync(order, "utf8").trim().split("\n")).toEqual([
+      "second/s1",
+      "second/s2",
+      "first/f1",
+      "first/f2",
+    ]);
+    await client.pools.delete("repri");
+  });
+
   it("packs tasks onto one node with nodeFillType pack", async () => {
     const { client } = suite.service;
     const gate = path.join(suite.dataDir, "pack-gate");

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import {
   Job,
   JobAddParameter,
+  JobPatchParameter,
   JobTerminateParameter,
   type TaskCountsResult,
 } from "../../../protocol/rest/job.js";
@@ -18,6 +19,7 @@ type JobParams = { Params: { jobId: string } };
 
 const validateJobAdd = bodyValidator(JobAddParameter, "JobAddParameter");
 const validateJobTerminate = bodyValidator(JobTerminateParameter, "JobTerminateParameter");
+const validateJobPatch = bodyValidator(JobPatchParameter, "JobPatchParameter");
 
 export function jobRoutes(app: FastifyInstance, { account, endpoint }: RouteContext): void {
   const { store } = account;
@@ -66,6 +68,12 @@ export function jobRoutes(app: FastifyInstance, { account, endpoint }: RouteCont
       },
     };
     return sendJson(reply, { "odata.metadata": `${endpoint()}/$metadata#taskcounts/@Element`, ...result });
+  });
+
+  app.patch<JobParams>("/jobs/:jobId", async (request, reply) => {
+    const job = account.jobs.patch(request.params.jobId, validateJobPatch(request.body));
+    await store.flush();
+    return sendEmpty(reply, 200, headersOf(job));
   });
 
   app.delete<JobParams>("/jobs/:jobId", async (request, reply) => {
