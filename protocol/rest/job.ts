@@ -95,5 +95,7 @@ export const TaskCounts = Type.Object({
   succeeded: Type.Integer(),
   failed: Type.Integer(),
 });
-export const TaskCountsResult = Type.Object({ taskCounts: TaskCounts });
+/** The same per state, counting task slots (`requiredSlots`) instead of tasks. */
+export const TaskSlotCounts = TaskCounts;
+export const TaskCountsResult = Type.Object({ taskCounts: TaskCounts, taskSlotCounts: TaskSlotCounts });
 export type TaskCountsResult = Static<typeof TaskCountsResult>;

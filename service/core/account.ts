@@ -65,7 +65,7 @@ export class Account {
   saveTask(task: TaskRecord, previous: TaskState | undefined): void {
     this.store.putTask(task);
     // A completed task stays in its bucket (succeeded or failed) whatever is saved about it later.
-    if (previous !== task.state) this.counts.change(task.jobId, previous, bucketOf(task));
+    if (previous !== task.state) this.counts.change(task.jobId, previous, bucketOf(task), slotsOf(task));
   }
 
   saveJob(job: JobRecord): void {

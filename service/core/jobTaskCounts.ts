@@ -1,7 +1,7 @@
 /**
- * How many of each job's tasks are in each state (and, of the completed ones, how many failed), kept
- * up to date on every task state change, so "are all tasks complete?" and `GET /jobs/{id}/taskcounts`
- * cost O(1) whatever the size of the job.
+ * How many of each job's tasks, and how many task slots, are in each state (completed ones split into
+ * succeeded and failed), kept up to date on every task state change, so "are all tasks complete?" and
+ * `GET /jobs/{id}/taskcounts` cost O(1) whatever the size of the job.
  */
 import type { TaskState } from "../../protocol/states.js";
 import type { TaskRecord } from "./records.js";
@@ -17,34 +17,46 @@ export function bucketOf(task: Pick<TaskRecord, "state" | "executionInfo">): Cou
 
 export class JobTaskCounts {
   private readonly counts = new Map<string, TaskStateCounts>();
+  private readonly slots = new Map<string, TaskStateCounts>();
 
   /** Start-up: rows of the store's `taskStateCounts()`. */
-  load(rows: { jobId: string; state: string; failed: number; count: number }[]): void {
+  load(rows: { jobId: string; state: string; failed: number; count: number; slots: number }[]): void {
     for (const row of rows) {
       const bucket: CountBucket =
         row.state === "completed" && row.failed ? "failed" : (row.state as TaskState);
       this.of(row.jobId)[bucket] += row.count;
+      this.slotsOf(row.jobId)[bucket] += row.slots;
     }
   }
 
+  /** Tasks per bucket. */
   of(jobId: string): TaskStateCounts {
-    let c = this.counts.get(jobId);
-    if (!c) {
-      c = { active: 0, preparing: 0, running: 0, completed: 0, failed: 0 };
-      this.counts.set(jobId, c);
-    }
-    return c;
+    return bucketsIn(this.counts, jobId);
   }
 
-  change(jobId: string, from: CountBucket | undefined, to: CountBucket | undefined): void {
+  /** Task slots (`requiredSlots`) per bucket. */
+  slotsOf(jobId: string): TaskStateCounts {
+    return bucketsIn(this.slots, jobId);
+  }
+
+  /** A task needing `slots` slots moved between buckets (`undefined`: added or deleted). */
+  change(jobId: string, from: CountBucket | undefined, to: CountBucket | undefined, slots: number): void {
     if (from === to) return;
-    const c = this.of(jobId);
-    if (from) c[from]--;
-    if (to) c[to]++;
+    const tasks = this.of(jobId);
+    const taskSlots = this.slotsOf(jobId);
+    if (from) {
+      tasks[from]--;
+      taskSlots[from] -= slots;
+    }
+    if (to) {
+      tasks[to]++;
+      taskSlots[to] += slots;
+    }
   }
 
   forget(jobId: string): void {
     this.counts.delete(jobId);
+    this.slots.delete(jobId);
   }
 
   /** No task waits or runs (a job with no tasks at all counts as complete). */
@@ -52,4 +64,13 @@ export class JobTaskCounts {
     const c = this.of(jobId);
     return c.active + c.preparing + c.running === 0;
   }
+}
+
+function bucketsIn(map: Map<string, TaskStateCounts>, jobId: string): TaskStateCounts {
+  let c = map.get(jobId);
+  if (!c) {
+    c = { active: 0, preparing: 0, running: 0, completed: 0, failed: 0 };
+    map.set(jobId, c);
+  }
+  return c;
 }

@@ -62,7 +62,7 @@ export class TaskCommands {
     if (task.state === "running" || task.state === "preparing")
       this.account.runs.sendTerminate(task, "the task was deleted");
     this.account.store.deleteTask(jobId, taskId);
-    this.account.counts.change(jobId, bucketOf(task), undefined);
+    this.account.counts.change(jobId, bucketOf(task), undefined, slotsOf(task));
     this.account.jobs.afterTaskCompleted(jobId);
   }
 
@@ -87,7 +87,7 @@ export class TaskCommands {
     if (store.getTask(job.id, spec.id)) return undefined;
     task.seq = store.nextSeq("tasks");
     if (!store.insertTask(task)) return undefined;
-    this.account.counts.change(job.id, undefined, "active");
+    this.account.counts.change(job.id, undefined, "active", slotsOf(task));
     this.account.scheduler.enqueue(job.id, task.id, slotsOf(task));
     return task;
   }

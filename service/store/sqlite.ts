@@ -169,12 +169,13 @@ export class SqliteStore implements Store {
     this.write(this.sql.deleteTasksOfJob, jobId);
   }
 
-  taskStateCounts(): { jobId: string; state: string; failed: number; count: number }[] {
+  taskStateCounts(): { jobId: string; state: string; failed: number; count: number; slots: number }[] {
     return this.sql.taskStateCounts.all() as {
       jobId: string;
       state: string;
       failed: number;
       count: number;
+      slots: number;
     }[];
   }
 
@@ -318,7 +319,7 @@ function prepareStatements(db: Database.Database): Record<string, Statement> {
     deleteTasksOfJob: "DELETE FROM tasks WHERE job_id = ?",
     taskStateCounts:
       "SELECT job_id AS jobId, state, ifnull(json_extract(data, '$.executionInfo.result') = 'failure', 0) AS failed, " +
-      "count(*) AS count " +
+      "count(*) AS count, sum(ifnull(json_extract(data, '$.spec.requiredSlots'), 1)) AS slots " +
       "FROM tasks GROUP BY jobId, state, failed",
     putSequence: "INSERT OR REPLACE INTO sequences (name, value) VALUES (?, ?)",
   };

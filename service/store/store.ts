@@ -38,8 +38,11 @@ export interface Store {
   putTask(task: TaskRecord): void;
   deleteTask(jobId: string, taskId: string): void;
   deleteTasksOfJob(jobId: string): void;
-  /** How many tasks each job has in each state, completed ones split by `failed` (0/1); loaded at start-up. */
-  taskStateCounts(): { jobId: string; state: string; failed: number; count: number }[];
+  /**
+   * How many tasks (and how many slots they need) each job has in each state, completed ones split by
+   * `failed` (0/1); loaded at start-up.
+   */
+  taskStateCounts(): { jobId: string; state: string; failed: number; count: number; slots: number }[];
 
   /** The next value of a named sequence (insertion order of pools, jobs, tasks). */
   nextSeq(name: "pools" | "jobs" | "tasks"): number;

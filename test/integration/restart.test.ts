@@ -30,8 +30,9 @@ describe("service restart", () => {
     await client.pools.add({ id: "p", vmSize: "small", targetDedicatedNodes: 1, taskSlotsPerNode: 2 });
     await client.jobs.add({ id: "j", poolInfo: { poolId: "p" } });
     await client.tasks.add("j", { id: "long", commandLine: '/bin/sh -c "sleep 2; echo finished"' });
-    await client.tasks.add("j", { id: "quick", commandLine: "/bin/echo quick" });
     await client.tasks.add("j", { id: "bad", commandLine: '/bin/sh -c "exit 5"' });
+    // Needs both slots: it waits for "long", so it runs after the restart.
+    await client.tasks.add("j", { id: "quick", commandLine: "/bin/echo quick", requiredSlots: 2 });
     await waitFor(
       "the long task to run, the others to be done",
       async () =>
@@ -70,13 +71,10 @@ describe("service restart", () => {
     const all = await collect(client.tasks.list("j"));
     expect(all.map((t) => t.id).sort()).toEqual(["after", "bad", "long", "quick"]);
     // Counted again from the store at start-up, failures apart.
-    expect((await client.jobs.getTaskCounts("j")).taskCounts).toEqual({
-      active: 0,
-      running: 0,
-      completed: 4,
-      succeeded: 3,
-      failed: 1,
-    });
+    const counts = await client.jobs.getTaskCounts("j");
+    expect(counts.taskCounts).toEqual({ active: 0, running: 0, completed: 4, succeeded: 3, failed: 1 });
+    // "quick" needs 2 slots.
+    expect(counts.taskSlotCounts).toEqual({ active: 0, running: 0, completed: 5, succeeded: 4, failed: 1 });
     expect(processesMentioning(`${dataDir}/nodes/p`)).toHaveLength(1); // adopted, not restarted twice
 
     await client.pools.delete("p");

@@ -7,6 +7,7 @@ import {
   JobTerminateParameter,
   type TaskCountsResult,
 } from "../../../protocol/rest/job.js";
+import type { TaskStateCounts } from "../../core/jobTaskCounts.js";
 import type { JobRecord } from "../../core/records.js";
 import { eTag, jobUrl, jobView } from "../../core/views.js";
 import { fillPage, listBody, readListQuery, readSelect } from "../listing.js";
@@ -57,15 +58,9 @@ export function jobRoutes(app: FastifyInstance, { account, endpoint }: RouteCont
 
   app.get<JobParams>("/jobs/:jobId/taskcounts", async (request, reply) => {
     const job = account.jobs.get(request.params.jobId);
-    const c = account.counts.of(job.id);
     const result: TaskCountsResult = {
-      taskCounts: {
-        active: c.active,
-        running: c.preparing + c.running,
-        completed: c.completed + c.failed,
-        succeeded: c.completed,
-        failed: c.failed,
-      },
+      taskCounts: countsView(account.counts.of(job.id)),
+      taskSlotCounts: countsView(account.counts.slotsOf(job.id)),
     };
     return sendJson(reply, { "odata.metadata": `${endpoint()}/$metadata#taskcounts/@Element`, ...result });
   });
@@ -89,4 +84,15 @@ export function jobRoutes(app: FastifyInstance, { account, endpoint }: RouteCont
     await store.flush();
     return sendEmpty(reply, 202, headersOf(account.jobs.get(request.params.jobId)));
   });
+}
+
+/** Azure's shape: running includes preparing; completed is succeeded plus failed. */
+function countsView(c: TaskStateCounts): TaskCountsResult["taskCounts"] {
+  return {
+    active: c.active,
+    running: c.preparing + c.running,
+    completed: c.completed + c.failed,
+    succeeded: c.completed,
+    failed: c.failed,
+  };
 }

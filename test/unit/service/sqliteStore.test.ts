@@ -44,9 +44,9 @@ describe("SqliteStore", () => {
     expect(reopened.listTasks("j", { limit: 10, state: "completed" }).map((t) => t.id)).toEqual(["t2", "t4"]);
     expect(reopened.taskStateCounts()).toEqual(
       expect.arrayContaining([
-        { jobId: "j", state: "active", failed: 0, count: 3 },
-        { jobId: "j", state: "completed", failed: 0, count: 1 },
-        { jobId: "j", state: "completed", failed: 1, count: 1 },
+        { jobId: "j", state: "active", failed: 0, count: 3, slots: 3 },
+        { jobId: "j", state: "completed", failed: 0, count: 1, slots: 1 },
+        { jobId: "j", state: "completed", failed: 1, count: 1, slots: 1 },
       ]),
     );
     reopened.deleteTasksOfJob("j");
