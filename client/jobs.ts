@@ -1,5 +1,11 @@
 import type { List } from "../protocol/rest/common.js";
-import type { Job, JobAddParameter, JobPatchParameter, TaskCountsResult } from "../protocol/rest/job.js";
+import type {
+  Job,
+  JobAddParameter,
+  JobDisableParameter,
+  JobPatchParameter,
+  TaskCountsResult,
+} from "../protocol/rest/job.js";
 import { type BatchHttp, batchPath } from "./http.js";
 import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
 
@@ -43,6 +49,16 @@ export class JobOperations {
   /** `PATCH /jobs/{jobId}`: changes the properties given (priority, maxParallelTasks, constraints, ...). */
   async patch(jobId: string, changes: JobPatchParameter): Promise<void> {
     await this.http.send({ method: "PATCH", path: batchPath`/jobs/${jobId}`, body: changes });
+  }
+
+  /** `POST /jobs/{jobId}/disable` (202): no new task starts; running ones are requeued, terminated or waited for. */
+  async disable(jobId: string, disableTasks: JobDisableParameter["disableTasks"]): Promise<void> {
+    await this.http.send({ method: "POST", path: batchPath`/jobs/${jobId}/disable`, body: { disableTasks } });
+  }
+
+  /** `POST /jobs/{jobId}/enable` (202): a disabled job's tasks are scheduled again. */
+  async enable(jobId: string): Promise<void> {
+    await this.http.send({ method: "POST", path: batchPath`/jobs/${jobId}/enable` });
   }
 
   async terminate(jobId: string, terminateReason?: string): Promise<void> {

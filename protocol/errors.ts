@@ -79,9 +79,14 @@ export const errorRegistry = {
   },
   JobCompleted: { status: 409, message: "The specified job is already in a completed state." },
   JobBeingTerminated: { status: 409, message: "The specified job is being terminated." },
+  JobNotDisabled: {
+    status: 409,
+    message: "The specified job is not disabled: only a disabled job can be enabled.",
+  },
   JobNotActive: {
     status: 409,
-    message: "The specified job is not active: tasks can only be added to an active job.",
+    message:
+      "The specified job is not active; this operation needs an active job (enable it first if it is disabled).",
   },
   TaskNotFound: { status: 404, message: "The specified task does not exist." },
   TaskExists: { status: 409, message: "The specified task already exists; choose another id." },

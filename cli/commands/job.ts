@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { collect } from "../../client/paging.js";
-import type { JobAddParameter } from "../../protocol/rest/job.js";
+import { disableJobOptions, type JobAddParameter } from "../../protocol/rest/job.js";
 import { integer, overlay, readJsonObject } from "../arguments.js";
 import { jobColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
@@ -145,6 +145,44 @@ export function registerJobCommands(program: Command, context: CliContext): void
         printMessage(context, globalOptions(command).output, `Job ${id} updated.`);
       },
     );
+
+  job
+    .command("disable")
+    .description("Stop starting the job's tasks (POST /jobs/{id}/disable); say what happens to running ones.")
+    .argument("<id>", "job id")
+    .requiredOption(
+      "--disable-tasks <what>",
+      "requeue (kill and queue again), terminate (kill; they complete as terminated) or wait (let them finish)",
+    )
+    .addHelpText(
+      "after",
+      examples(
+        ["pause a job, letting running tasks finish", "openbatch job disable j1 --disable-tasks wait"],
+        [
+          "pause it now; its running tasks run again later",
+          "openbatch job disable j1 --disable-tasks requeue",
+        ],
+      ),
+    )
+    .action(async (id: string, options: { disableTasks: string }, command: Command) => {
+      const what = disableJobOptions.find((a) => a === options.disableTasks);
+      if (!what)
+        throw new UsageError(
+          `--disable-tasks must be one of ${disableJobOptions.join(", ")}, not '${options.disableTasks}'.`,
+        );
+      await clientFor(command, context).jobs.disable(id, what);
+      printMessage(context, globalOptions(command).output, `Job ${id} is being disabled (${what}).`);
+    });
+
+  job
+    .command("enable")
+    .description("Schedule a disabled job's tasks again (POST /jobs/{id}/enable).")
+    .argument("<id>", "job id")
+    .addHelpText("after", examples(["resume the job", "openbatch job enable j1"]))
+    .action(async (id: string, _options: unknown, command: Command) => {
+      await clientFor(command, context).jobs.enable(id);
+      printMessage(context, globalOptions(command).output, `Job ${id} is enabled.`);
+    });
 
   job
     .command("delete")

@@ -55,6 +55,16 @@ export const JobPatchParameter = Type.Object(
 );
 export type JobPatchParameter = Static<typeof JobPatchParameter>;
 
+export const disableJobOptions = ["requeue", "terminate", "wait"] as const;
+
+/**
+ * Body of `POST /jobs/{jobId}/disable`: what happens to the job's running tasks — `requeue` (killed and
+ * queued again; they run once the job is enabled), `terminate` (killed, completed as terminated),
+ * `wait` (left to finish; the job is `disabling` until they have).
+ */
+export const JobDisableParameter = Type.Object({ disableTasks: literalUnion(disableJobOptions) }, strict);
+export type JobDisableParameter = Static<typeof JobDisableParameter>;
+
 /** Body of `POST /jobs/{jobId}/terminate` (optional). */
 export const JobTerminateParameter = Type.Object(
   { terminateReason: Type.Optional(Type.String({ maxLength: 1024 })) },

@@ -1,6 +1,11 @@
 /** Jobs: add, get, list, delete, terminate, and completion when their tasks are done. */
 import { BatchError } from "../../protocol/errors.js";
-import type { JobAddParameter, JobPatchParameter, JobTerminateParameter } from "../../protocol/rest/job.js";
+import type {
+  JobAddParameter,
+  JobDisableParameter,
+  JobPatchParameter,
+  JobTerminateParameter,
+} from "../../protocol/rest/job.js";
 import type { Account } from "./account.js";
 import { firstVersion, type JobRecord } from "./records.js";
 import { moveJob, touch } from "./stateChange.js";
@@ -59,6 +64,40 @@ export class JobCommands {
     return job;
   }
 
+  /**
+   * Stops scheduling the job's tasks. Running ones are requeued (killed, queued again), terminated, or
+   * left to finish, as `disableTasks` says; the job is `disabling` until none runs, then `disabled`.
+   */
+  disable(jobId: string, { disableTasks }: JobDisableParameter): void {
+    const job = this.get(jobId);
+    if (job.state !== "active") throw new BatchError("JobNotActive", `Job ${jobId} is ${job.state}.`);
+    moveJob(job, "disabling");
+    this.account.saveJob(job);
+    this.schedule(job);
+    const { runs, store } = this.account;
+    for (const d of this.account.dispatches.forJob(jobId)) {
+      const task = store.getTask(d.jobId, d.taskId);
+      if (!task || task.dispatchId !== d.dispatchId) continue;
+      if (disableTasks === "requeue") {
+        runs.sendTerminate(task, "the job was disabled (requeue)");
+        runs.requeue(task, "the job was disabled");
+      } else if (disableTasks === "terminate") {
+        runs.terminate(task, "the job was disabled (terminate)");
+      }
+    }
+    this.finishDisablingWhenIdle(job);
+  }
+
+  /** Lets the scheduler run the job's tasks again. */
+  enable(jobId: string): void {
+    const job = this.get(jobId);
+    if (job.state !== "disabled") throw new BatchError("JobNotDisabled", `Job ${jobId} is ${job.state}.`);
+    moveJob(job, "enabling");
+    moveJob(job, "active");
+    this.account.saveJob(job);
+    this.schedule(job);
+  }
+
   terminate(jobId: string, params: JobTerminateParameter = {}): void {
     const job = this.get(jobId);
     if (job.state === "completed") throw new BatchError("JobCompleted", `Job id: ${jobId}.`);
@@ -88,7 +127,9 @@ export class JobCommands {
     const job = this.account.store.getJob(jobId);
     if (!job) return;
     const counts = this.account.counts.of(jobId);
-    if (job.state === "terminating" && counts.running + counts.preparing === 0) {
+    if (job.state === "disabling") {
+      this.finishDisablingWhenIdle(job);
+    } else if (job.state === "terminating" && counts.running + counts.preparing === 0) {
       this.finishTermination(job);
     } else if (
       job.state === "active" &&
@@ -97,6 +138,13 @@ export class JobCommands {
     ) {
       this.beginTermination(job, "AllTasksComplete");
     }
+  }
+
+  private finishDisablingWhenIdle(job: JobRecord): void {
+    if (job.state !== "disabling" || this.account.dispatches.forJob(job.id).some((d) => d.kind === "task"))
+      return;
+    moveJob(job, "disabled");
+    this.account.saveJob(job);
   }
 
   private beginTermination(job: JobRecord, reason: string): void {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import {
   Job,
   JobAddParameter,
+  JobDisableParameter,
   JobPatchParameter,
   JobTerminateParameter,
   type TaskCountsResult,
@@ -21,6 +22,7 @@ type JobParams = { Params: { jobId: string } };
 const validateJobAdd = bodyValidator(JobAddParameter, "JobAddParameter");
 const validateJobTerminate = bodyValidator(JobTerminateParameter, "JobTerminateParameter");
 const validateJobPatch = bodyValidator(JobPatchParameter, "JobPatchParameter");
+const validateJobDisable = bodyValidator(JobDisableParameter, "JobDisableParameter");
 
 export function jobRoutes(app: FastifyInstance, { account, endpoint }: RouteContext): void {
   const { store } = account;
@@ -69,6 +71,18 @@ export function jobRoutes(app: FastifyInstance, { account, endpoint }: RouteCont
     const job = account.jobs.patch(request.params.jobId, validateJobPatch(request.body));
     await store.flush();
     return sendEmpty(reply, 200, headersOf(job));
+  });
+
+  app.post<JobParams>("/jobs/:jobId/disable", async (request, reply) => {
+    account.jobs.disable(request.params.jobId, validateJobDisable(request.body));
+    await store.flush();
+    return sendEmpty(reply, 202, headersOf(account.jobs.get(request.params.jobId)));
+  });
+
+  app.post<JobParams>("/jobs/:jobId/enable", async (request, reply) => {
+    account.jobs.enable(request.params.jobId);
+    await store.flush();
+    return sendEmpty(reply, 202, headersOf(account.jobs.get(request.params.jobId)));
   });
 
   app.delete<JobParams>("/jobs/:jobId", async (request, reply) => {
