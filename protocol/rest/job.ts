@@ -2,6 +2,7 @@ import Type, { type Static } from "typebox";
 import { jobStates } from "../states.js";
 import {
   DisplayName,
+  Duration,
   EnvironmentSetting,
   Id,
   literalUnion,
@@ -13,6 +14,8 @@ import {
 
 export const JobConstraints = Type.Object(
   {
+    /** The job is terminated (terminateReason `MaxWallClockTimeExpiry`) this long after it was created. */
+    maxWallClockTime: Type.Optional(Duration),
     maxTaskRetryCount: Type.Optional(Type.Integer({ minimum: -1 })),
   },
   strict,
@@ -86,7 +89,10 @@ export const Job = Type.Object({
   previousStateTransitionTime: Type.Optional(Timestamp),
   priority: Type.Integer(),
   maxParallelTasks: Type.Integer(),
-  constraints: Type.Object({ maxTaskRetryCount: Type.Integer() }),
+  constraints: Type.Object({
+    maxWallClockTime: Type.Optional(Type.String()),
+    maxTaskRetryCount: Type.Integer(),
+  }),
   commonEnvironmentSettings: Type.Optional(Type.Array(EnvironmentSetting)),
   poolInfo: PoolInformation,
   onAllTasksComplete: literalUnion(onAllTasksCompleteValues),

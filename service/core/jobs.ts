@@ -7,16 +7,20 @@ import type {
   JobTerminateParameter,
 } from "../../protocol/rest/job.js";
 import type { Account } from "./account.js";
+import { JobDeadlines } from "./jobDeadlines.js";
 import { firstVersion, type JobRecord } from "./records.js";
 import { moveJob, touch } from "./stateChange.js";
 import { now } from "./time.js";
 
 export class JobCommands {
+  private readonly deadlines = new JobDeadlines((jobId) => this.expire(jobId));
+
   constructor(private readonly account: Account) {}
 
   add(spec: JobAddParameter): JobRecord {
     const { store } = this.account;
     if (store.getJob(spec.id)) throw new BatchError("JobExists", `Job id: ${spec.id}.`);
+    JobDeadlines.limitOf({ spec });
     const at = now();
     const job: JobRecord = {
       ...firstVersion(spec.id, store.nextSeq("jobs"), spec, "active" as const, at),
@@ -39,8 +43,9 @@ export class JobCommands {
     return this.account.store.listJobs({ limit: Number.MAX_SAFE_INTEGER });
   }
 
-  /** Tells the scheduler about a job's queue settings. */
+  /** Tells the scheduler about a job's queue settings, and arms its wall-clock limit. */
   schedule(job: JobRecord): void {
+    this.deadlines.arm(job);
     this.account.scheduler.upsertJob(job.id, {
       poolId: job.spec.poolInfo.poolId,
       priority: job.priority,
@@ -56,6 +61,7 @@ export class JobCommands {
     if (job.state === "completed") throw new BatchError("JobCompleted", `Job id: ${jobId}.`);
     if (job.state === "deleting") throw new BatchError("JobBeingDeleted", `Job id: ${jobId}.`);
     const { priority, ...rest } = params;
+    if (rest.constraints) JobDeadlines.limitOf({ spec: { ...job.spec, constraints: rest.constraints } });
     job.spec = { ...job.spec, ...rest, ...(priority === undefined ? {} : { priority }) };
     if (priority !== undefined) job.priority = priority;
     touch(job);
@@ -112,6 +118,7 @@ export class JobCommands {
     moveJob(job, "deleting");
     this.account.saveJob(job);
     this.account.scheduler.removeJob(jobId);
+    this.deadlines.clear(jobId);
     // Running processes are killed; their dispatches free the slots when the agents report.
     for (const d of this.account.dispatches.forJob(jobId)) {
       const task = this.account.store.getTask(d.jobId, d.taskId);
@@ -138,6 +145,13 @@ export class JobCommands {
     ) {
       this.beginTermination(job, "AllTasksComplete");
     }
+  }
+
+  /** The job's maxWallClockTime is up: it is terminated as Azure does, its running tasks killed. */
+  private expire(jobId: string): void {
+    const job = this.account.store.getJob(jobId);
+    if (!job || job.state === "terminating" || job.state === "completed" || job.state === "deleting") return;
+    this.beginTermination(job, "MaxWallClockTimeExpiry");
   }
 
   private finishDisablingWhenIdle(job: JobRecord): void {

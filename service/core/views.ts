@@ -105,7 +105,10 @@ export function jobView(endpoint: string, job: JobRecord): Job {
     previousStateTransitionTime: job.previousStateTransitionTime,
     priority: job.priority,
     maxParallelTasks: spec.maxParallelTasks ?? -1,
-    constraints: { maxTaskRetryCount: spec.constraints?.maxTaskRetryCount ?? 0 },
+    constraints: {
+      maxWallClockTime: spec.constraints?.maxWallClockTime,
+      maxTaskRetryCount: spec.constraints?.maxTaskRetryCount ?? 0,
+    },
     commonEnvironmentSettings: spec.commonEnvironmentSettings,
     poolInfo: spec.poolInfo,
     onAllTasksComplete: spec.onAllTasksComplete ?? "noaction",
