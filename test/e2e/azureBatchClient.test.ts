@@ -32,7 +32,7 @@ describe("@azure/batch client", () => {
     await batch.job.add({ id: "sdkjob", poolInfo: { poolId: "sdkpool" }, priority: 10 });
     await batch.task.add("sdkjob", {
       id: "hello",
-      commandLine: '/bin/sh -c "echo hello from $AZ_BATCH_TASK_ID"',
+      commandLine: '/bin/sh -c "echo hello from $AZ_BATCH_TASK_ID; echo percent > 100%41.txt"',
     });
     const collection = await batch.task.addCollection("sdkjob", [
       { id: "c1", commandLine: "/bin/echo one" },
@@ -63,6 +63,13 @@ describe("@azure/batch client", () => {
       chunks.push(Buffer.from(chunk));
     const text = Buffer.concat(chunks).toString();
     expect(text).toBe("hello from hello\n");
+
+    // A name with "%41" in it (not "A"): the path is %-encoded once by the client and decoded once by the service.
+    const percent = await batch.file.getFromTask("sdkjob", "hello", "wd/100%41.txt");
+    const percentChunks: Buffer[] = [];
+    for await (const chunk of percent.readableStreamBody as AsyncIterable<Buffer>)
+      percentChunks.push(Buffer.from(chunk));
+    expect(Buffer.concat(percentChunks).toString()).toBe("percent\n");
 
     const nodes = await batch.computeNode.list("sdkpool");
     expect(nodes).toHaveLength(1);

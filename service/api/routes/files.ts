@@ -125,23 +125,17 @@ function setFileHeaders(reply: FastifyReply, scope: FileScope, name: string, fil
     .header("Last-Modified", httpDate(file.lastModified));
 }
 
-/** The `{filePath}` of the route; the client sends it as one %-encoded segment (`wd%2Fout.txt`). */
+/**
+ * The `{filePath}` of the route. The client sends it as one %-encoded segment (`wd%2Fout.txt`); the
+ * router has decoded it already, so decoding again would misread names that contain `%`.
+ */
 function filePathOf(request: FastifyRequest): string {
-  const raw = (request.params as { "*"?: string })["*"] ?? "";
-  const name = safeDecode(raw);
+  const name = (request.params as { "*"?: string })["*"] ?? "";
   if (name === "")
     throw new BatchError("MissingRequiredProperty", "Give the file path after /files/.", [
       { key: "PropertyName", value: "filePath" },
     ]);
   return name;
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 function join(directory: string, name: string): string {
