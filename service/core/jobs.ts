@@ -133,10 +133,9 @@ export class JobCommands {
   afterTaskCompleted(jobId: string): void {
     const job = this.account.store.getJob(jobId);
     if (!job) return;
-    const counts = this.account.counts.of(jobId);
     if (job.state === "disabling") {
       this.finishDisablingWhenIdle(job);
-    } else if (job.state === "terminating" && counts.running + counts.preparing === 0) {
+    } else if (job.state === "terminating" && this.nothingRuns(jobId)) {
       this.finishTermination(job);
     } else if (
       job.state === "active" &&
@@ -154,9 +153,14 @@ export class JobCommands {
     this.beginTermination(job, "MaxWallClockTimeExpiry");
   }
 
+  /** None of the job's tasks is preparing or running (O(1), from the per-job counts). */
+  private nothingRuns(jobId: string): boolean {
+    const counts = this.account.counts.of(jobId);
+    return counts.running + counts.preparing === 0;
+  }
+
   private finishDisablingWhenIdle(job: JobRecord): void {
-    if (job.state !== "disabling" || this.account.dispatches.forJob(job.id).some((d) => d.kind === "task"))
-      return;
+    if (job.state !== "disabling" || !this.nothingRuns(job.id)) return;
     moveJob(job, "disabled");
     this.account.saveJob(job);
   }
