@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { TaskCompletedMessage } from "../../protocol/agent.js";
 import type { Account } from "./account.js";
 import type { Dispatch } from "./dispatches.js";
+import { environmentFrom } from "./environmentSettings.js";
 import type { NodeRecord, PoolRecord } from "./records.js";
 import { moveNode } from "./stateChange.js";
 import { now } from "./time.js";
@@ -42,8 +43,7 @@ export class StartTasks {
       taskId: "",
       slots: 0,
     });
-    const environment: Record<string, string> = {};
-    for (const s of startTask.environmentSettings ?? []) environment[s.name] = s.value ?? "";
+    const environment = environmentFrom(startTask.environmentSettings);
     this.account.nodeLink.send(pool.id, node.id, {
       type: "dispatch",
       dispatchId,

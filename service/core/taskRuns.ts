@@ -9,6 +9,7 @@ import type { FailureInfo } from "../../protocol/rest/common.js";
 import type { Account } from "./account.js";
 import { slotsOf } from "./account.js";
 import type { Dispatch } from "./dispatches.js";
+import { environmentFrom } from "./environmentSettings.js";
 import type { TaskRecord } from "./records.js";
 import { moveTask } from "./stateChange.js";
 import { now, parseDuration } from "./time.js";
@@ -51,13 +52,7 @@ export class TaskRuns {
       slots: slotsOf(task),
     });
     this.account.nodes.refreshActivity(poolId, nodeId);
-    const environment: Record<string, string> = {};
-    for (const s of [
-      ...(job.spec.commonEnvironmentSettings ?? []),
-      ...(task.spec.environmentSettings ?? []),
-    ]) {
-      environment[s.name] = s.value ?? "";
-    }
+    const environment = environmentFrom(job.spec.commonEnvironmentSettings, task.spec.environmentSettings);
     const wallClock = task.spec.constraints?.maxWallClockTime;
     // If the node dropped between match and send, its re-registration finds the run unknown and requeues it.
     this.account.nodeLink.send(poolId, nodeId, {
