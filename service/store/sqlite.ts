@@ -134,14 +134,15 @@ export class SqliteStore implements Store {
 
   /** Running and preparing tasks are kept, so the record callers change is the one the store holds. */
   private keepIfLive(task: TaskRecord): TaskRecord {
-    if (task.state === "running" || task.state === "preparing") this.liveTasks.set(taskKey(task), task);
+    if (isLive(task)) this.liveTasks.set(taskKey(task), task);
     return task;
   }
   listTasks(jobId: string, page: PageQuery): TaskRecord[] {
     const rows = page.state
       ? this.sql.listTasksInState.all(page.state, jobId, page.afterSeq ?? -1, page.limit)
       : this.sql.listTasks.all(jobId, page.afterSeq ?? -1, page.limit);
-    return parseAll(rows);
+    // A live task's record in memory may hold what is not written yet (its reported start): lists show it too.
+    return parseAll<TaskRecord>(rows).map((task) => this.liveTasks.get(taskKey(task)) ?? task);
   }
   listTasksInStates(states: readonly string[]): TaskRecord[] {
     return states.flatMap((state) =>
@@ -156,7 +157,7 @@ export class SqliteStore implements Store {
     return info.changes === 1;
   }
   putTask(task: TaskRecord): void {
-    if (task.state === "running" || task.state === "preparing") this.liveTasks.set(taskKey(task), task);
+    if (isLive(task)) this.liveTasks.set(taskKey(task), task);
     else this.liveTasks.delete(taskKey(task));
     this.write(this.sql.putTask, task.jobId, task.id, task.seq, task.state, JSON.stringify(task));
   }
@@ -260,6 +261,10 @@ export class SqliteStore implements Store {
       if (!this.closed) this.startSync();
     });
   }
+}
+
+function isLive(task: TaskRecord): boolean {
+  return task.state === "running" || task.state === "preparing";
 }
 
 function taskKey(task: TaskRecord): string {

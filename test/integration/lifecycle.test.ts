@@ -124,6 +124,13 @@ describe("pool, job and tasks on local nodes", () => {
       ...processesMentioning(`sleep\u0000${second}\u0000`),
     ];
     await waitFor("both child processes", async () => children().length === 2);
+    // Once the agent's start report is in, a list shows the running task as a get does.
+    await waitFor(
+      "the start report",
+      async () => (await client.tasks.getTimeline("job2", "sleeper")).spawnedAt,
+    );
+    const [listed] = await collect(client.tasks.list("job2"));
+    expect(listed!.executionInfo).toEqual((await client.tasks.get("job2", "sleeper")).executionInfo);
     await client.tasks.terminate("job2", "sleeper");
     const task = await waitFor("the task to complete", async () => {
       const t = await client.tasks.get("job2", "sleeper");
