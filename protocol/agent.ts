@@ -43,6 +43,11 @@ export const FailureReport = Type.Object({
   category: Type.Union([Type.Literal("usererror"), Type.Literal("servererror")]),
   code: Type.String(),
   message: Type.String(),
+  /**
+   * Where the run failed, for the task's `exitConditions`: `preProcessing` (its resource files could not
+   * be fetched, so the command never ran) or `fileUpload` (its output files could not be uploaded).
+   */
+  stage: Type.Optional(Type.Union([Type.Literal("preProcessing"), Type.Literal("fileUpload")])),
 });
 export type FailureReport = Static<typeof FailureReport>;
 
