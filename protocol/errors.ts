@@ -91,6 +91,15 @@ export const errorRegistry = {
   TaskNotFound: { status: 404, message: "The specified task does not exist." },
   TaskExists: { status: 409, message: "The specified task already exists; choose another id." },
   TaskCompleted: { status: 409, message: "The specified task is already completed." },
+  TaskDependenciesNotSpecifiedOnJob: {
+    status: 409,
+    message:
+      "The task has dependencies but its job does not allow them; add the job with usesTaskDependencies true.",
+  },
+  TaskDependencyListTooLong: {
+    status: 400,
+    message: "The task's dependsOn.taskIds are too long in total (64,000 characters at most).",
+  },
   InvalidRange: {
     status: 416,
     message: "The range specified is invalid for the current size of the resource.",
@@ -142,4 +151,16 @@ export class BatchError extends Error {
 
 export function isBatchError(e: unknown): e is BatchError {
   return e instanceof BatchError;
+}
+
+/** `InvalidPropertyValue` for one property, with Azure's PropertyName/PropertyValue/Reason details. */
+export function invalidPropertyValue(path: string, value: unknown, reason: string): BatchError {
+  return new BatchError("InvalidPropertyValue", `The value of '${path}' is not valid: ${reason}`, [
+    { key: "PropertyName", value: path },
+    {
+      key: "PropertyValue",
+      value: typeof value === "string" ? value : (JSON.stringify(value) ?? "undefined"),
+    },
+    { key: "Reason", value: reason },
+  ]);
 }

@@ -24,6 +24,8 @@ export const JobConstraints = Type.Object(
 export const PoolInformation = Type.Object({ poolId: Id }, strict);
 
 export const onAllTasksCompleteValues = ["noaction", "terminatejob"] as const;
+/** `performexitoptionsjobaction`: a failed task's `exitConditions` decide what happens to the job. */
+export const onTaskFailureValues = ["noaction", "performexitoptionsjobaction"] as const;
 
 /** Body of `POST /jobs`. */
 export const JobAddParameter = Type.Object(
@@ -36,6 +38,8 @@ export const JobAddParameter = Type.Object(
     commonEnvironmentSettings: Type.Optional(Type.Array(EnvironmentSetting)),
     poolInfo: PoolInformation,
     onAllTasksComplete: Type.Optional(literalUnion(onAllTasksCompleteValues)),
+    onTaskFailure: Type.Optional(literalUnion(onTaskFailureValues)),
+    usesTaskDependencies: Type.Optional(Type.Boolean()),
     metadata: Type.Optional(Type.Array(MetadataItem)),
   },
   strict,
@@ -52,6 +56,7 @@ export const JobPatchParameter = Type.Object(
     maxParallelTasks: Type.Optional(Type.Integer({ minimum: -1 })),
     constraints: Type.Optional(JobConstraints),
     onAllTasksComplete: Type.Optional(literalUnion(onAllTasksCompleteValues)),
+    onTaskFailure: Type.Optional(literalUnion(onTaskFailureValues)),
     metadata: Type.Optional(Type.Array(MetadataItem)),
   },
   strict,
@@ -96,6 +101,8 @@ export const Job = Type.Object({
   commonEnvironmentSettings: Type.Optional(Type.Array(EnvironmentSetting)),
   poolInfo: PoolInformation,
   onAllTasksComplete: literalUnion(onAllTasksCompleteValues),
+  onTaskFailure: literalUnion(onTaskFailureValues),
+  usesTaskDependencies: Type.Boolean(),
   metadata: Type.Optional(Type.Array(MetadataItem)),
   executionInfo: JobExecutionInformation,
 });

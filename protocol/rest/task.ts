@@ -20,6 +20,65 @@ export const TaskConstraints = Type.Object(
   strict,
 );
 
+export const jobActions = ["none", "disable", "terminate"] as const;
+export const dependencyActions = ["satisfy", "block"] as const;
+
+/**
+ * What follows a task's completion. `jobAction` (needs the job's `onTaskFailure` to be
+ * `performexitoptionsjobaction`): default `none` for exit code 0, `terminate` otherwise; `disable`
+ * disables the job with its running tasks requeued. `dependencyAction`: whether the tasks that depend
+ * on this one may run — default `satisfy` for exit code 0, `block` otherwise.
+ */
+export const ExitOptions = Type.Object(
+  {
+    jobAction: Type.Optional(literalUnion(jobActions)),
+    dependencyAction: Type.Optional(literalUnion(dependencyActions)),
+  },
+  strict,
+);
+export type ExitOptions = Static<typeof ExitOptions>;
+
+export const ExitCodeMapping = Type.Object({ code: Type.Integer(), exitOptions: ExitOptions }, strict);
+export const ExitCodeRangeMapping = Type.Object(
+  { start: Type.Integer(), end: Type.Integer(), exitOptions: ExitOptions },
+  strict,
+);
+
+/**
+ * Which exit options apply: the first of `exitCodes`, then of `exitCodeRanges` (inclusive) that matches
+ * the exit code; `preProcessingError` when the resource files could not be fetched; `fileUploadError`
+ * when the output files could not be uploaded (an exit code listed above takes precedence); otherwise
+ * `default` (for a failure) or the defaults of ExitOptions.
+ */
+export const ExitConditions = Type.Object(
+  {
+    exitCodes: Type.Optional(Type.Array(ExitCodeMapping)),
+    exitCodeRanges: Type.Optional(Type.Array(ExitCodeRangeMapping)),
+    preProcessingError: Type.Optional(ExitOptions),
+    fileUploadError: Type.Optional(ExitOptions),
+    default: Type.Optional(ExitOptions),
+  },
+  strict,
+);
+export type ExitConditions = Static<typeof ExitConditions>;
+
+export const TaskIdRange = Type.Object({ start: Type.Integer(), end: Type.Integer() }, strict);
+export type TaskIdRange = Static<typeof TaskIdRange>;
+
+/**
+ * Tasks that must complete (and be satisfied, see ExitOptions.dependencyAction) before this one runs:
+ * ids, and inclusive ranges of integer ids (`{start: 1, end: 3}` is tasks "1", "2" and "3"). The job
+ * must have `usesTaskDependencies`. A task named that does not exist yet is waited for.
+ */
+export const TaskDependencies = Type.Object(
+  {
+    taskIds: Type.Optional(Type.Array(Id)),
+    taskIdRanges: Type.Optional(Type.Array(TaskIdRange)),
+  },
+  strict,
+);
+export type TaskDependencies = Static<typeof TaskDependencies>;
+
 /** Body of `POST /jobs/{jobId}/tasks` and one entry of `addtaskcollection`. */
 export const TaskAddParameter = Type.Object(
   {
@@ -29,6 +88,8 @@ export const TaskAddParameter = Type.Object(
     environmentSettings: Type.Optional(Type.Array(EnvironmentSetting)),
     constraints: Type.Optional(TaskConstraints),
     requiredSlots: Type.Optional(Type.Integer({ minimum: 1 })),
+    exitConditions: Type.Optional(ExitConditions),
+    dependsOn: Type.Optional(TaskDependencies),
   },
   strict,
 );
@@ -93,6 +154,8 @@ export const Task = Type.Object({
     maxTaskRetryCount: Type.Integer(),
   }),
   requiredSlots: Type.Integer(),
+  exitConditions: Type.Optional(ExitConditions),
+  dependsOn: Type.Optional(TaskDependencies),
   executionInfo: Type.Optional(TaskExecutionInformation),
   nodeInfo: Type.Optional(ComputeNodeInformation),
 });

@@ -7,7 +7,7 @@
 import type { Static, TSchema } from "typebox";
 import { Compile } from "typebox/compile";
 import { ID_PATTERN } from "../../protocol/apiVersion.js";
-import { BatchError } from "../../protocol/errors.js";
+import { BatchError, invalidPropertyValue } from "../../protocol/errors.js";
 import * as commonSchemas from "../../protocol/rest/common.js";
 import * as jobSchemas from "../../protocol/rest/job.js";
 import * as poolSchemas from "../../protocol/rest/pool.js";
@@ -103,14 +103,7 @@ export function schemaError(
       { key: "Reason", value: reason },
     ]);
   }
-  return new BatchError("InvalidPropertyValue", `The value of '${path}' is not valid: ${reason}`, [
-    { key: "PropertyName", value: path },
-    {
-      key: "PropertyValue",
-      value: typeof value === "string" ? value : (JSON.stringify(value) ?? "undefined"),
-    },
-    { key: "Reason", value: reason },
-  ]);
+  return invalidPropertyValue(path, value, reason);
 }
 
 function isUnknownProperty(error: SchemaError): boolean {

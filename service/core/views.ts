@@ -112,6 +112,8 @@ export function jobView(endpoint: string, job: JobRecord): Job {
     commonEnvironmentSettings: spec.commonEnvironmentSettings,
     poolInfo: spec.poolInfo,
     onAllTasksComplete: spec.onAllTasksComplete ?? "noaction",
+    onTaskFailure: spec.onTaskFailure ?? "noaction",
+    usesTaskDependencies: spec.usesTaskDependencies ?? false,
     metadata: spec.metadata,
     executionInfo: job.executionInfo,
   };
@@ -137,6 +139,8 @@ export function taskView(endpoint: string, task: TaskRecord): Task {
       maxTaskRetryCount: spec.constraints?.maxTaskRetryCount ?? 0,
     },
     requiredSlots: spec.requiredSlots ?? 1,
+    exitConditions: spec.exitConditions,
+    dependsOn: spec.dependsOn,
     executionInfo: task.executionInfo,
   };
   if (task.node) {
