@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WatchedTasks } from "../../../cli/taskWatch.js";
 import { BatchClient } from "../../../client/batchClient.js";
 import { waitFor } from "../../integration/harness.js";
 import { type ApiService, addPoolAndJob, startApi } from "../api/apiHarness.js";
@@ -136,6 +137,29 @@ describe("openbatch task list --watch", () => {
     ]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^error: TasksFailed: not every task of job watched succeeded: 2 failed: a /);
+  });
+
+  it("after the first look, fetches only the tasks whose state changed since", async () => {
+    await jobWithTasks("incremental", ["x", "y", "z"]);
+    const observed = new BatchClient(service);
+    const filters: (string | undefined)[] = [];
+    const list = observed.tasks.list.bind(observed.tasks);
+    observed.tasks.list = (jobId, options) => {
+      filters.push(options?.filter);
+      return list(jobId, options);
+    };
+    const view = new WatchedTasks(observed, "incremental");
+    const countsNow = async () => (await client.jobs.getTaskCounts("incremental")).taskCounts;
+    expect((await view.refresh(await countsNow())).map((task) => task.id)).toEqual(["x", "y", "z"]);
+    await client.tasks.terminate("incremental", "y");
+    const changed = await view.refresh(await countsNow());
+    expect(changed.map((task) => `${task.id} ${task.state}`)).toEqual(["y completed"]);
+    expect(filters).toEqual([undefined, expect.stringMatching(/^stateTransitionTime ge datetime'.+'$/)]);
+    expect(view.all().map((task) => `${task.id} ${task.state}`)).toEqual([
+      "x active",
+      "y completed",
+      "z active",
+    ]);
   });
 
   it("draws the table with the counts, and takes no --filter", async () => {
