@@ -2,6 +2,7 @@ import type { Job } from "../protocol/rest/job.js";
 import type { ComputeNode } from "../protocol/rest/node.js";
 import type { Pool } from "../protocol/rest/pool.js";
 import type { Task, TaskAddResult } from "../protocol/rest/task.js";
+import type { FailedTask } from "./jobWait.js";
 import type { Column } from "./output.js";
 
 export const poolColumns: Column<Pool>[] = [
@@ -44,5 +45,17 @@ export const taskAddResultColumns: Column<TaskAddResult>[] = [
   {
     header: "error",
     value: (r) => (r.error ? `${r.error.code}: ${r.error.message.value.split("\n")[0]}` : undefined),
+  },
+];
+
+export const failedTaskColumns: Column<FailedTask>[] = [
+  { header: "id", value: (t) => t.id },
+  { header: "exitCode", value: (t) => t.exitCode },
+  {
+    header: "failure",
+    value: (t) =>
+      t.failureInfo
+        ? `${t.failureInfo.code ?? t.failureInfo.category}: ${t.failureInfo.message ?? ""}`
+        : undefined,
   },
 ];

@@ -9,6 +9,9 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
   stdout: (data: string | Uint8Array) => void;
   stderr: (text: string) => void;
+  /** Whether stdout / stderr is a terminal: live progress and redrawn tables go only to one. */
+  stdoutIsTTY?: boolean;
+  stderrIsTTY?: boolean;
   /** Resolves with the signal's name when the user asks a long-running command to stop. */
   untilShutdown: () => Promise<string>;
   startService: (options: ServiceOptions) => Promise<RunningService>;
@@ -19,6 +22,8 @@ export function processContext(): CliContext {
     env: process.env,
     stdout: (data) => process.stdout.write(data),
     stderr: (text) => process.stderr.write(text),
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
     untilShutdown: () =>
       new Promise((resolve) => {
         const stop = (signal: NodeJS.Signals) => {

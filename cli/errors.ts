@@ -16,3 +16,13 @@ export class CommandError extends Error {
     this.code = code;
   }
 }
+
+/** A wait ran out of time (`job wait --timeout`). Exit 2, printed as `error: Timeout: <message>`. */
+export class WaitTimedOut extends Error {
+  readonly code = "Timeout";
+
+  constructor(message: string) {
+    super(message);
+    this.name = "WaitTimedOut";
+  }
+}

@@ -6,10 +6,10 @@ import { registerPoolCommands } from "./commands/pool.js";
 import { registerServiceCommands } from "./commands/service.js";
 import { registerTaskCommands } from "./commands/task.js";
 import type { CliContext } from "./context.js";
-import { CommandError, UsageError } from "./errors.js";
+import { CommandError, UsageError, WaitTimedOut } from "./errors.js";
 import { outputFormats } from "./output.js";
 
-export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
+export const exitCodes = { ok: 0, failed: 1, usage: 2, timeout: 2 } as const;
 
 const helpEpilogue = `
 Credentials (for every command but \`service start\`), each taken from the first place that has it:
@@ -29,7 +29,9 @@ Example: run a command on a local pool
 Exit codes:
   0  success
   1  the service refused the request or could not be reached (printed as "error: <code>: <message>")
-  2  usage error: unknown command or option, invalid value, unreadable --json-file, missing credentials
+  2  usage error: unknown command or option, invalid value, unreadable --json-file, missing credentials;
+     or a wait that timed out (job wait --timeout, printed as "error: Timeout: <message>")
+  \`job wait\` and \`task list --watch\` exit 1 when a task of the job failed (error: TasksFailed).
 `;
 
 /** The `openbatch` command tree; exits through thrown errors so that `run` decides the exit code. */
@@ -68,6 +70,10 @@ export async function run(argv: readonly string[], context: CliContext): Promise
     if (error instanceof UsageError) {
       context.stderr(`error: ${error.message}\n`);
       return exitCodes.usage;
+    }
+    if (error instanceof WaitTimedOut) {
+      context.stderr(`error: ${error.code}: ${error.message}\n`);
+      return exitCodes.timeout;
     }
     if (
       error instanceof BatchRequestError ||

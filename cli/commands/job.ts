@@ -1,17 +1,33 @@
 import type { Command } from "commander";
 import { collect } from "../../client/paging.js";
 import { disableJobOptions, type JobAddParameter } from "../../protocol/rest/job.js";
-import { integer, overlay, readJsonObject } from "../arguments.js";
+import { definedOnly, durationMs, integer, readJsonBody } from "../arguments.js";
 import { jobColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
 import { examples } from "../examples.js";
+import { enforceOutcome, jobOutcome, pollJob, printOutcome, progressLine } from "../jobWait.js";
 import { printJson, printList, printMessage, printRecord } from "../output.js";
 
 interface CreateOptions {
   poolId?: string;
   priority?: number;
   jsonFile?: string;
+}
+
+function jobFromFile(id: string | undefined, options: CreateOptions): JobAddParameter {
+  const flags = { "--pool-id": options.poolId, "--priority": options.priority };
+  return readJsonBody(options.jsonFile!, id, "job", flags) as JobAddParameter;
+}
+
+function jobFromFlags(id: string | undefined, options: CreateOptions): JobAddParameter {
+  if (!id) throw new UsageError("give the job id (or a --json-file with the whole body)");
+  if (!options.poolId) throw new UsageError("--pool-id <pool> is required (or give a --json-file)");
+  return definedOnly<JobAddParameter>({
+    id,
+    priority: options.priority,
+    poolInfo: { poolId: options.poolId },
+  });
 }
 
 export function registerJobCommands(program: Command, context: CliContext): void {
@@ -31,14 +47,17 @@ export function registerJobCommands(program: Command, context: CliContext): void
   job
     .command("create")
     .description("Create a job bound to a pool (POST /jobs); add work to it with `openbatch task add`.")
-    .argument("<id>", "job id: letters, digits, - and _, up to 64 characters")
-    .option("--pool-id <pool>", "the pool whose nodes run the job's tasks (required unless in --json-file)")
+    .argument("[id]", "job id: letters, digits, - and _, up to 64 characters (or id in --json-file)")
+    .option("--pool-id <pool>", "the pool whose nodes run the job's tasks (required without --json-file)")
     .option(
       "--priority <n>",
       "-1000 (lowest) to 1000 (highest); higher-priority jobs' tasks are scheduled first",
       integer,
     )
-    .option("--json-file <path>", "a JobAddParameter body; the flags above override its properties")
+    .option(
+      "--json-file <path>",
+      "the whole request body, a JobAddParameter (docs/reference/jobs.md); not combined with the flags above",
+    )
     .addHelpText(
       "after",
       examples(
@@ -47,26 +66,22 @@ export function registerJobCommands(program: Command, context: CliContext): void
           "a job whose tasks are scheduled before those of lower-priority jobs",
           "openbatch job create urgent --pool-id p1 --priority 100",
         ],
-        ["a full JobAddParameter from a file", "openbatch job create j2 --json-file job.json"],
+        [
+          'a full JobAddParameter from a file: {"id":"j2","poolInfo":{"poolId":"p1"},"constraints":{...},...}',
+          "openbatch job create --json-file job.json",
+        ],
       ),
     )
-    .action(async (id: string, options: CreateOptions, command: Command) => {
-      const base = options.jsonFile ? readJsonObject(options.jsonFile) : {};
-      const body = overlay<JobAddParameter>(base, {
-        id,
-        priority: options.priority,
-        poolInfo: options.poolId ? { poolId: options.poolId } : undefined,
-      });
-      if (!body.poolInfo?.poolId)
-        throw new UsageError("--pool-id <pool> is required (or poolInfo.poolId in --json-file)");
+    .action(async (id: string | undefined, options: CreateOptions, command: Command) => {
+      const body = options.jsonFile ? jobFromFile(id, options) : jobFromFlags(id, options);
       const client = clientFor(command, context);
       await client.jobs.add(body);
       const { output } = globalOptions(command);
-      if (output === "json") printJson(context, await client.jobs.get(id));
+      if (output === "json") printJson(context, await client.jobs.get(body.id));
       printMessage(
         context,
         output,
-        `Job ${id} created on pool ${body.poolInfo.poolId}. Add tasks: openbatch task add ${id} <taskId> --command-line "<cmd>"`,
+        `Job ${body.id} created on pool ${body.poolInfo?.poolId}. Add tasks: openbatch task add ${body.id} <taskId> --command-line "<cmd>"`,
       );
     });
 
@@ -182,6 +197,50 @@ export function registerJobCommands(program: Command, context: CliContext): void
     .action(async (id: string, _options: unknown, command: Command) => {
       await clientFor(command, context).jobs.enable(id);
       printMessage(context, globalOptions(command).output, `Job ${id} is enabled.`);
+    });
+
+  job
+    .command("wait")
+    .description(
+      "Wait until none of the job's tasks is active or running, or the job is completed, polling " +
+        "GET /jobs/{id}/taskcounts; then print a summary and the failed tasks. On a terminal, stderr " +
+        "shows the counts as they change.",
+    )
+    .argument("<id>", "job id")
+    .option(
+      "--timeout <duration>",
+      "give up after this long: 90s, 10m, 1h, 500ms, or seconds (default: no limit)",
+      durationMs,
+    )
+    .addHelpText(
+      "after",
+      examples(
+        ["wait for job j1, then see which tasks failed", "openbatch job wait j1"],
+        ["give up after ten minutes (exit 2)", "openbatch job wait j1 --timeout 10m"],
+        [
+          "in a script: the outcome as JSON, and the exit code",
+          "openbatch job wait j1 -o json > outcome.json || echo failed",
+        ],
+      ) +
+        "\nExit codes:\n" +
+        "  0  every task of the job succeeded\n" +
+        "  1  a task failed, or did not run because the job completed first (error: TasksFailed, with\n" +
+        "     each failed task's id, failureInfo code and exit code); also the service's errors\n" +
+        "  2  the --timeout passed first (error: Timeout), or a usage error\n",
+    )
+    .action(async (id: string, options: { timeout?: number }, command: Command) => {
+      const client = clientFor(command, context);
+      const progress = progressLine(context, id);
+      const deadline = options.timeout === undefined ? undefined : Date.now() + options.timeout;
+      let result: Awaited<ReturnType<typeof pollJob>>;
+      try {
+        result = await pollJob(client, id, { deadline, onChange: progress.show });
+      } finally {
+        progress.clear();
+      }
+      const outcome = await jobOutcome(client, id, result);
+      printOutcome(context, globalOptions(command).output, outcome);
+      enforceOutcome(outcome);
     });
 
   job

@@ -2,7 +2,7 @@ import { type Command, Option } from "commander";
 import { collect } from "../../client/paging.js";
 import type { PoolAddParameter, PoolResizeParameter, StartTask } from "../../protocol/rest/pool.js";
 import { nodeDeallocationOptions, nodeFillTypes } from "../../protocol/states.js";
-import { nonNegativeInteger, overlay, positiveInteger, readJsonObject } from "../arguments.js";
+import { definedOnly, nonNegativeInteger, positiveInteger, readJsonBody } from "../arguments.js";
 import { poolColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -20,6 +20,38 @@ interface CreateOptions {
 }
 
 const DELETE_POLL_MS = 500;
+
+function poolFromFile(id: string | undefined, options: CreateOptions): PoolAddParameter {
+  return readJsonBody(options.jsonFile!, id, "pool", {
+    "--vm-size": options.vmSize,
+    "--target-dedicated-nodes": options.targetDedicatedNodes,
+    "--task-slots-per-node": options.taskSlotsPerNode,
+    "--node-fill-type": options.nodeFillType,
+    "--start-task": options.startTask,
+    "--start-task-wait-for-success": options.startTaskWaitForSuccess,
+  }) as PoolAddParameter;
+}
+
+function poolFromFlags(id: string | undefined, options: CreateOptions): PoolAddParameter {
+  if (!id) throw new UsageError("give the pool id (or a --json-file with the whole body)");
+  if (!options.vmSize) throw new UsageError("--vm-size <size> is required (or give a --json-file)");
+  if (options.startTaskWaitForSuccess && options.startTask === undefined)
+    throw new UsageError("--start-task-wait-for-success needs --start-task <cmd>");
+  return definedOnly<PoolAddParameter>({
+    id,
+    vmSize: options.vmSize,
+    targetDedicatedNodes: options.targetDedicatedNodes,
+    taskSlotsPerNode: options.taskSlotsPerNode,
+    taskSchedulingPolicy: options.nodeFillType ? { nodeFillType: options.nodeFillType } : undefined,
+    startTask:
+      options.startTask === undefined
+        ? undefined
+        : definedOnly<StartTask>({
+            commandLine: options.startTask,
+            waitForSuccess: options.startTaskWaitForSuccess,
+          }),
+  });
+}
 
 export function registerPoolCommands(program: Command, context: CliContext): void {
   const pool = program
@@ -43,13 +75,11 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         "follow with `openbatch pool show <id>` until allocationState is steady, and " +
         "`openbatch node list <id>` until the nodes are idle. On a local account every node is an agent " +
         "process on this machine and --vm-size is only recorded. Anything the flags do not cover " +
-        "(metadata, start task environment, ...) goes in --json-file, as Azure's PoolAddParameter.",
+        "(metadata, start task environment, ...) needs --json-file: the whole body as Azure's " +
+        "PoolAddParameter, as with `az batch pool create --json-file`.",
     )
-    .argument("<id>", "pool id: letters, digits, - and _, up to 64 characters")
-    .option(
-      "--vm-size <size>",
-      "VM size of every node, e.g. standard_d2s_v3 (required unless in --json-file)",
-    )
+    .argument("[id]", "pool id: letters, digits, - and _, up to 64 characters (or id in --json-file)")
+    .option("--vm-size <size>", "VM size of every node, e.g. standard_d2s_v3 (required without --json-file)")
     .option("--target-dedicated-nodes <n>", "how many dedicated nodes to allocate", nonNegativeInteger)
     .option("--task-slots-per-node <n>", "how many task slots each node offers (default 1)", positiveInteger)
     .addOption(
@@ -62,7 +92,10 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
       "command line every node runs when it joins the pool (no shell: write /bin/sh -c '...')",
     )
     .option("--start-task-wait-for-success", "keep a node out of scheduling until its start task succeeds")
-    .option("--json-file <path>", "a PoolAddParameter body; the flags above override its properties")
+    .option(
+      "--json-file <path>",
+      "the whole request body, a PoolAddParameter (docs/reference/pools.md); not combined with the flags above",
+    )
     .addHelpText(
       "after",
       examples(
@@ -74,35 +107,22 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
           "nodes that get tasks only once their start task has succeeded",
           "openbatch pool create p2 --vm-size standard_d2s_v3 --target-dedicated-nodes 1 --start-task \"/bin/sh -c 'echo ready > \\$AZ_BATCH_NODE_SHARED_DIR/ready'\" --start-task-wait-for-success",
         ],
-        ["a full PoolAddParameter from a file", "openbatch pool create p3 --json-file pool.json"],
+        [
+          'a full PoolAddParameter from a file: {"id":"p3","vmSize":"standard_d2s_v3","targetDedicatedNodes":2,...}',
+          "openbatch pool create --json-file pool.json",
+        ],
       ),
     )
-    .action(async (id: string, options: CreateOptions, command: Command) => {
-      const base = options.jsonFile ? readJsonObject(options.jsonFile) : {};
-      const body = overlay<PoolAddParameter>(base, {
-        id,
-        vmSize: options.vmSize,
-        targetDedicatedNodes: options.targetDedicatedNodes,
-        taskSlotsPerNode: options.taskSlotsPerNode,
-        taskSchedulingPolicy: options.nodeFillType ? { nodeFillType: options.nodeFillType } : undefined,
-      });
-      if (!body.vmSize) throw new UsageError("--vm-size <size> is required (or vmSize in --json-file)");
-      if (options.startTask !== undefined || options.startTaskWaitForSuccess) {
-        body.startTask = overlay<StartTask>(body.startTask ?? {}, {
-          commandLine: options.startTask,
-          waitForSuccess: options.startTaskWaitForSuccess,
-        });
-        if (!body.startTask.commandLine)
-          throw new UsageError("--start-task-wait-for-success needs --start-task <cmd>");
-      }
+    .action(async (id: string | undefined, options: CreateOptions, command: Command) => {
+      const body = options.jsonFile ? poolFromFile(id, options) : poolFromFlags(id, options);
       const client = clientFor(command, context);
       await client.pools.add(body);
       const { output } = globalOptions(command);
-      if (output === "json") printJson(context, await client.pools.get(id));
+      if (output === "json") printJson(context, await client.pools.get(body.id));
       printMessage(
         context,
         output,
-        `Pool ${id} created; nodes are being allocated. Watch: openbatch pool show ${id}`,
+        `Pool ${body.id} created; nodes are being allocated. Watch: openbatch pool show ${body.id}`,
       );
     });
 

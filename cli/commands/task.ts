@@ -1,14 +1,28 @@
 import type { Command } from "commander";
 import type { BatchClient } from "../../client/batchClient.js";
+import { BatchRequestError } from "../../client/errors.js";
 import { collect } from "../../client/paging.js";
 import type { EnvironmentSetting } from "../../protocol/rest/common.js";
-import type { TaskAddParameter } from "../../protocol/rest/task.js";
-import { environmentSetting, overlay, positiveInteger, readJsonFile } from "../arguments.js";
+import {
+  MAX_TASKS_PER_COLLECTION,
+  type TaskAddParameter,
+  type TaskAddResult,
+} from "../../protocol/rest/task.js";
+import {
+  definedOnly,
+  environmentSetting,
+  isJsonObject,
+  positiveInteger,
+  readJsonFile,
+  refuseFlagsBesideJsonFile,
+  withIdArgument,
+} from "../arguments.js";
 import { taskAddResultColumns, taskColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { CommandError, UsageError } from "../errors.js";
 import { examples } from "../examples.js";
 import { type OutputFormat, printJson, printList, printMessage, printRecord } from "../output.js";
+import { watchTasks } from "../taskWatch.js";
 
 interface AddOptions {
   commandLine?: string;
@@ -37,10 +51,13 @@ export function registerTaskCommands(program: Command, context: CliContext): voi
 
   task
     .command("add")
+    .alias("create")
     .summary("Add a task, or a --json-file array of tasks, to a job.")
     .description(
-      "Add a task to a job (POST /jobs/{jobId}/tasks). A --json-file holding an array adds them all " +
-        "(POST /jobs/{jobId}/addtaskcollection, 100 per call). As on Azure Batch, the command line runs " +
+      "Add a task to a job (POST /jobs/{jobId}/tasks); `task create` is the same command. A --json-file " +
+        "is the whole request body, as with `az batch task create --json-file`: one TaskAddParameter, or " +
+        'an array of them (or {"value": [...]}), added with POST /jobs/{jobId}/addtaskcollection, 100 per ' +
+        "call (docs/reference/tasks.md). As on Azure Batch, the command line runs " +
         "without a shell: it is split into words with POSIX quoting and nothing else, so for pipes, " +
         "redirection, && or $VARIABLES write /bin/sh -c '...'. The task runs in " +
         "workitems/<jobId>/job-1/<taskId>/wd under its node's root, with AZ_BATCH_JOB_ID, AZ_BATCH_TASK_ID, " +
@@ -48,7 +65,7 @@ export function registerTaskCommands(program: Command, context: CliContext): voi
         "variables set; its stdout.txt and stderr.txt are read with `openbatch task output`.",
     )
     .argument("<jobId>", "job id")
-    .argument("[taskId]", "task id (required unless in --json-file)")
+    .argument("[taskId]", "task id (or id in a --json-file holding one task)")
     .option(
       "--command-line <cmd>",
       "what the task runs, without a shell, e.g. \"/bin/sh -c 'echo hello > out.txt'\"",
@@ -57,7 +74,7 @@ export function registerTaskCommands(program: Command, context: CliContext): voi
     .option("--required-slots <n>", "task slots the task occupies on its node (default 1)", positiveInteger)
     .option(
       "--json-file <path>",
-      "a TaskAddParameter, or an array of them; flags override a single task's properties",
+      "the whole request body: a TaskAddParameter, or an array of them; not combined with the flags above",
     )
     .addHelpText(
       "after",
@@ -73,35 +90,18 @@ export function registerTaskCommands(program: Command, context: CliContext): voi
         ],
         [
           'many tasks at once: tasks.json holds [{"id":"a","commandLine":"..."}, ...]',
-          "openbatch task add j1 --json-file tasks.json",
+          "openbatch task create j1 --json-file tasks.json",
         ],
       ),
     )
     .action(async (jobId: string, taskId: string | undefined, options: AddOptions, command: Command) => {
-      const file = options.jsonFile ? readJsonFile(options.jsonFile) : {};
+      const body = options.jsonFile ? tasksFromFile(taskId, options) : taskFromFlags(taskId, options);
       const client = clientFor(command, context);
       const { output } = globalOptions(command);
-      if (Array.isArray(file)) {
-        if (taskId || options.commandLine || options.env || options.requiredSlots) {
-          throw new UsageError(
-            "a --json-file holding an array takes no taskId, --command-line, --env or --required-slots",
-          );
-        }
-        await addCollection(client, context, output, jobId, file as TaskAddParameter[]);
+      if (Array.isArray(body)) {
+        await addCollection(client, context, output, jobId, body, options.jsonFile!);
         return;
       }
-      if (typeof file !== "object" || file === null) {
-        throw new UsageError(`--json-file ${options.jsonFile} must hold a task object or an array of tasks`);
-      }
-      const body = overlay<TaskAddParameter>(file as Record<string, unknown>, {
-        id: taskId,
-        commandLine: options.commandLine,
-        environmentSettings: options.env,
-        requiredSlots: options.requiredSlots,
-      });
-      if (!body.id) throw new UsageError("give a taskId (or id in --json-file)");
-      if (!body.commandLine)
-        throw new UsageError("--command-line <cmd> is required (or commandLine in --json-file)");
       await client.tasks.add(jobId, body);
       if (output === "json") printJson(context, await client.tasks.get(jobId, body.id));
       printMessage(
@@ -116,17 +116,35 @@ export function registerTaskCommands(program: Command, context: CliContext): voi
     .description("List a job's tasks (GET /jobs/{jobId}/tasks) with state, exit code and node.")
     .argument("<jobId>", "job id")
     .option("--filter <odata>", "OData $filter, e.g. \"state eq 'completed'\"")
+    .option(
+      "--watch",
+      "redraw the table as tasks change (-o json: print each changed task as one JSON line) until every " +
+        "task has completed; exit codes as `openbatch job wait`: 0 all succeeded, 1 a task failed",
+    )
     .addHelpText(
       "after",
       examples(
         ["every task of job j1: state, exit code, node, times", "openbatch task list j1"],
         ["the tasks still running", "openbatch task list j1 --filter \"state eq 'running'\""],
         ["as Azure CloudTask objects", "openbatch task list j1 -o json"],
+        ["follow the tasks until they have all completed", "openbatch task list j1 --watch"],
+        [
+          "one JSON line per task change, e.g. to feed another program",
+          "openbatch task list j1 --watch -o json | jq -c '{id, state}'",
+        ],
       ),
     )
-    .action(async (jobId: string, options: { filter?: string }, command: Command) => {
-      const tasks = await collect(clientFor(command, context).tasks.list(jobId, { filter: options.filter }));
-      printList(context, globalOptions(command).output, tasks, taskColumns, `No tasks in job ${jobId}.`);
+    .action(async (jobId: string, options: { filter?: string; watch?: boolean }, command: Command) => {
+      const client = clientFor(command, context);
+      const { output } = globalOptions(command);
+      if (options.watch) {
+        if (options.filter !== undefined)
+          throw new UsageError("--watch follows every task; it takes no --filter");
+        await watchTasks(client, context, output, jobId);
+        return;
+      }
+      const tasks = await collect(client.tasks.list(jobId, { filter: options.filter }));
+      printList(context, output, tasks, taskColumns, `No tasks in job ${jobId}.`);
     });
 
   task
@@ -194,16 +212,82 @@ export function registerTaskCommands(program: Command, context: CliContext): voi
     });
 }
 
-/** Adds the tasks in chunks, prints every result, and fails the command if any task was refused. */
+/**
+ * A `--json-file` of tasks: one TaskAddParameter, or several (an array, or Azure's
+ * `{"value": [...]}` collection body).
+ */
+function tasksFromFile(
+  taskId: string | undefined,
+  options: AddOptions,
+): TaskAddParameter | TaskAddParameter[] {
+  const path = options.jsonFile!;
+  refuseFlagsBesideJsonFile(path, {
+    "--command-line": options.commandLine,
+    "--env": options.env,
+    "--required-slots": options.requiredSlots,
+  });
+  const content = readJsonFile(path);
+  const collection = Array.isArray(content)
+    ? content
+    : isJsonObject(content) && Array.isArray(content.value)
+      ? content.value
+      : undefined;
+  if (collection) {
+    if (taskId !== undefined)
+      throw new UsageError(`--json-file ${path} holds several tasks with their own ids; give no taskId`);
+    if (collection.length === 0) throw new UsageError(`--json-file ${path} holds no tasks`);
+    return collection as TaskAddParameter[];
+  }
+  if (!isJsonObject(content)) {
+    throw new UsageError(
+      `--json-file ${path} must hold a task object, an array of tasks, or {"value": [tasks]}`,
+    );
+  }
+  return withIdArgument(content, taskId, path, "task") as TaskAddParameter;
+}
+
+function taskFromFlags(taskId: string | undefined, options: AddOptions): TaskAddParameter {
+  if (!taskId) throw new UsageError("give a taskId (or a --json-file with the whole body)");
+  if (!options.commandLine) throw new UsageError("--command-line <cmd> is required (or give a --json-file)");
+  return definedOnly<TaskAddParameter>({
+    id: taskId,
+    commandLine: options.commandLine,
+    environmentSettings: options.env,
+    requiredSlots: options.requiredSlots,
+  });
+}
+
+/**
+ * Adds the tasks with addtaskcollection, 100 per call, one call after another so that a refused call
+ * can say which tasks of the file it held (the service's `value[i]` counts within the call). Prints
+ * every result and fails the command if any task was refused.
+ */
 async function addCollection(
   client: BatchClient,
   context: CliContext,
   output: OutputFormat,
   jobId: string,
   tasks: TaskAddParameter[],
+  path: string,
 ): Promise<void> {
-  const results = await client.tasks.addMany(jobId, tasks);
-  printList(context, output, results, taskAddResultColumns, "The --json-file holds no tasks.");
+  const results: TaskAddResult[] = [];
+  for (let first = 0; first < tasks.length; first += MAX_TASKS_PER_COLLECTION) {
+    const chunk = tasks.slice(first, first + MAX_TASKS_PER_COLLECTION);
+    try {
+      results.push(...(await client.tasks.addCollection(jobId, chunk)).value);
+    } catch (error) {
+      if (error instanceof BatchRequestError) {
+        if (results.length > 0) printList(context, output, results, taskAddResultColumns, "");
+        const added =
+          first === 0 ? "nothing was added" : `tasks 1 to ${first} were sent before (results above)`;
+        context.stderr(
+          `The service refused tasks ${first + 1} to ${first + chunk.length} of ${path} (its value[0] is task ${first + 1} of the file); ${added}.\n`,
+        );
+      }
+      throw error;
+    }
+  }
+  printList(context, output, results, taskAddResultColumns, `${path} holds no tasks.`);
   const refused = results.filter((result) => result.status !== "success").length;
   if (refused > 0) {
     throw new CommandError(

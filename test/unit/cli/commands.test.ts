@@ -2,8 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliContext } from "../../../cli/context.js";
-import { createProgram, run } from "../../../cli/program.js";
+import { createProgram } from "../../../cli/program.js";
 import type { TaskAddParameter } from "../../../protocol/rest/task.js";
 import {
   azureError,
@@ -11,6 +10,7 @@ import {
   type ReceivedRequest,
   startFakeBatchService,
 } from "../client/fakeBatchService.js";
+import { type CliRun, contextFor, credentialsEnv, runCli } from "./cliHarness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "openbatch-cli-"));
 const pool = {
@@ -85,39 +85,11 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function openbatch(args: string[], env: NodeJS.ProcessEnv = credentialsEnv()): Promise<CliResult> {
-  const result = { code: 0, stdout: "", stderr: "" };
-  result.code = await run(["node", "openbatch", ...args], contextFor(env, result));
-  return result;
-}
-
-function contextFor(env: NodeJS.ProcessEnv, result: CliResult): CliContext {
-  return {
-    env,
-    stdout: (data) => {
-      result.stdout += typeof data === "string" ? data : Buffer.from(data).toString("utf8");
-    },
-    stderr: (text) => {
-      result.stderr += text;
-    },
-    untilShutdown: () => new Promise(() => {}),
-    startService: () => Promise.reject(new Error("not started by these tests")),
-  };
-}
-
-function credentialsEnv(): NodeJS.ProcessEnv {
-  return {
-    OPENBATCH_ENDPOINT: service.endpoint,
-    OPENBATCH_ACCOUNT_NAME: service.accountName,
-    OPENBATCH_ACCOUNT_KEY: service.accountKey,
-    OPENBATCH_CONFIG: join(dir, "absent.json"),
-  };
+async function openbatch(
+  args: string[],
+  env: NodeJS.ProcessEnv = credentialsEnv(service, dir),
+): Promise<CliRun> {
+  return runCli(args, env);
 }
 
 function lastRequest(method: string, path: string): ReceivedRequest {
@@ -146,7 +118,9 @@ describe("openbatch help", () => {
   });
 
   it("ends every command's help with examples of that command", async () => {
-    const program = createProgram(contextFor(credentialsEnv(), { code: 0, stdout: "", stderr: "" }));
+    const program = createProgram(
+      contextFor(credentialsEnv(service, dir), { code: 0, stdout: "", stderr: "" }),
+    );
     const paths = program.commands.flatMap((group) => [
       [group.name()],
       ...group.commands.map((command) => [group.name(), command.name()]),
@@ -199,19 +173,14 @@ describe("openbatch pool", () => {
     });
   });
 
-  it("create lays the flags over a --json-file body", async () => {
+  it("create sends a --json-file as the whole body, the id argument filling in a missing id", async () => {
     const file = join(dir, "pool.json");
-    writeFileSync(
-      file,
-      JSON.stringify({ id: "ignored", vmSize: "large", targetDedicatedNodes: 5, metadata: [] }),
-    );
-    expect(
-      (await openbatch(["pool", "create", "p1", "--json-file", file, "--target-dedicated-nodes", "1"])).code,
-    ).toBe(0);
+    writeFileSync(file, JSON.stringify({ vmSize: "large", targetDedicatedNodes: 5, metadata: [] }));
+    expect((await openbatch(["pool", "create", "p1", "--json-file", file])).code).toBe(0);
     expect(JSON.parse(lastRequest("POST", "/pools").body)).toEqual({
       id: "p1",
       vmSize: "large",
-      targetDedicatedNodes: 1,
+      targetDedicatedNodes: 5,
       metadata: [],
     });
   });
@@ -385,7 +354,7 @@ describe("openbatch credentials and reachability", () => {
   });
 
   it("says the service is unreachable and how to start it, exit 1", async () => {
-    const env = { ...credentialsEnv(), OPENBATCH_ENDPOINT: "http://127.0.0.1:1" };
+    const env = { ...credentialsEnv(service, dir), OPENBATCH_ENDPOINT: "http://127.0.0.1:1" };
     const { code, stderr } = await openbatch(["job", "list"], env);
     expect(code).toBe(1);
     expect(stderr).toMatch(

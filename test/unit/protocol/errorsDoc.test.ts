@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { errorRegistry } from "../../../protocol/errors.js";
+import { splitRow } from "./referencePages.js";
 
 const DOC = new URL("../../../docs/errors.md", import.meta.url);
 
@@ -30,15 +31,6 @@ function documentedErrors(markdown: string): Map<string, DocumentedError> {
     rows.set(name, { status: Number(status), message: plainText(message) });
   }
   return rows;
-}
-
-/** Cells of `| a | b \| c | d |`, trimmed; `\|` is a pipe inside a cell. */
-function splitRow(line: string): string[] {
-  return line
-    .trim()
-    .replace(/^\||\|$/g, "")
-    .split(/(?<!\\)\|/)
-    .map((cell) => cell.trim().replaceAll("\\|", "|"));
 }
 
 /** The message as the service sends it: without the Markdown that keeps `<...>` visible. */
