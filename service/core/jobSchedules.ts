@@ -80,20 +80,12 @@ export class JobScheduleCommands {
 
   /** No job is created while disabled: occurrences that come meanwhile are skipped. */
   disable(id: string): void {
-    const schedule = this.changeable(id);
-    if (schedule.state === "disabled") return;
-    moveJobSchedule(schedule, "disabled");
-    this.account.store.putJobSchedule(schedule);
-    this.advance(id);
+    this.switchTo(id, "disabled");
   }
 
   /** Jobs are created again, starting with an occurrence still within its start window. */
   enable(id: string): void {
-    const schedule = this.changeable(id);
-    if (schedule.state === "active") return;
-    moveJobSchedule(schedule, "active");
-    this.account.store.putJobSchedule(schedule);
-    this.advance(id);
+    this.switchTo(id, "active");
   }
 
   /** No more jobs; the active job is terminated, and the schedule completes once it has. */
@@ -210,6 +202,15 @@ export class JobScheduleCommands {
     const recent = schedule.executionInfo.recentJob;
     const job = recent && this.account.store.getJob(recent.id);
     return job && job.state !== "completed" ? job : undefined;
+  }
+
+  /** Disables or enables (doing nothing if it already is). */
+  private switchTo(id: string, state: "active" | "disabled"): void {
+    const schedule = this.changeable(id);
+    if (schedule.state === state) return;
+    moveJobSchedule(schedule, state);
+    this.account.store.putJobSchedule(schedule);
+    this.advance(id);
   }
 
   /** A schedule that may still be changed (patched, disabled, enabled, terminated). */
