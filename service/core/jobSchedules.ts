@@ -23,7 +23,7 @@ import { now } from "./time.js";
 import { TimerPerKey } from "./timerPerKey.js";
 
 /** Azure names a schedule's jobs `{scheduleId}:job-{n}`; ids here cannot hold `:`, so `_` takes its place. */
-export const SCHEDULED_JOB_SEPARATOR = "_job-";
+const SCHEDULED_JOB_SEPARATOR = "_job-";
 /** The longest id `ID_PATTERN` allows. */
 const ID_MAX_LENGTH = 64;
 
