@@ -1,4 +1,5 @@
 import type { Job } from "../protocol/rest/job.js";
+import type { JobSchedule } from "../protocol/rest/jobSchedule.js";
 import type { ComputeNode } from "../protocol/rest/node.js";
 import type { Pool } from "../protocol/rest/pool.js";
 import type { Task, TaskAddResult } from "../protocol/rest/task.js";
@@ -28,6 +29,15 @@ export const jobColumns: Column<Job>[] = [
   { header: "priority", value: (j) => j.priority },
   { header: "poolId", value: (j) => j.poolInfo.poolId },
   { header: "creationTime", value: (j) => j.creationTime },
+];
+
+export const jobScheduleColumns: Column<JobSchedule>[] = [
+  { header: "id", value: (s) => s.id },
+  { header: "state", value: (s) => s.state },
+  { header: "poolId", value: (s) => s.jobSpecification?.poolInfo?.poolId },
+  { header: "recurrenceInterval", value: (s) => s.schedule?.recurrenceInterval },
+  { header: "nextRunTime", value: (s) => s.executionInfo?.nextRunTime },
+  { header: "recentJob", value: (s) => s.executionInfo?.recentJob?.id },
 ];
 
 export const taskColumns: Column<Task>[] = [

@@ -3,6 +3,7 @@ import { BatchConnectionError, BatchRequestError } from "../client/errors.js";
 import { registerJobCommands } from "./commands/job.js";
 import { registerNodeCommands } from "./commands/node.js";
 import { registerPoolCommands } from "./commands/pool.js";
+import { registerScheduleCommands } from "./commands/schedule.js";
 import { registerServiceCommands } from "./commands/service.js";
 import { registerTaskCommands } from "./commands/task.js";
 import type { CliContext } from "./context.js";
@@ -55,6 +56,7 @@ export function createProgram(context: CliContext): Command {
   registerPoolCommands(program, context);
   registerNodeCommands(program, context);
   registerJobCommands(program, context);
+  registerScheduleCommands(program, context);
   registerTaskCommands(program, context);
   return program;
 }

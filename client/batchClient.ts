@@ -1,4 +1,5 @@
 import { type BatchClientOptions, BatchHttp } from "./http.js";
+import { JobScheduleOperations } from "./jobSchedules.js";
 import { JobOperations } from "./jobs.js";
 import { NodeOperations } from "./nodes.js";
 import { PoolOperations } from "./pools.js";
@@ -19,6 +20,7 @@ export class BatchClient {
   readonly pools: PoolOperations;
   readonly nodes: NodeOperations;
   readonly jobs: JobOperations;
+  readonly jobSchedules: JobScheduleOperations;
   readonly tasks: TaskOperations;
 
   constructor(options: BatchClientOptions) {
@@ -28,6 +30,7 @@ export class BatchClient {
     this.pools = new PoolOperations(http);
     this.nodes = new NodeOperations(http);
     this.jobs = new JobOperations(http);
+    this.jobSchedules = new JobScheduleOperations(http);
     this.tasks = new TaskOperations(http);
   }
 }

@@ -88,6 +88,23 @@ export const errorRegistry = {
     message:
       "The specified job is not active; this operation needs an active job (enable it first if it is disabled).",
   },
+  JobScheduleNotFound: { status: 404, message: "The specified job schedule does not exist." },
+  JobScheduleExists: {
+    status: 409,
+    message: "The specified job schedule already exists; choose another id or delete the job schedule first.",
+  },
+  JobScheduleBeingDeleted: {
+    status: 409,
+    message: "The specified job schedule has been marked for deletion and is being reclaimed.",
+  },
+  JobScheduleBeingTerminated: {
+    status: 409,
+    message: "The specified job schedule is being terminated: it creates no more jobs.",
+  },
+  JobScheduleCompleted: {
+    status: 409,
+    message: "The specified job schedule is already in a completed state: add a new job schedule instead.",
+  },
   TaskNotFound: { status: 404, message: "The specified task does not exist." },
   TaskExists: { status: 409, message: "The specified task already exists; choose another id." },
   TaskCompleted: { status: 409, message: "The specified task is already completed." },

@@ -54,3 +54,6 @@ export type NodeDeallocationOption = (typeof nodeDeallocationOptions)[number];
 
 export const errorCategories = ["usererror", "servererror"] as const;
 export type ErrorCategory = (typeof errorCategories)[number];
+
+export const jobScheduleStates = ["active", "completed", "disabled", "terminating", "deleting"] as const;
+export type JobScheduleState = (typeof jobScheduleStates)[number];

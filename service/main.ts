@@ -12,6 +12,7 @@ import { BatchError } from "../protocol/errors.js";
 import { createRestApi } from "./api/server.js";
 import { Account } from "./core/account.js";
 import type { AccountConfig, Machines } from "./core/context.js";
+import { parseDuration } from "./core/time.js";
 import { AgentGateway } from "./gateway/gateway.js";
 import { ExternalMachines } from "./provisioners/external.js";
 import { LocalMachines } from "./provisioners/local.js";
@@ -33,6 +34,11 @@ export interface ServiceOptions {
   provisioner?: ProvisionerKind;
   heartbeatIntervalMs?: number;
   terminateGraceMs?: number;
+  /**
+   * Shortest recurrenceInterval and startWindow a job schedule may have, as an ISO 8601 duration;
+   * default `PT1M`, Azure's minimum.
+   */
+  minimumScheduleInterval?: string;
   /** Where service log lines go (default: stderr). */
   log?: (line: string) => void;
 }
@@ -69,6 +75,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     endpoint: "",
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
     terminateGraceMs: options.terminateGraceMs ?? 5_000,
+    minimumScheduleIntervalMs: minimumScheduleIntervalMs(options.minimumScheduleInterval),
   };
   const gateway = new AgentGateway(log);
   const serviceUrl = () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`;
@@ -101,12 +108,23 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     accountName: options.accountName,
     accountKey,
     async close() {
+      account.stop();
       gateway.close();
       await api.close();
       await store.flush();
       store.close();
     },
   };
+}
+
+function minimumScheduleIntervalMs(text = "PT1M"): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    throw new Error(
+      `The minimum schedule interval '${text}' is not an ISO 8601 duration, e.g. PT1M or PT5S.`,
+    );
+  }
+  return ms;
 }
 
 /** The key given, else the one kept in the data directory, else a new one (kept there, mode 0600). */

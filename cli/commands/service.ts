@@ -14,6 +14,7 @@ interface StartOptions {
   dataDir: string;
   provisioner: ProvisionerKind;
   heartbeatIntervalMs?: number;
+  minScheduleInterval?: string;
 }
 
 const DEFAULT_DATA_DIR = "~/.openbatch";
@@ -67,6 +68,11 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         "lower notices lost nodes sooner, higher costs less with many nodes; at least 100, default 5000)",
       heartbeatInterval,
     )
+    .option(
+      "--min-schedule-interval <duration>",
+      "the shortest recurrenceInterval and startWindow a job schedule may have, as an ISO 8601 " +
+        "duration (default PT1M, Azure's minimum; lower it to try schedules out, e.g. PT5S)",
+    )
     .addHelpText(
       "after",
       examples(
@@ -78,6 +84,10 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         [
           "a key of your own (base64 of at least 16 bytes)",
           'openbatch service start --account-key "$(head -c 32 /dev/urandom | base64)"',
+        ],
+        [
+          "job schedules that recur every few seconds (Azure allows one minute at least)",
+          "openbatch service start --min-schedule-interval PT2S",
         ],
         [
           "bring your own machines: agents you start register for the nodes listed in <data-dir>/external/<pool>.json",
@@ -103,6 +113,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           accountKey,
           provisioner: options.provisioner,
           heartbeatIntervalMs: options.heartbeatIntervalMs,
+          minimumScheduleInterval: options.minScheduleInterval,
         });
       } catch (error) {
         throw new CommandError("ServiceNotStarted", startFailure(error, options));

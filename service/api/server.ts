@@ -13,6 +13,7 @@ import { registerCommonHeaders } from "./responses.js";
 import { routeContext } from "./routeContext.js";
 import { extensionRoutes } from "./routes/extensions.js";
 import { fileRoutes } from "./routes/files.js";
+import { jobScheduleRoutes } from "./routes/jobSchedules.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { nodeRoutes } from "./routes/nodes.js";
 import { poolRoutes } from "./routes/pools.js";
@@ -52,6 +53,7 @@ export function createRestApi(account: Account, options: RestApiOptions): Fastif
   poolRoutes(app, context);
   nodeRoutes(app, context);
   jobRoutes(app, context);
+  jobScheduleRoutes(app, context);
   taskRoutes(app, context);
   fileRoutes(app, context);
   return app;

@@ -8,6 +8,7 @@ import type { Store } from "../store/store.js";
 import { AgentReports } from "./agentReports.js";
 import type { AccountConfig, Machines, NodeLink } from "./context.js";
 import { DispatchRegistry } from "./dispatches.js";
+import { JobScheduleCommands } from "./jobSchedules.js";
 import { JobCommands } from "./jobs.js";
 import { bucketOf, JobTaskCounts } from "./jobTaskCounts.js";
 import { NodeCommands } from "./nodes.js";
@@ -23,6 +24,7 @@ export class Account {
   readonly pools: PoolCommands;
   readonly nodes: NodeCommands;
   readonly jobs: JobCommands;
+  readonly jobSchedules: JobScheduleCommands;
   readonly tasks: TaskCommands;
   readonly runs: TaskRuns;
   readonly agents: AgentReports;
@@ -40,6 +42,7 @@ export class Account {
     this.pools = new PoolCommands(this);
     this.nodes = new NodeCommands(this);
     this.jobs = new JobCommands(this);
+    this.jobSchedules = new JobScheduleCommands(this);
     this.tasks = new TaskCommands(this);
     this.agents = new AgentReports(this);
   }
@@ -59,6 +62,12 @@ export class Account {
     this.machines.recover(pools, nodes);
     for (const node of nodes) this.store.putNode(node);
     for (const pool of pools) this.pools.continueLifecycle(pool);
+    this.jobSchedules.start();
+  }
+
+  /** Stops the timers that would change state (the store is about to close). */
+  stop(): void {
+    this.jobSchedules.stop();
   }
 
   /** Persists a task and keeps the per-job counts in step with its state. */

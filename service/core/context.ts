@@ -16,6 +16,8 @@ export interface AccountConfig {
   heartbeatIntervalMs: number;
   /** SIGTERM → SIGKILL grace when a task is terminated. */
   terminateGraceMs: number;
+  /** Shortest recurrenceInterval and startWindow a job schedule may have (Azure: 1 minute). */
+  minimumScheduleIntervalMs: number;
 }
 
 /** The live connections to agents (service/gateway). */

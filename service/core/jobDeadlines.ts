@@ -3,16 +3,20 @@
  * time (so a restart re-arms it with what is left, or fires at once), cleared when the job ends.
  */
 import { BatchError } from "../../protocol/errors.js";
+import type { JobAddParameter } from "../../protocol/rest/job.js";
 import type { JobRecord } from "./records.js";
 import { parseDuration } from "./time.js";
+import { TimerPerKey } from "./timerPerKey.js";
 
 export class JobDeadlines {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers: TimerPerKey;
 
-  constructor(private readonly expire: (jobId: string) => void) {}
+  constructor(expire: (jobId: string) => void) {
+    this.timers = new TimerPerKey(expire);
+  }
 
   /** The limit in milliseconds, or a clear error for a duration that is not one. */
-  static limitOf(job: Pick<JobRecord, "spec">): number | undefined {
+  static limitOf(job: { spec: Pick<JobAddParameter, "constraints"> }): number | undefined {
     const text = job.spec.constraints?.maxWallClockTime;
     if (text === undefined) return undefined;
     const ms = parseDuration(text);
@@ -40,20 +44,10 @@ export class JobDeadlines {
       job.state === "deleting"
     )
       return;
-    const due = Date.parse(job.creationTime) + limit - Date.now();
-    // setTimeout holds at most ~24.8 days; a longer limit is re-armed when that first wait ends.
-    const wait = Math.min(Math.max(due, 0), 2 ** 31 - 1);
-    const timer = setTimeout(() => {
-      this.timers.delete(job.id);
-      if (due > wait) this.arm(job);
-      else this.expire(job.id);
-    }, wait);
-    timer.unref();
-    this.timers.set(job.id, timer);
+    this.timers.at(job.id, Date.parse(job.creationTime) + limit);
   }
 
   clear(jobId: string): void {
-    clearTimeout(this.timers.get(jobId));
-    this.timers.delete(jobId);
+    this.timers.clear(jobId);
   }
 }

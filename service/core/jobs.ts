@@ -6,6 +6,7 @@ import type {
   JobPatchParameter,
   JobTerminateParameter,
 } from "../../protocol/rest/job.js";
+import type { JobSpecification } from "../../protocol/rest/jobSchedule.js";
 import type { Account } from "./account.js";
 import { JobDeadlines } from "./jobDeadlines.js";
 import { firstVersion, type JobRecord } from "./records.js";
@@ -17,19 +18,26 @@ export class JobCommands {
 
   constructor(private readonly account: Account) {}
 
-  add(spec: JobAddParameter): JobRecord {
+  /** `jobScheduleId`: the schedule creating the job, if one is. */
+  add(spec: JobAddParameter, jobScheduleId?: string): JobRecord {
     const { store } = this.account;
     if (store.getJob(spec.id)) throw new BatchError("JobExists", `Job id: ${spec.id}.`);
-    JobDeadlines.limitOf({ spec });
+    this.check(spec);
     const at = now();
     const job: JobRecord = {
       ...firstVersion(spec.id, store.nextSeq("jobs"), spec, "active" as const, at),
       priority: spec.priority ?? 0,
       executionInfo: { startTime: at, poolId: spec.poolInfo.poolId },
+      ...(jobScheduleId === undefined ? {} : { jobScheduleId }),
     };
     this.account.saveJob(job);
     this.schedule(job);
     return job;
+  }
+
+  /** Refuses what the schema cannot: checked when a job is added and when a job schedule is given its specification. */
+  check(spec: JobSpecification): void {
+    JobDeadlines.limitOf({ spec });
   }
 
   get(jobId: string): JobRecord {
@@ -127,6 +135,7 @@ export class JobCommands {
     this.account.store.deleteTasksOfJob(jobId);
     this.account.store.deleteJob(jobId);
     this.account.counts.forget(jobId);
+    this.account.jobSchedules.afterJobEnded(job);
   }
 
   /** A task of the job completed: finish a terminating job, or end the job when `onAllTasksComplete` says so. */
@@ -183,5 +192,6 @@ export class JobCommands {
     job.executionInfo.endTime = now();
     this.account.saveJob(job);
     this.schedule(job);
+    this.account.jobSchedules.afterJobEnded(job);
   }
 }

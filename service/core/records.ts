@@ -5,11 +5,13 @@
  */
 import type { FailureInfo } from "../../protocol/rest/common.js";
 import type { JobAddParameter } from "../../protocol/rest/job.js";
+import type { JobScheduleAddParameter } from "../../protocol/rest/jobSchedule.js";
 import type { StartTaskInformation } from "../../protocol/rest/node.js";
 import type { PoolAddParameter } from "../../protocol/rest/pool.js";
 import type { TaskAddParameter, TaskTimeline } from "../../protocol/rest/task.js";
 import type {
   AllocationState,
+  JobScheduleState,
   JobState,
   NodeDeallocationOption,
   NodeState,
@@ -91,6 +93,29 @@ export interface JobRecord extends Versioned {
   previousStateTransitionTime?: string;
   priority: number;
   executionInfo: JobExecutionState;
+  /** The schedule that created the job, if one did. */
+  jobScheduleId?: string;
+}
+
+export interface JobScheduleExecutionState {
+  /** When the next occurrence is due (ISO); while it waits for the active job it may be past. */
+  nextRunTime?: string;
+  recentJob?: { id: string };
+  endTime?: string;
+}
+
+export interface JobScheduleRecord extends Versioned {
+  id: string;
+  spec: JobScheduleAddParameter;
+  state: JobScheduleState;
+  stateTransitionTime: string;
+  previousState?: JobScheduleState;
+  previousStateTransitionTime?: string;
+  executionInfo: JobScheduleExecutionState;
+  /** Jobs created so far: the next job's number is one more. */
+  jobCount: number;
+  /** Due time (ISO) of the last occurrence handled (a job created or the occurrence skipped). */
+  lastDueTime?: string;
 }
 
 export interface TaskExecutionState {

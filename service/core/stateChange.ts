@@ -1,9 +1,24 @@
 /** Moving a record to a new state through its transition table, keeping Azure's previousState fields. */
-import type { AllocationState, JobState, NodeState, PoolState, TaskState } from "../../protocol/states.js";
-import type { JobRecord, NodeRecord, PoolRecord, TaskRecord, Versioned } from "./records.js";
-import { assertTransition } from "./stateMachine.js";
+import type {
+  AllocationState,
+  JobScheduleState,
+  JobState,
+  NodeState,
+  PoolState,
+  TaskState,
+} from "../../protocol/states.js";
+import type {
+  JobRecord,
+  JobScheduleRecord,
+  NodeRecord,
+  PoolRecord,
+  TaskRecord,
+  Versioned,
+} from "./records.js";
+import { assertTransition, type TransitionTable } from "./stateMachine.js";
 import {
   allocationStateTable,
+  jobScheduleStateTable,
   jobStateTable,
   nodeStateTable,
   poolStateTable,
@@ -16,26 +31,41 @@ export function touch(record: Versioned, at = now()): void {
   record.lastModified = at;
 }
 
-export function moveTask(task: TaskRecord, to: TaskState, at = now()): void {
-  assertTransition(`task ${task.jobId}/${task.id}`, taskStateTable, task.state, to);
-  if (task.state !== to) {
-    task.previousState = task.state;
-    task.previousStateTransitionTime = task.stateTransitionTime;
-    task.state = to;
-    task.stateTransitionTime = at;
+/** A record that keeps Azure's previousState and previousStateTransitionTime. */
+interface WithPreviousState<S extends string> extends Versioned {
+  state: S;
+  stateTransitionTime: string;
+  previousState?: S;
+  previousStateTransitionTime?: string;
+}
+
+function moveKeepingPrevious<S extends string>(
+  machine: string,
+  table: TransitionTable<S>,
+  record: WithPreviousState<S>,
+  to: S,
+  at: string,
+): void {
+  assertTransition(machine, table, record.state, to);
+  if (record.state !== to) {
+    record.previousState = record.state;
+    record.previousStateTransitionTime = record.stateTransitionTime;
+    record.state = to;
+    record.stateTransitionTime = at;
   }
-  touch(task, at);
+  touch(record, at);
+}
+
+export function moveTask(task: TaskRecord, to: TaskState, at = now()): void {
+  moveKeepingPrevious(`task ${task.jobId}/${task.id}`, taskStateTable, task, to, at);
 }
 
 export function moveJob(job: JobRecord, to: JobState, at = now()): void {
-  assertTransition(`job ${job.id}`, jobStateTable, job.state, to);
-  if (job.state !== to) {
-    job.previousState = job.state;
-    job.previousStateTransitionTime = job.stateTransitionTime;
-    job.state = to;
-    job.stateTransitionTime = at;
-  }
-  touch(job, at);
+  moveKeepingPrevious(`job ${job.id}`, jobStateTable, job, to, at);
+}
+
+export function moveJobSchedule(schedule: JobScheduleRecord, to: JobScheduleState, at = now()): void {
+  moveKeepingPrevious(`job schedule ${schedule.id}`, jobScheduleStateTable, schedule, to, at);
 }
 
 export function movePool(pool: PoolRecord, to: PoolState, at = now()): void {

@@ -1,8 +1,15 @@
 /**
- * The transition tables of pools, allocations, nodes, jobs and tasks, as Azure Batch documents them.
- * A state not listed as a target of another cannot be entered from it.
+ * The transition tables of pools, allocations, nodes, jobs, job schedules and tasks, as Azure Batch
+ * documents them. A state not listed as a target of another cannot be entered from it.
  */
-import type { AllocationState, JobState, NodeState, PoolState, TaskState } from "../../protocol/states.js";
+import type {
+  AllocationState,
+  JobScheduleState,
+  JobState,
+  NodeState,
+  PoolState,
+  TaskState,
+} from "../../protocol/states.js";
 import type { TransitionTable } from "./stateMachine.js";
 
 export const poolStateTable: TransitionTable<PoolState> = {
@@ -56,6 +63,18 @@ export const jobStateTable: TransitionTable<JobState> = {
   disabling: ["disabled", "terminating", "deleting"],
   disabled: ["enabling", "terminating", "deleting"],
   enabling: ["active", "terminating", "deleting"],
+  terminating: ["completed", "deleting"],
+  completed: ["deleting"],
+  deleting: [],
+};
+
+/**
+ * A schedule completes when it will create no more jobs (also while disabled, once doNotRunAfter has
+ * passed); `terminating` waits for its active job to end. Enabling goes back to `active`.
+ */
+export const jobScheduleStateTable: TransitionTable<JobScheduleState> = {
+  active: ["disabled", "terminating", "completed", "deleting"],
+  disabled: ["active", "terminating", "completed", "deleting"],
   terminating: ["completed", "deleting"],
   completed: ["deleting"],
   deleting: [],

@@ -1,10 +1,11 @@
 /** Records → the Azure Batch shapes the REST API returns (protocol/rest). */
 
 import type { Job } from "../../protocol/rest/job.js";
+import type { JobSchedule } from "../../protocol/rest/jobSchedule.js";
 import type { ComputeNode } from "../../protocol/rest/node.js";
 import type { Pool } from "../../protocol/rest/pool.js";
 import type { Task } from "../../protocol/rest/task.js";
-import type { JobRecord, NodeRecord, PoolRecord, TaskRecord } from "./records.js";
+import type { JobRecord, JobScheduleRecord, NodeRecord, PoolRecord, TaskRecord } from "./records.js";
 
 export function eTag(version: number): string {
   return `0x8D${version.toString(16).toUpperCase().padStart(13, "0")}`;
@@ -18,6 +19,9 @@ export function nodeUrl(endpoint: string, poolId: string, nodeId: string): strin
 }
 export function jobUrl(endpoint: string, jobId: string): string {
   return `${endpoint}/jobs/${jobId}`;
+}
+export function jobScheduleUrl(endpoint: string, jobScheduleId: string): string {
+  return `${endpoint}/jobschedules/${jobScheduleId}`;
 }
 export function taskUrl(endpoint: string, jobId: string, taskId: string): string {
   return `${jobUrl(endpoint, jobId)}/tasks/${taskId}`;
@@ -116,6 +120,31 @@ export function jobView(endpoint: string, job: JobRecord): Job {
     usesTaskDependencies: spec.usesTaskDependencies ?? false,
     metadata: spec.metadata,
     executionInfo: job.executionInfo,
+  };
+}
+
+export function jobScheduleView(endpoint: string, schedule: JobScheduleRecord): JobSchedule {
+  const { spec, executionInfo } = schedule;
+  const recent = executionInfo.recentJob;
+  return {
+    id: schedule.id,
+    displayName: spec.displayName,
+    url: jobScheduleUrl(endpoint, schedule.id),
+    eTag: eTag(schedule.version),
+    lastModified: schedule.lastModified,
+    creationTime: schedule.creationTime,
+    state: schedule.state,
+    stateTransitionTime: schedule.stateTransitionTime,
+    previousState: schedule.previousState,
+    previousStateTransitionTime: schedule.previousStateTransitionTime,
+    schedule: spec.schedule,
+    jobSpecification: spec.jobSpecification,
+    executionInfo: {
+      nextRunTime: executionInfo.nextRunTime,
+      recentJob: recent && { id: recent.id, url: jobUrl(endpoint, recent.id) },
+      endTime: executionInfo.endTime,
+    },
+    metadata: spec.metadata,
   };
 }
 

@@ -25,4 +25,14 @@ export const migrations: readonly Migration[] = [
       CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: "job schedules",
+    // The jobs of a schedule are found through an index on the schedule id inside the job's JSON.
+    sql: `
+      CREATE TABLE job_schedules (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL);
+      CREATE INDEX job_schedules_by_state ON job_schedules (state, seq);
+      CREATE INDEX jobs_by_schedule ON jobs (json_extract(data, '$.jobScheduleId'), seq);
+    `,
+  },
 ];

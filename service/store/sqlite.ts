@@ -17,9 +17,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { JobRecord, NodeRecord, PoolRecord, TaskRecord } from "../core/records.js";
+import type { JobRecord, JobScheduleRecord, NodeRecord, PoolRecord, TaskRecord } from "../core/records.js";
 import { migrations } from "./migrations.js";
-import type { PageQuery, Store } from "./store.js";
+import type { PageQuery, SequenceName, Store } from "./store.js";
 
 type Statement = Database.Statement;
 
@@ -124,6 +124,28 @@ export class SqliteStore implements Store {
     this.jobs.delete(id);
     this.write(this.sql.deleteJob, id);
   }
+  listJobsOfSchedule(jobScheduleId: string, page: PageQuery): JobRecord[] {
+    const rows = page.state
+      ? this.sql.listJobsOfScheduleInState.all(jobScheduleId, page.state, page.afterSeq ?? -1, page.limit)
+      : this.sql.listJobsOfSchedule.all(jobScheduleId, page.afterSeq ?? -1, page.limit);
+    return parseAll(rows);
+  }
+
+  getJobSchedule(id: string): JobScheduleRecord | undefined {
+    return parse(this.sql.getJobSchedule.get(id));
+  }
+  listJobSchedules(page: PageQuery): JobScheduleRecord[] {
+    const rows = page.state
+      ? this.sql.listJobSchedulesInState.all(page.state, page.afterSeq ?? -1, page.limit)
+      : this.sql.listJobSchedules.all(page.afterSeq ?? -1, page.limit);
+    return parseAll(rows);
+  }
+  putJobSchedule(schedule: JobScheduleRecord): void {
+    this.write(this.sql.putJobSchedule, schedule.id, schedule.seq, schedule.state, JSON.stringify(schedule));
+  }
+  deleteJobSchedule(id: string): void {
+    this.write(this.sql.deleteJobSchedule, id);
+  }
 
   getTask(jobId: string, taskId: string): TaskRecord | undefined {
     const live = this.liveTasks.get(`${jobId}/${taskId}`);
@@ -180,7 +202,7 @@ export class SqliteStore implements Store {
     }[];
   }
 
-  nextSeq(name: "pools" | "jobs" | "tasks"): number {
+  nextSeq(name: SequenceName): number {
     const value = (this.sequences.get(name) ?? 0) + 1;
     this.sequences.set(name, value);
     this.write(this.sql.putSequence, name, value);
@@ -313,6 +335,16 @@ function prepareStatements(db: Database.Database): Record<string, Statement> {
     listJobsInState: "SELECT data FROM jobs WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?",
     putJob: "INSERT OR REPLACE INTO jobs (id, seq, state, data) VALUES (?, ?, ?, ?)",
     deleteJob: "DELETE FROM jobs WHERE id = ?",
+    listJobsOfSchedule:
+      "SELECT data FROM jobs WHERE json_extract(data, '$.jobScheduleId') = ? AND seq > ? ORDER BY seq LIMIT ?",
+    listJobsOfScheduleInState:
+      "SELECT data FROM jobs WHERE json_extract(data, '$.jobScheduleId') = ? AND state = ? AND seq > ? ORDER BY seq LIMIT ?",
+    getJobSchedule: "SELECT data FROM job_schedules WHERE id = ?",
+    listJobSchedules: "SELECT data FROM job_schedules WHERE seq > ? ORDER BY seq LIMIT ?",
+    listJobSchedulesInState:
+      "SELECT data FROM job_schedules WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?",
+    putJobSchedule: "INSERT OR REPLACE INTO job_schedules (id, seq, state, data) VALUES (?, ?, ?, ?)",
+    deleteJobSchedule: "DELETE FROM job_schedules WHERE id = ?",
     getTask: "SELECT data FROM tasks WHERE job_id = ? AND id = ?",
     listTasks: "SELECT data FROM tasks WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
     listTasksInState:

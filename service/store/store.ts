@@ -3,7 +3,7 @@
  * at once and become durable together at the next group commit. A caller that must not answer
  * before its write is on disk awaits `flush()` (the REST layer does so before every 2xx).
  */
-import type { JobRecord, NodeRecord, PoolRecord, TaskRecord } from "../core/records.js";
+import type { JobRecord, JobScheduleRecord, NodeRecord, PoolRecord, TaskRecord } from "../core/records.js";
 
 export interface PageQuery {
   /** Return records whose `seq` is greater than this (the paging cursor). */
@@ -12,6 +12,8 @@ export interface PageQuery {
   /** Only records in this state (uses an index). */
   state?: string;
 }
+
+export type SequenceName = "pools" | "jobs" | "tasks" | "jobSchedules";
 
 export interface Store {
   getPool(id: string): PoolRecord | undefined;
@@ -28,6 +30,13 @@ export interface Store {
   listJobs(page: PageQuery): JobRecord[];
   putJob(job: JobRecord): void;
   deleteJob(id: string): void;
+  /** The jobs a schedule created (`jobScheduleId`), in creation order. */
+  listJobsOfSchedule(jobScheduleId: string, page: PageQuery): JobRecord[];
+
+  getJobSchedule(id: string): JobScheduleRecord | undefined;
+  listJobSchedules(page: PageQuery): JobScheduleRecord[];
+  putJobSchedule(schedule: JobScheduleRecord): void;
+  deleteJobSchedule(id: string): void;
 
   getTask(jobId: string, taskId: string): TaskRecord | undefined;
   listTasks(jobId: string, page: PageQuery): TaskRecord[];
@@ -44,8 +53,8 @@ export interface Store {
    */
   taskStateCounts(): { jobId: string; state: string; failed: number; count: number; slots: number }[];
 
-  /** The next value of a named sequence (insertion order of pools, jobs, tasks). */
-  nextSeq(name: "pools" | "jobs" | "tasks"): number;
+  /** The next value of a named sequence (insertion order of pools, jobs, tasks, job schedules). */
+  nextSeq(name: SequenceName): number;
 
   /** Resolves when every write made before the call is committed to disk. */
   flush(): Promise<void>;

@@ -138,16 +138,20 @@ export async function waitFor<T>(
 
 /**
  * A service for the enclosing `describe`: started before its tests, stopped after them, and
- * everything its data directory started killed even when a test failed half-way.
+ * everything its data directory started killed even when a test failed half-way. `extraArgs` go to
+ * `service start`.
  */
-export function serviceForSuite(name: string): {
+export function serviceForSuite(
+  name: string,
+  extraArgs: string[] = [],
+): {
   readonly dataDir: string;
   readonly service: ServiceProcess;
 } {
   const dataDir = makeDataDir(name);
   let service: ServiceProcess | undefined;
   beforeAll(async () => {
-    service = await startService(dataDir);
+    service = await startService(dataDir, 0, undefined, extraArgs);
   });
   afterAll(async () => {
     if (service) await stopService(service);

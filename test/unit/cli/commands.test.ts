@@ -38,6 +38,14 @@ const node = {
   runningTasksCount: 0,
 };
 
+const jobSchedule = {
+  id: "s1",
+  state: "active",
+  schedule: { doNotRunUntil: "2030-01-01T00:00:00.000Z", recurrenceInterval: "PT1H" },
+  jobSpecification: { poolInfo: { poolId: "p1" } },
+  executionInfo: { nextRunTime: "2030-01-01T00:00:00.000Z", recentJob: { id: "s1_job-1" } },
+};
+
 let service: FakeBatchService;
 let deleted = false;
 
@@ -77,6 +85,12 @@ beforeAll(async () => {
       status: 200,
       body: new TextEncoder().encode("hello\n"),
     }),
+    "POST /jobschedules": () => ({ status: 201 }),
+    "GET /jobschedules": () => ({ status: 200, body: { value: [jobSchedule] } }),
+    "GET /jobschedules/s1": () => ({ status: 200, body: jobSchedule }),
+    "PATCH /jobschedules/s1": () => ({ status: 200 }),
+    "POST /jobschedules/s1/disable": () => ({ status: 204 }),
+    "GET /jobschedules/s1/jobs": () => ({ status: 200, body: { value: [{ ...job, id: "s1_job-1" }] } }),
     "GET /jobs/j1/tasks/t1/files/stderr.txt": () => ({
       status: 200,
       body: new TextEncoder().encode("oops\n"),
@@ -367,5 +381,72 @@ describe("openbatch credentials and reachability", () => {
     const { code, stderr } = await openbatch(["job", "list", "--account-key", "AAAA"]);
     expect(code).toBe(1);
     expect(stderr).toContain("error: AuthenticationFailed: the signature does not match");
+  });
+});
+
+describe("openbatch schedule", () => {
+  it("create sends a JobScheduleAddParameter built from the flags", async () => {
+    const args = ["schedule", "create", "s1", "--pool-id", "p1", "--recurrence-interval", "PT1H"];
+    const { code, stdout } = await openbatch([...args, "--start-window", "PT5M"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Job schedule s1 created");
+    expect(JSON.parse(lastRequest("POST", "/jobschedules").body)).toEqual({
+      id: "s1",
+      schedule: { recurrenceInterval: "PT1H", startWindow: "PT5M" },
+      jobSpecification: { poolInfo: { poolId: "p1" } },
+    });
+  });
+
+  it("create takes a whole JobScheduleAddParameter from --json-file, flags over it", async () => {
+    const file = join(dir, "schedule.json");
+    const body = {
+      id: "fromfile",
+      schedule: { recurrenceInterval: "P1D", doNotRunUntil: "2030-01-01T02:00:00Z" },
+      jobSpecification: {
+        poolInfo: { poolId: "p9" },
+        priority: 4,
+        constraints: { maxWallClockTime: "PT1H" },
+      },
+      metadata: [{ name: "a", value: "b" }],
+    };
+    writeFileSync(file, JSON.stringify(body));
+    expect((await openbatch(["schedule", "create", "--json-file", file])).code).toBe(0);
+    expect(JSON.parse(lastRequest("POST", "/jobschedules").body)).toEqual(body);
+    const args = [
+      "schedule",
+      "create",
+      "--json-file",
+      file,
+      "--pool-id",
+      "p1",
+      "--recurrence-interval",
+      "PT2H",
+    ];
+    expect((await openbatch(args)).code).toBe(0);
+    expect(JSON.parse(lastRequest("POST", "/jobschedules").body)).toEqual({
+      ...body,
+      schedule: { ...body.schedule, recurrenceInterval: "PT2H" },
+      jobSpecification: { ...body.jobSpecification, poolInfo: { poolId: "p1" } },
+    });
+    expect((await openbatch(["schedule", "create", "s2"])).code).toBe(2);
+  });
+
+  it("update lays the flags over the current schedule (PATCH replaces all of it)", async () => {
+    expect((await openbatch(["schedule", "update", "s1", "--recurrence-interval", "PT2H"])).code).toBe(0);
+    expect(JSON.parse(lastRequest("PATCH", "/jobschedules/s1").body)).toEqual({
+      schedule: { doNotRunUntil: "2030-01-01T00:00:00.000Z", recurrenceInterval: "PT2H" },
+    });
+    expect((await openbatch(["schedule", "update", "s1"])).code).toBe(2);
+  });
+
+  it("list, show, jobs and disable", async () => {
+    const list = await openbatch(["schedule", "list"]);
+    expect(list.stdout).toMatch(/s1\s+active\s+p1\s+PT1H\s+2030-01-01T00:00:00.000Z\s+s1_job-1/);
+    expect((await openbatch(["schedule", "show", "s1"])).stdout).toMatch(
+      /^nextRunTime\s+2030-01-01T00:00:00.000Z$/m,
+    );
+    expect((await openbatch(["schedule", "jobs", "s1"])).stdout).toMatch(/s1_job-1\s+active/);
+    expect((await openbatch(["schedule", "disable", "s1"])).stdout).toBe("Job schedule s1 is disabled.\n");
+    expect(lastRequest("POST", "/jobschedules/s1/disable")).toBeDefined();
   });
 });

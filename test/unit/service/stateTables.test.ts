@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { jobStates, nodeStates, poolStates, taskStates } from "../../../protocol/states.js";
+import {
+  jobScheduleStates,
+  jobStates,
+  nodeStates,
+  poolStates,
+  taskStates,
+} from "../../../protocol/states.js";
 import {
   assertTransition,
   canTransition,
   IllegalTransitionError,
 } from "../../../service/core/stateMachine.js";
 import {
+  jobScheduleStateTable,
   jobStateTable,
   nodeStateTable,
   poolStateTable,
@@ -18,6 +25,7 @@ describe("state tables", () => {
       [poolStateTable, poolStates],
       [nodeStateTable, nodeStates],
       [jobStateTable, jobStates],
+      [jobScheduleStateTable, jobScheduleStates],
       [taskStateTable, taskStates],
     ] as const;
     for (const [table, states] of machines) {
@@ -40,6 +48,13 @@ describe("state tables", () => {
       IllegalTransitionError,
     );
     expect(canTransition(jobStateTable, "deleting", "active")).toBe(false);
+    expect(() => assertTransition("job schedule", jobScheduleStateTable, "completed", "active")).toThrow(
+      /job schedule: illegal transition completed → active/,
+    );
+    for (const to of ["active", "disabled", "terminating"] as const)
+      expect(canTransition(jobScheduleStateTable, "completed", to)).toBe(false);
+    expect(canTransition(jobScheduleStateTable, "terminating", "active")).toBe(false);
+    expect(canTransition(jobScheduleStateTable, "deleting", "completed")).toBe(false);
   });
 
   it("allow the documented lifecycles", () => {
@@ -51,6 +66,11 @@ describe("state tables", () => {
     expect(canTransition(nodeStateTable, "starting", "waitingforstarttask")).toBe(true);
     expect(canTransition(nodeStateTable, "waitingforstarttask", "starttaskfailed")).toBe(true);
     expect(canTransition(nodeStateTable, "idle", "running")).toBe(true);
+    expect(canTransition(jobScheduleStateTable, "active", "disabled")).toBe(true);
+    expect(canTransition(jobScheduleStateTable, "disabled", "active")).toBe(true);
+    expect(canTransition(jobScheduleStateTable, "active", "terminating")).toBe(true);
+    expect(canTransition(jobScheduleStateTable, "terminating", "completed")).toBe(true);
+    expect(canTransition(jobScheduleStateTable, "completed", "deleting")).toBe(true);
     // staying in a state is always allowed
     expect(canTransition(taskStateTable, "completed", "completed")).toBe(true);
   });
