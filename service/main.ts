@@ -69,6 +69,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     endpoint: "",
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
     terminateGraceMs: options.terminateGraceMs ?? 5_000,
+    accountKey,
+    storageDirectory: path.join(dataDir, "storage"),
   };
   const gateway = new AgentGateway(log);
   const serviceUrl = () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`;

@@ -11,6 +11,7 @@ import {
   strict,
   Timestamp,
 } from "./common.js";
+import { OutputFile, ResourceFile } from "./taskFiles.js";
 
 export const TaskConstraints = Type.Object(
   {
@@ -29,6 +30,8 @@ export const TaskAddParameter = Type.Object(
     environmentSettings: Type.Optional(Type.Array(EnvironmentSetting)),
     constraints: Type.Optional(TaskConstraints),
     requiredSlots: Type.Optional(Type.Integer({ minimum: 1 })),
+    resourceFiles: Type.Optional(Type.Array(ResourceFile)),
+    outputFiles: Type.Optional(Type.Array(OutputFile)),
   },
   strict,
 );
@@ -93,6 +96,8 @@ export const Task = Type.Object({
     maxTaskRetryCount: Type.Integer(),
   }),
   requiredSlots: Type.Integer(),
+  resourceFiles: Type.Optional(Type.Array(ResourceFile)),
+  outputFiles: Type.Optional(Type.Array(OutputFile)),
   executionInfo: Type.Optional(TaskExecutionInformation),
   nodeInfo: Type.Optional(ComputeNodeInformation),
 });

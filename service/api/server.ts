@@ -16,6 +16,7 @@ import { fileRoutes } from "./routes/files.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { nodeRoutes } from "./routes/nodes.js";
 import { poolRoutes } from "./routes/pools.js";
+import { storageRoutes } from "./routes/storage.js";
 import { taskRoutes } from "./routes/tasks.js";
 
 export interface RestApiOptions {
@@ -54,5 +55,6 @@ export function createRestApi(account: Account, options: RestApiOptions): Fastif
   jobRoutes(app, context);
   taskRoutes(app, context);
   fileRoutes(app, context);
+  storageRoutes(app, context);
   return app;
 }

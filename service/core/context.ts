@@ -16,6 +16,10 @@ export interface AccountConfig {
   heartbeatIntervalMs: number;
   /** SIGTERM → SIGKILL grace when a task is terminated. */
   terminateGraceMs: number;
+  /** The account key (base64): it also signs the container URLs of the account's file store. */
+  accountKey: string;
+  /** The account's file store (`<data-dir>/storage`): one directory per container. */
+  storageDirectory: string;
 }
 
 /** The live connections to agents (service/gateway). */

@@ -4,6 +4,7 @@ import type { Job } from "../../protocol/rest/job.js";
 import type { ComputeNode } from "../../protocol/rest/node.js";
 import type { Pool } from "../../protocol/rest/pool.js";
 import type { Task } from "../../protocol/rest/task.js";
+import { withoutSecrets } from "../../protocol/rest/taskFiles.js";
 import type { JobRecord, NodeRecord, PoolRecord, TaskRecord } from "./records.js";
 
 export function eTag(version: number): string {
@@ -137,6 +138,8 @@ export function taskView(endpoint: string, task: TaskRecord): Task {
       maxTaskRetryCount: spec.constraints?.maxTaskRetryCount ?? 0,
     },
     requiredSlots: spec.requiredSlots ?? 1,
+    resourceFiles: spec.resourceFiles,
+    outputFiles: withoutSecrets(spec.outputFiles),
     executionInfo: task.executionInfo,
   };
   if (task.node) {
