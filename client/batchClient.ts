@@ -2,6 +2,7 @@ import { type BatchClientOptions, BatchHttp } from "./http.js";
 import { JobOperations } from "./jobs.js";
 import { NodeOperations } from "./nodes.js";
 import { PoolOperations } from "./pools.js";
+import { StorageOperations } from "./storage.js";
 import { TaskOperations } from "./tasks.js";
 
 /**
@@ -20,6 +21,8 @@ export class BatchClient {
   readonly nodes: NodeOperations;
   readonly jobs: JobOperations;
   readonly tasks: TaskOperations;
+  /** The account's own file store (OpenBatch extension). */
+  readonly storage: StorageOperations;
 
   constructor(options: BatchClientOptions) {
     const http = new BatchHttp(options);
@@ -29,5 +32,6 @@ export class BatchClient {
     this.nodes = new NodeOperations(http);
     this.jobs = new JobOperations(http);
     this.tasks = new TaskOperations(http);
+    this.storage = new StorageOperations(http, options);
   }
 }
