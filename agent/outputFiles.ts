@@ -4,9 +4,9 @@
  * `taskCompletion`: either) uploads every file its pattern matches, to an Azure Blob container URL
  * (the account's store included) or an S3 bucket. A pattern that matches nothing uploads nothing.
  *
- * A failed upload does not stop the others; the first one is reported as a FailureReport (category
+ * A failed upload does not stop the others; the first few are reported in one FailureReport (category
  * usererror, stage fileUpload, code `FileUploadFailed`) whose message names the destination URL (without
- * its token), the file, and how many uploads failed. The process's exit code is reported all the same.
+ * its token), the file and the server's answer. The process's exit code is reported all the same.
  */
 import type { DispatchOutputFile, FailureReport } from "../protocol/agent.js";
 import { BlobContainer } from "./blobContainer.js";
@@ -14,6 +14,9 @@ import { compileFilePattern, findMatchingFiles, uploadName } from "./filePattern
 import { TransferError } from "./httpTransfer.js";
 import { errorText } from "./log.js";
 import { S3Bucket } from "./s3Bucket.js";
+
+/** How many failed uploads the failure message spells out. */
+const MAX_FAILURES_SHOWN = 3;
 
 /** Where an output file goes: names are blob names or object keys. */
 interface UploadDestination {
@@ -69,13 +72,15 @@ export async function uploadOutputFiles(
     }
   }
   if (failures.length === 0) return undefined;
-  const others = failures.length > 1 ? ` (${failures.length - 1} more uploads failed too)` : "";
+  const shown = failures.slice(0, MAX_FAILURES_SHOWN).join("; ");
+  const others =
+    failures.length > MAX_FAILURES_SHOWN ? ` (and ${failures.length - MAX_FAILURES_SHOWN} more)` : "";
   return {
     category: "usererror",
     code: "FileUploadFailed",
     stage: "fileUpload",
     message:
-      `An output file could not be uploaded: ${failures[0]}${others}. Check the destination URL, ` +
+      `Output files could not be uploaded: ${shown}${others}. Check the destination URL, ` +
       "that the container or bucket exists, and that the token or credentials allow writing.",
   };
 }

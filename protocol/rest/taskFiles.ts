@@ -203,8 +203,13 @@ export function checkOutputFiles(files: readonly OutputFile[] | undefined, at = 
         autoStorage.containerName,
         containerNameProblem,
       );
+      // A trailing slash marks a virtual directory.
       if (autoStorage.path !== undefined)
-        checkName(`${here}.destination.autoStorage.path`, autoStorage.path, blobNameProblem);
+        checkName(
+          `${here}.destination.autoStorage.path`,
+          autoStorage.path.replace(/\/+$/, ""),
+          blobNameProblem,
+        );
     }
   });
 }

@@ -3,8 +3,10 @@
  * and a temporary directory, stopped (and the directory removed) after the suite:
  * - Azurite (npm `azurite`, the Azure Storage emulator), Blob service only; SAS tokens made with
  *   `@azure/storage-blob` and its well-known development account key.
- * - s3rver (npm `s3rver`), an S3-compatible server that checks AWS Signature Version 4 (its
- *   credentials are S3RVER / S3RVER); anonymous requests are allowed, which the tests use to list.
+ * - s3rver (npm `@20minutes/s3rver`, the maintained fork: the original `s3rver` 3.x does not check
+ *   Signature Version 4), an S3-compatible server that refuses a request whose AWS Signature Version 4
+ *   does not match (its credentials are S3RVER / S3RVER); anonymous requests are allowed, which the
+ *   tests use to list.
  * - a node:http server of fixed files, for `httpUrl` resource files, counting what it serves.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -36,17 +38,10 @@ interface Started {
   port: number;
 }
 
-/** Runs `script` with `args(directory)`, resolving once its output matches `ready` (whose group 1 is the port). */
-async function startChild(
-  name: string,
-  script: string,
-  args: (dir: string) => string[],
-  ready: RegExp,
-): Promise<Started> {
+/** Runs node with `args(directory)` in the project root, resolving once its output matches `ready` (whose group 1 is the port). */
+async function startChild(name: string, args: (dir: string) => string[], ready: RegExp): Promise<Started> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), `openbatch-${name}-`));
-  const child = spawn(process.execPath, [path.join(root, script), ...args(directory)], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(process.execPath, args(directory), { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in 30 s:\n${output}`)), 30_000);
@@ -121,8 +116,8 @@ export function azuriteForSuite(): { readonly server: Azurite } {
   beforeAll(async () => {
     started = await startChild(
       "azurite",
-      "node_modules/azurite/dist/src/blob/main.js",
       (dir) => [
+        "node_modules/azurite/dist/src/blob/main.js",
         "--blobHost",
         "127.0.0.1",
         "--blobPort",
@@ -160,22 +155,22 @@ export class S3rver {
   }
 }
 
+/** The package ships no command; this starts it with `<directory> <bucket>...` from argv. */
+const S3RVER_MAIN = `
+const S3rver = require("@20minutes/s3rver");
+const [directory, ...buckets] = process.argv.slice(1);
+new S3rver({ address: "127.0.0.1", port: 0, directory, silent: true, configureBuckets: buckets.map((name) => ({ name, configs: [] })) })
+  .run()
+  .then(({ port }) => console.log("S3rver listening on 127.0.0.1:" + port));
+`;
+
 /** s3rver for the enclosing `describe`, with `buckets` created. */
 export function s3rverForSuite(buckets: string[]): { readonly server: S3rver } {
   let started: Started | undefined;
   beforeAll(async () => {
     started = await startChild(
       "s3rver",
-      "node_modules/s3rver/bin/s3rver.js",
-      (dir) => [
-        "--address",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--directory",
-        dir,
-        ...buckets.flatMap((b) => ["--configure-bucket", b]),
-      ],
+      (dir) => ["--eval", S3RVER_MAIN, dir, ...buckets],
       /S3rver listening on 127\.0\.0\.1:(\d+)/,
     );
   });
