@@ -4,6 +4,7 @@ import { registerJobCommands } from "./commands/job.js";
 import { registerNodeCommands } from "./commands/node.js";
 import { registerPoolCommands } from "./commands/pool.js";
 import { registerServiceCommands } from "./commands/service.js";
+import { registerStorageCommands } from "./commands/storage.js";
 import { registerTaskCommands } from "./commands/task.js";
 import type { CliContext } from "./context.js";
 import { CommandError, UsageError } from "./errors.js";
@@ -54,6 +55,7 @@ export function createProgram(context: CliContext): Command {
   registerNodeCommands(program, context);
   registerJobCommands(program, context);
   registerTaskCommands(program, context);
+  registerStorageCommands(program, context);
   return program;
 }
 
