@@ -10,6 +10,7 @@
  */
 import Type, { type Static, type TSchema } from "typebox";
 import { Compile } from "typebox/compile";
+import { literalUnion } from "./rest/common.js";
 import {
   OutputFileBlobContainerDestination,
   OutputFileS3Destination,
@@ -165,7 +166,7 @@ export type DispatchResourceFile = Static<typeof DispatchResourceFile>;
 /** An output file as the agent uploads it: an account-store destination has become a `container` URL. */
 export const DispatchOutputFile = Type.Object({
   filePattern: Type.String(),
-  uploadCondition: Type.Union(outputFileUploadConditions.map((c) => Type.Literal(c))),
+  uploadCondition: literalUnion(outputFileUploadConditions),
   destination: Type.Union([
     Type.Object({ container: OutputFileBlobContainerDestination }),
     Type.Object({ s3: OutputFileS3Destination }),

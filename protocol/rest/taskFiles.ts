@@ -14,7 +14,7 @@
 import Type, { type Static } from "typebox";
 import { BatchError } from "../errors.js";
 import { blobNameProblem, containerNameProblem, escapeReason } from "../storagePaths.js";
-import { strict } from "./common.js";
+import { literalUnion, strict } from "./common.js";
 
 export const ResourceFile = Type.Object(
   {
@@ -107,6 +107,7 @@ export const OutputFileDestination = Type.Object(
   },
   strict,
 );
+export type OutputFileDestination = Static<typeof OutputFileDestination>;
 
 export const outputFileUploadConditions = ["taskSuccess", "taskFailure", "taskCompletion"] as const;
 export type OutputFileUploadCondition = (typeof outputFileUploadConditions)[number];
@@ -119,10 +120,7 @@ export const OutputFile = Type.Object(
         "Relative to the working directory (../ reaches the task directory, e.g. ../stdout.txt); wildcards *, **, ?, [abc], [!a-c].",
     }),
     destination: OutputFileDestination,
-    uploadOptions: Type.Object(
-      { uploadCondition: Type.Union(outputFileUploadConditions.map((c) => Type.Literal(c))) },
-      strict,
-    ),
+    uploadOptions: Type.Object({ uploadCondition: literalUnion(outputFileUploadConditions) }, strict),
   },
   strict,
 );

@@ -14,8 +14,6 @@ import { azuriteForSuite, S3RVER_CREDENTIALS, s3rverForSuite } from "./storageSe
 
 const JOB = "files-out";
 
-type Destination = typeof OutputFileDestination.static;
-
 /** Writes out/a.txt, out/sub/b.txt, out/.hidden.txt and summary.txt, then exits with `exitCode`. */
 function commandLine(exitCode: number): string {
   return (
@@ -25,7 +23,7 @@ function commandLine(exitCode: number): string {
 }
 
 /** One output file per condition, each under its own path so the arrivals tell which ran. */
-function outputFiles(destination: (path: string) => Destination): OutputFile[] {
+function outputFiles(destination: (path: string) => OutputFileDestination): OutputFile[] {
   return [
     {
       filePattern: "out/**/*.txt",
@@ -72,7 +70,10 @@ describe("output files", () => {
    * Runs a succeeding (`<prefix>-ok`) and a failing (`<prefix>-fail`) task whose output files go to
    * `destination(<ok|fail>/<path>)`; returns the succeeding task once both completed as their exit codes say.
    */
-  async function runBoth(prefix: string, destination: (path: string) => Destination): Promise<Task> {
+  async function runBoth(
+    prefix: string,
+    destination: (path: string) => OutputFileDestination,
+  ): Promise<Task> {
     const { client } = suite.service;
     for (const [outcome, exitCode] of [
       ["ok", 0],
