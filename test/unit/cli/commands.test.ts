@@ -2,8 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliContext } from "../../../cli/context.js";
-import { createProgram, run } from "../../../cli/program.js";
+import { createProgram } from "../../../cli/program.js";
 import type { TaskAddParameter } from "../../../protocol/rest/task.js";
 import {
   azureError,
@@ -11,6 +10,7 @@ import {
   type ReceivedRequest,
   startFakeBatchService,
 } from "../client/fakeBatchService.js";
+import { type CliResult, contextFor, runOpenbatch } from "./cliHarness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "openbatch-cli-"));
 const pool = {
@@ -85,30 +85,8 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function openbatch(args: string[], env: NodeJS.ProcessEnv = credentialsEnv()): Promise<CliResult> {
-  const result = { code: 0, stdout: "", stderr: "" };
-  result.code = await run(["node", "openbatch", ...args], contextFor(env, result));
-  return result;
-}
-
-function contextFor(env: NodeJS.ProcessEnv, result: CliResult): CliContext {
-  return {
-    env,
-    stdout: (data) => {
-      result.stdout += typeof data === "string" ? data : Buffer.from(data).toString("utf8");
-    },
-    stderr: (text) => {
-      result.stderr += text;
-    },
-    untilShutdown: () => new Promise(() => {}),
-    startService: () => Promise.reject(new Error("not started by these tests")),
-  };
+function openbatch(args: string[], env: NodeJS.ProcessEnv = credentialsEnv()): Promise<CliResult> {
+  return runOpenbatch(args, env);
 }
 
 function credentialsEnv(): NodeJS.ProcessEnv {

@@ -6,9 +6,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliContext } from "../../../cli/context.js";
-import { run } from "../../../cli/program.js";
 import { type ApiService, startApi } from "../api/apiHarness.js";
+import { type CliResult, runOpenbatch } from "./cliHarness.js";
 
 let service: ApiService;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "openbatch-cli-storage-"));
@@ -21,26 +20,13 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function openbatch(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const result = { code: 0, stdout: "", stderr: "" };
-  const context: CliContext = {
-    env: {
-      OPENBATCH_ENDPOINT: service.endpoint,
-      OPENBATCH_ACCOUNT_NAME: service.accountName,
-      OPENBATCH_ACCOUNT_KEY: service.accountKey,
-      OPENBATCH_CONFIG: path.join(dir, "absent.json"),
-    },
-    stdout: (data) => {
-      result.stdout += typeof data === "string" ? data : Buffer.from(data).toString("utf8");
-    },
-    stderr: (text) => {
-      result.stderr += text;
-    },
-    untilShutdown: () => new Promise(() => {}),
-    startService: () => Promise.reject(new Error("not started by these tests")),
-  };
-  result.code = await run(["node", "openbatch", ...args], context);
-  return result;
+function openbatch(...args: string[]): Promise<CliResult> {
+  return runOpenbatch(args, {
+    OPENBATCH_ENDPOINT: service.endpoint,
+    OPENBATCH_ACCOUNT_NAME: service.accountName,
+    OPENBATCH_ACCOUNT_KEY: service.accountKey,
+    OPENBATCH_CONFIG: path.join(dir, "absent.json"),
+  });
 }
 
 describe("openbatch storage", () => {
