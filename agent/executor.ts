@@ -12,6 +12,7 @@
  * - servererror `NodeShuttingDown`: dispatched while the agent was shutting down; never started.
  * - servererror `DispatchInvalid`: job or task id unusable as a directory name (a service bug).
  * - servererror `TaskDirectoryCreationFailed`: the task's directories could not be created (disk).
+ * - resource file downloads (resourceFiles.ts) and output file uploads (outputFiles.ts) report their own.
  */
 import type { DispatchMessage, FailureReport, OutgoingAgentMessage } from "../protocol/agent.js";
 import { ID_REGEX } from "../protocol/apiVersion.js";
@@ -19,9 +20,11 @@ import { preciseNow } from "../protocol/clock.js";
 import { CommandLineError, splitCommandLine } from "./commandLine.js";
 import type { DispatchRecords, TaskCompletion } from "./dispatchRecords.js";
 import { errorText, type Log } from "./log.js";
-import { createTaskDirectories, type NodeDirectories } from "./nodeDirectories.js";
+import { createTaskDirectories, type NodeDirectories, type TaskDirectories } from "./nodeDirectories.js";
 import type { Outbox } from "./outbox.js";
+import { uploadOutputFiles } from "./outputFiles.js";
 import { exitCodeForSignal, signalProcessGroup } from "./processGroup.js";
+import { downloadResourceFiles } from "./resourceFiles.js";
 import { buildTaskEnvironment, type NodeIdentity } from "./taskEnvironment.js";
 import { type ProcessExit, type SpawnSpec, TaskProcess } from "./taskProcess.js";
 
@@ -158,6 +161,13 @@ export class Executor {
       this.#complete(entry, { failure: prepared.failure });
       return;
     }
+    // A terminate during the downloads ends the run before its command starts.
+    const notStarted =
+      (await downloadResourceFiles(dispatch.resourceFiles, prepared.cwd)) ?? entry.ending?.failure;
+    if (notStarted) {
+      this.#complete(entry, { failure: notStarted });
+      return;
+    }
     // Recorded once the pid is known. Should the agent die before that, the next agent does not know
     // the dispatch, and the service requeues it when the agent registers — as a record without a pid
     // would have led to, at the cost of a file write on every spawn.
@@ -211,7 +221,20 @@ export class Executor {
     const exit: ProcessExit = await taskProcess.exited;
     clearTimeout(wallClock);
     const failure = entry.ending?.failure ?? (exit.exitCode === undefined ? agentRestarted() : undefined);
-    this.#complete(entry, { ...exitFields(exit), startTime: entry.startTime, failure });
+    // An adopted process's outcome is unknown: nothing to decide an upload condition on.
+    const outcomeKnown = exit.exitCode !== undefined || exit.signal !== undefined;
+    const uploadFailure = outcomeKnown
+      ? await uploadOutputFiles(
+          entry.dispatch.outputFiles,
+          this.#directoriesOf(entry.dispatch).taskDir,
+          exit.exitCode === 0 && !failure,
+        )
+      : undefined;
+    this.#complete(entry, {
+      ...exitFields(exit),
+      startTime: entry.startTime,
+      failure: failure ?? uploadFailure,
+    });
   }
 
   #end(entry: RunningDispatch, failure: FailureReport, graceMs: number): void {
@@ -235,7 +258,7 @@ export class Executor {
         },
       };
     }
-    const task = isTask ? directories.task(dispatch.jobId, dispatch.taskId) : directories.startTask();
+    const task = this.#directoriesOf(dispatch);
     try {
       createTaskDirectories(task);
     } catch (error) {
@@ -270,6 +293,13 @@ export class Executor {
       environment: dispatch.environment,
     });
     return { argv, cwd: task.workingDir, env, stdoutPath: task.stdoutPath, stderrPath: task.stderrPath };
+  }
+
+  #directoriesOf(dispatch: DispatchMessage): TaskDirectories {
+    const { directories } = this.#options;
+    return dispatch.kind === "task"
+      ? directories.task(dispatch.jobId, dispatch.taskId)
+      : directories.startTask();
   }
 
   #complete(entry: RunningDispatch, fields: Omit<TaskCompletion, "type" | "dispatchId" | "endTime">): void {

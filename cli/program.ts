@@ -5,6 +5,7 @@ import { registerNodeCommands } from "./commands/node.js";
 import { registerPoolCommands } from "./commands/pool.js";
 import { registerScheduleCommands } from "./commands/schedule.js";
 import { registerServiceCommands } from "./commands/service.js";
+import { registerStorageCommands } from "./commands/storage.js";
 import { registerTaskCommands } from "./commands/task.js";
 import type { CliContext } from "./context.js";
 import { CommandError, UsageError, WaitTimedOut } from "./errors.js";
@@ -58,6 +59,7 @@ export function createProgram(context: CliContext): Command {
   registerJobCommands(program, context);
   registerScheduleCommands(program, context);
   registerTaskCommands(program, context);
+  registerStorageCommands(program, context);
   return program;
 }
 

@@ -3,6 +3,7 @@ import { JobScheduleOperations } from "./jobSchedules.js";
 import { JobOperations } from "./jobs.js";
 import { NodeOperations } from "./nodes.js";
 import { PoolOperations } from "./pools.js";
+import { StorageOperations } from "./storage.js";
 import { TaskOperations } from "./tasks.js";
 
 /**
@@ -22,6 +23,8 @@ export class BatchClient {
   readonly jobs: JobOperations;
   readonly jobSchedules: JobScheduleOperations;
   readonly tasks: TaskOperations;
+  /** The account's own file store (OpenBatch extension). */
+  readonly storage: StorageOperations;
 
   constructor(options: BatchClientOptions) {
     const http = new BatchHttp(options);
@@ -32,5 +35,6 @@ export class BatchClient {
     this.jobs = new JobOperations(http);
     this.jobSchedules = new JobScheduleOperations(http);
     this.tasks = new TaskOperations(http);
+    this.storage = new StorageOperations(http, options);
   }
 }

@@ -24,6 +24,8 @@ export interface BatchRequest {
   query?: Record<string, QueryValue>;
   /** Sent as JSON. */
   body?: unknown;
+  /** Sent as they are, instead of a JSON body (blobs of the account's file store); set the content type in `headers`. */
+  bytes?: Uint8Array;
   headers?: Record<string, string>;
   /** Non-2xx statuses the caller handles itself instead of getting a `BatchRequestError`. */
   acceptStatus?: readonly number[];
@@ -69,7 +71,7 @@ export class BatchHttp {
   }
 
   private async sendTo(url: URL, request: Omit<BatchRequest, "path" | "query">): Promise<Response> {
-    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const body = request.bytes ?? (request.body === undefined ? undefined : JSON.stringify(request.body));
     const headers: Record<string, string> = {
       "ocp-date": new Date().toUTCString(),
       "client-request-id": randomUUID(),

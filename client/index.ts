@@ -7,4 +7,5 @@ export type { JobOperations } from "./jobs.js";
 export type { NodeOperations } from "./nodes.js";
 export { collect, type ListOptions, type PageOptions } from "./paging.js";
 export type { PoolOperations } from "./pools.js";
+export type { ContainerUrlOptions, StorageOperations } from "./storage.js";
 export type { AddManyOptions, TaskOperations } from "./tasks.js";

@@ -10,6 +10,13 @@
  */
 import Type, { type Static, type TSchema } from "typebox";
 import { Compile } from "typebox/compile";
+import { literalUnion } from "./rest/common.js";
+import {
+  OutputFileBlobContainerDestination,
+  OutputFileS3Destination,
+  outputFileUploadConditions,
+  ResourceFile,
+} from "./rest/taskFiles.js";
 
 export const PROTOCOL_VERSION = 1;
 /** Path of the WebSocket endpoint on the account service. */
@@ -152,6 +159,21 @@ export const RegisteredMessage = message("registered", {
   cancelDispatchIds: Type.Array(Type.String()),
 });
 
+/** A resource file as the agent fetches it: the service has turned `autoStorageContainerName` into a `storageContainerUrl`. */
+export const DispatchResourceFile = Type.Omit(ResourceFile, ["autoStorageContainerName"]);
+export type DispatchResourceFile = Static<typeof DispatchResourceFile>;
+
+/** An output file as the agent uploads it: an account-store destination has become a `container` URL. */
+export const DispatchOutputFile = Type.Object({
+  filePattern: Type.String(),
+  uploadCondition: literalUnion(outputFileUploadConditions),
+  destination: Type.Union([
+    Type.Object({ container: OutputFileBlobContainerDestination }),
+    Type.Object({ s3: OutputFileS3Destination }),
+  ]),
+});
+export type DispatchOutputFile = Static<typeof DispatchOutputFile>;
+
 export const DispatchMessage = message("dispatch", {
   dispatchId: Type.String(),
   kind: DispatchKind,
@@ -167,6 +189,10 @@ export const DispatchMessage = message("dispatch", {
   maxWallClockTimeMs: Type.Optional(Type.Integer({ minimum: 1 })),
   /** When the service sent it (protocol/clock.ts `preciseNow`), for the task's dispatch timeline. */
   sentAt: Type.Optional(Type.Number()),
+  /** Downloaded into the working directory before the command runs (again on every retry). */
+  resourceFiles: Type.Optional(Type.Array(DispatchResourceFile)),
+  /** Uploaded after the process exits, each when its condition matches the outcome. */
+  outputFiles: Type.Optional(Type.Array(DispatchOutputFile)),
 });
 
 export const TerminateMessage = message("terminate", {

@@ -121,6 +121,15 @@ export const errorRegistry = {
     status: 416,
     message: "The range specified is invalid for the current size of the resource.",
   },
+  ContainerNotFound: {
+    status: 404,
+    message: "The specified container of the account's file store does not exist.",
+  },
+  BlobNotFound: { status: 404, message: "The specified blob does not exist." },
+  InvalidResourceName: {
+    status: 400,
+    message: "The container or blob name is not valid for the account's file store.",
+  },
   ServerBusy: { status: 503, message: "The server is busy; retry with backoff." },
   InternalError: {
     status: 500,

@@ -76,6 +76,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
     terminateGraceMs: options.terminateGraceMs ?? 5_000,
     minimumScheduleIntervalMs: minimumScheduleIntervalMs(options.minimumScheduleInterval),
+    accountKey,
+    storageDirectory: path.join(dataDir, "storage"),
   };
   const gateway = new AgentGateway(log);
   const serviceUrl = () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`;

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { collect } from "../../client/paging.js";
 import type { JobScheduleAddParameter, Schedule } from "../../protocol/rest/jobSchedule.js";
-import { overlay, readJsonObject } from "../arguments.js";
+import { readJsonBody, readJsonObject } from "../arguments.js";
 import { jobColumns, jobScheduleColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -56,7 +56,7 @@ export function registerScheduleCommands(program: Command, context: CliContext):
   )
     .option(
       "--json-file <path>",
-      "a whole JobScheduleAddParameter, as `az batch job-schedule create --json-file` takes; the flags override its properties",
+      "the whole request body, a JobScheduleAddParameter, as `az batch job-schedule create --json-file` takes; not combined with the flags above",
     )
     .addHelpText(
       "after",
@@ -76,19 +76,7 @@ export function registerScheduleCommands(program: Command, context: CliContext):
       ),
     )
     .action(async (id: string | undefined, options: CreateOptions, command: Command) => {
-      const base = options.jsonFile ? readJsonObject(options.jsonFile) : {};
-      const given = base as Partial<JobScheduleAddParameter>;
-      const poolId = options.poolId ?? given.jobSpecification?.poolInfo?.poolId;
-      const body = overlay<JobScheduleAddParameter>(base, {
-        id,
-        schedule: { ...given.schedule, ...scheduleFlags(options) },
-        jobSpecification: poolId ? { ...given.jobSpecification, poolInfo: { poolId } } : undefined,
-      });
-      if (!body.id) throw new UsageError("give the schedule's id (or id in --json-file)");
-      if (!body.jobSpecification?.poolInfo?.poolId)
-        throw new UsageError(
-          "--pool-id <pool> is required (or jobSpecification.poolInfo.poolId in --json-file)",
-        );
+      const body = options.jsonFile ? scheduleFromFile(id, options) : scheduleFromFlags(id, options);
       const client = clientFor(command, context);
       await client.jobSchedules.add(body);
       const { output } = globalOptions(command);
@@ -242,6 +230,23 @@ function withScheduleFlags(command: Command): Command {
       "--recurrence-interval <duration>",
       "time between jobs, e.g. PT1H or P1D (default: one job only)",
     );
+}
+
+function scheduleFromFile(id: string | undefined, options: CreateOptions): JobScheduleAddParameter {
+  const flags = {
+    "--pool-id": options.poolId,
+    "--do-not-run-until": options.doNotRunUntil,
+    "--do-not-run-after": options.doNotRunAfter,
+    "--start-window": options.startWindow,
+    "--recurrence-interval": options.recurrenceInterval,
+  };
+  return readJsonBody(options.jsonFile!, id, "job schedule", flags) as JobScheduleAddParameter;
+}
+
+function scheduleFromFlags(id: string | undefined, options: CreateOptions): JobScheduleAddParameter {
+  if (!id) throw new UsageError("give the schedule's id (or a --json-file with the whole body)");
+  if (!options.poolId) throw new UsageError("--pool-id <pool> is required (or give a --json-file)");
+  return { id, schedule: scheduleFlags(options), jobSpecification: { poolInfo: { poolId: options.poolId } } };
 }
 
 function scheduleFlags(options: ScheduleFlags): Schedule {

@@ -39,19 +39,6 @@ export const UserIdentity = Type.Object(
 );
 export type UserIdentity = Static<typeof UserIdentity>;
 
-export const ResourceFile = Type.Object(
-  {
-    autoStorageContainerName: Type.Optional(Type.String()),
-    storageContainerUrl: Type.Optional(Type.String()),
-    httpUrl: Type.Optional(Type.String()),
-    blobPrefix: Type.Optional(Type.String()),
-    filePath: Type.Optional(Type.String()),
-    fileMode: Type.Optional(Type.String({ pattern: "^[0-7]{3,4}$" })),
-  },
-  strict,
-);
-export type ResourceFile = Static<typeof ResourceFile>;
-
 export const ErrorMessage = Type.Object({ lang: Type.String(), value: Type.String() });
 export const ErrorBody = Type.Object({
   code: Type.String(),

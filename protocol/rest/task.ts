@@ -11,6 +11,7 @@ import {
   strict,
   Timestamp,
 } from "./common.js";
+import { OutputFile, ResourceFile } from "./taskFiles.js";
 
 export const TaskConstraints = Type.Object(
   {
@@ -90,6 +91,8 @@ export const TaskAddParameter = Type.Object(
     requiredSlots: Type.Optional(Type.Integer({ minimum: 1 })),
     exitConditions: Type.Optional(ExitConditions),
     dependsOn: Type.Optional(TaskDependencies),
+    resourceFiles: Type.Optional(Type.Array(ResourceFile)),
+    outputFiles: Type.Optional(Type.Array(OutputFile)),
   },
   strict,
 );
@@ -156,6 +159,8 @@ export const Task = Type.Object({
   requiredSlots: Type.Integer(),
   exitConditions: Type.Optional(ExitConditions),
   dependsOn: Type.Optional(TaskDependencies),
+  resourceFiles: Type.Optional(Type.Array(ResourceFile)),
+  outputFiles: Type.Optional(Type.Array(OutputFile)),
   executionInfo: Type.Optional(TaskExecutionInformation),
   nodeInfo: Type.Optional(ComputeNodeInformation),
 });

@@ -17,6 +17,7 @@ import { jobScheduleRoutes } from "./routes/jobSchedules.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { nodeRoutes } from "./routes/nodes.js";
 import { poolRoutes } from "./routes/pools.js";
+import { storageRoutes } from "./routes/storage.js";
 import { taskRoutes } from "./routes/tasks.js";
 
 export interface RestApiOptions {
@@ -56,5 +57,6 @@ export function createRestApi(account: Account, options: RestApiOptions): Fastif
   jobScheduleRoutes(app, context);
   taskRoutes(app, context);
   fileRoutes(app, context);
+  storageRoutes(app, context);
   return app;
 }

@@ -13,6 +13,7 @@ import * as jobSchemas from "../../protocol/rest/job.js";
 import * as jobScheduleSchemas from "../../protocol/rest/jobSchedule.js";
 import * as poolSchemas from "../../protocol/rest/pool.js";
 import * as taskSchemas from "../../protocol/rest/task.js";
+import * as taskFileSchemas from "../../protocol/rest/taskFiles.js";
 
 export type BodyValidator<T extends TSchema> = (body: unknown) => Static<T>;
 
@@ -29,7 +30,14 @@ type SchemaNode = Record<string, unknown>;
 
 /** `properties` objects of the named request schemas → their names, to say which type lacks a property. */
 const typeNames = new Map<unknown, string>();
-for (const module of [commonSchemas, poolSchemas, jobSchemas, jobScheduleSchemas, taskSchemas]) {
+for (const module of [
+  commonSchemas,
+  poolSchemas,
+  jobSchemas,
+  jobScheduleSchemas,
+  taskSchemas,
+  taskFileSchemas,
+]) {
   for (const [name, value] of Object.entries(module)) {
     if (isNode(value) && isNode(value.properties) && !typeNames.has(value.properties))
       typeNames.set(value.properties, name);

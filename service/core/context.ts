@@ -18,6 +18,10 @@ export interface AccountConfig {
   terminateGraceMs: number;
   /** Shortest recurrenceInterval and startWindow a job schedule may have (Azure: 1 minute). */
   minimumScheduleIntervalMs: number;
+  /** The account key (base64): it also signs the container URLs of the account's file store. */
+  accountKey: string;
+  /** The account's file store (`<data-dir>/storage`): one directory per container. */
+  storageDirectory: string;
 }
 
 /** The live connections to agents (service/gateway). */

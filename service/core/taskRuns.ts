@@ -9,6 +9,7 @@ import type { FailureInfo } from "../../protocol/rest/common.js";
 import type { Account } from "./account.js";
 import { slotsOf } from "./account.js";
 import type { Dispatch } from "./dispatches.js";
+import { dispatchFiles } from "./dispatchFiles.js";
 import { environmentFrom } from "./environmentSettings.js";
 import type { TaskRecord } from "./records.js";
 import { moveTask } from "./stateChange.js";
@@ -54,6 +55,7 @@ export class TaskRuns {
     this.account.nodes.refreshActivity(poolId, nodeId);
     const environment = environmentFrom(job.spec.commonEnvironmentSettings, task.spec.environmentSettings);
     const wallClock = task.spec.constraints?.maxWallClockTime;
+    const maxWallClockTimeMs = wallClock ? parseDuration(wallClock) : undefined;
     // If the node dropped between match and send, its re-registration finds the run unknown and requeues it.
     this.account.nodeLink.send(poolId, nodeId, {
       type: "dispatch",
@@ -64,8 +66,9 @@ export class TaskRuns {
       commandLine: task.spec.commandLine,
       environment,
       requiredSlots: slotsOf(task),
-      maxWallClockTimeMs: wallClock ? parseDuration(wallClock) : undefined,
+      maxWallClockTimeMs,
       sentAt,
+      ...dispatchFiles(task.spec, this.account.config, maxWallClockTimeMs),
     });
     return true;
   }

@@ -5,6 +5,7 @@ import type { JobSchedule } from "../../protocol/rest/jobSchedule.js";
 import type { ComputeNode } from "../../protocol/rest/node.js";
 import type { Pool } from "../../protocol/rest/pool.js";
 import type { Task } from "../../protocol/rest/task.js";
+import { withoutSecrets } from "../../protocol/rest/taskFiles.js";
 import type { JobRecord, JobScheduleRecord, NodeRecord, PoolRecord, TaskRecord } from "./records.js";
 
 export function eTag(version: number): string {
@@ -170,6 +171,8 @@ export function taskView(endpoint: string, task: TaskRecord): Task {
     requiredSlots: spec.requiredSlots ?? 1,
     exitConditions: spec.exitConditions,
     dependsOn: spec.dependsOn,
+    resourceFiles: spec.resourceFiles,
+    outputFiles: withoutSecrets(spec.outputFiles),
     executionInfo: task.executionInfo,
   };
   if (task.node) {

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { BatchClient } from "../../client/index.js";
+import type { Task } from "../../protocol/rest/task.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const cli = path.join(root, "dist/cli/main.js");
@@ -164,4 +165,12 @@ export function serviceForSuite(
       return service;
     },
   };
+}
+
+/** Waits until the task is completed and returns it. */
+export function completedTask(client: BatchClient, jobId: string, taskId: string): Promise<Task> {
+  return waitFor(`task ${taskId} to complete`, async () => {
+    const task = await client.tasks.get(jobId, taskId);
+    return task.state === "completed" && task;
+  });
 }

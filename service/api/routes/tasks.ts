@@ -7,6 +7,7 @@ import {
   TaskAddCollectionParameter,
   TaskAddParameter,
 } from "../../../protocol/rest/task.js";
+import { checkOutputFiles, checkResourceFiles } from "../../../protocol/rest/taskFiles.js";
 import type { TaskRecord } from "../../core/records.js";
 import { eTag, taskUrl, taskView } from "../../core/views.js";
 import { fillPage, listBody, readListQuery, readSelect } from "../listing.js";
@@ -21,6 +22,13 @@ type TaskParams = { Params: { jobId: string; taskId: string } };
 const validateTaskAdd = bodyValidator(TaskAddParameter, "TaskAddParameter");
 const validateTaskCollection = bodyValidator(TaskAddCollectionParameter, "TaskAddCollectionParameter");
 
+/** What the schema cannot check about a task's resourceFiles and outputFiles; `at` prefixes property names. */
+function checkTaskFiles(task: TaskAddParameter, at = ""): TaskAddParameter {
+  checkResourceFiles(task.resourceFiles, `${at}resourceFiles`);
+  checkOutputFiles(task.outputFiles, `${at}outputFiles`);
+  return task;
+}
+
 export function taskRoutes(app: FastifyInstance, { account, endpoint }: RouteContext): void {
   const { store } = account;
   const headersOf = (task: TaskRecord) => ({
@@ -30,7 +38,11 @@ export function taskRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
   });
 
   app.post<JobParams>("/jobs/:jobId/tasks", async (request, reply) => {
-    const task = account.tasks.add(request.params.jobId, validateTaskAdd(request.body), request.arrivedAt);
+    const task = account.tasks.add(
+      request.params.jobId,
+      checkTaskFiles(validateTaskAdd(request.body)),
+      request.arrivedAt,
+    );
     await store.flush();
     return sendCreated(reply, headersOf(task));
   });
@@ -46,6 +58,7 @@ export function taskRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
       );
     }
     const collection = validateTaskCollection(request.body);
+    for (const [i, task] of collection.value.entries()) checkTaskFiles(task, `value[${i}].`);
     const results = account.tasks.addCollection(request.params.jobId, collection.value, request.arrivedAt);
     await store.flush();
     return sendJson(reply, { "odata.metadata": `${endpoint()}/$metadata#taskaddresult`, value: results });

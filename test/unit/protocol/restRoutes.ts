@@ -21,13 +21,16 @@ export async function registeredOperations(): Promise<string[]> {
   const machines = new ExternalMachines({ dataDir, serviceUrl: () => "", nodeLink: gateway, log });
   const config = {
     accountName: "reference",
+    accountKey: Buffer.alloc(32).toString("base64"),
     endpoint: "",
     heartbeatIntervalMs: 5_000,
     terminateGraceMs: 5_000,
+    minimumScheduleIntervalMs: 60_000,
+    storageDirectory: path.join(dataDir, "storage"),
   };
   const app = createRestApi(new Account(store, config, gateway, machines), {
     accountName: config.accountName,
-    accountKey: Buffer.alloc(32).toString("base64"),
+    accountKey: config.accountKey,
     log,
   });
   try {
