@@ -23,6 +23,8 @@ export const TaskConstraints = Type.Object(
 
 export const jobActions = ["none", "disable", "terminate"] as const;
 export const dependencyActions = ["satisfy", "block"] as const;
+export type DependencyAction = (typeof dependencyActions)[number];
+export type JobAction = (typeof jobActions)[number];
 
 /**
  * What follows a task's completion. `jobAction` (needs the job's `onTaskFailure` to be

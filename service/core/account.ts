@@ -14,6 +14,7 @@ import { bucketOf, JobTaskCounts } from "./jobTaskCounts.js";
 import { NodeCommands } from "./nodes.js";
 import { PoolCommands } from "./pools.js";
 import type { JobRecord, TaskRecord } from "./records.js";
+import { TaskDependencyGraph } from "./taskDependencies.js";
 import { TaskRuns } from "./taskRuns.js";
 import { TaskCommands } from "./tasks.js";
 
@@ -21,6 +22,10 @@ export class Account {
   readonly scheduler: Scheduler;
   readonly dispatches = new DispatchRegistry();
   readonly counts = new JobTaskCounts();
+  readonly dependencies = new TaskDependencyGraph((jobId, taskId) => {
+    const parent = this.store.getTask(jobId, taskId);
+    return parent?.state === "completed" && satisfiesDependents(parent);
+  });
   readonly pools: PoolCommands;
   readonly nodes: NodeCommands;
   readonly jobs: JobCommands;
@@ -57,8 +62,7 @@ export class Account {
     for (const node of nodes) this.nodes.loadAtStartup(node);
     for (const job of this.jobs.all()) this.jobs.schedule(job);
     for (const task of this.store.listTasksInStates(["running", "preparing"])) this.runs.loadRunning(task);
-    for (const task of this.store.listTasksInStates(["active"]))
-      this.scheduler.enqueue(task.jobId, task.id, slotsOf(task));
+    for (const task of this.store.listTasksInStates(["active"])) this.tasks.admit(task);
     this.machines.recover(pools, nodes);
     for (const node of nodes) this.store.putNode(node);
     for (const pool of pools) this.pools.continueLifecycle(pool);
@@ -80,6 +84,13 @@ export class Account {
   saveJob(job: JobRecord): void {
     this.store.putJob(job);
   }
+}
+
+/** A completed task lets its dependents run (tasks completed before dependencyAction was kept: if it succeeded). */
+export function satisfiesDependents(task: TaskRecord): boolean {
+  return (
+    (task.dependencyAction ?? (task.executionInfo.result === "failure" ? "block" : "satisfy")) === "satisfy"
+  );
 }
 
 export function slotsOf(task: TaskRecord): number {

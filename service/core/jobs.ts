@@ -7,6 +7,7 @@ import type {
   JobTerminateParameter,
 } from "../../protocol/rest/job.js";
 import type { JobSpecification } from "../../protocol/rest/jobSchedule.js";
+import type { JobAction } from "../../protocol/rest/task.js";
 import type { Account } from "./account.js";
 import { JobDeadlines } from "./jobDeadlines.js";
 import { firstVersion, type JobRecord } from "./records.js";
@@ -133,9 +134,18 @@ export class JobCommands {
       if (task) this.account.runs.sendTerminate(task, "the job was deleted");
     }
     this.account.store.deleteTasksOfJob(jobId);
+    this.account.dependencies.forgetJob(jobId);
     this.account.store.deleteJob(jobId);
     this.account.counts.forget(jobId);
     this.account.jobSchedules.afterJobEnded(job);
+  }
+
+  /** A task of the job completed with this jobAction: acted on when the job's onTaskFailure says so. */
+  afterTaskExit(jobId: string, action: JobAction): void {
+    const job = this.account.store.getJob(jobId);
+    if (!job || job.state !== "active" || job.spec.onTaskFailure !== "performexitoptionsjobaction") return;
+    if (action === "terminate") this.beginTermination(job, "TaskFailed");
+    else if (action === "disable") this.disable(jobId, { disableTasks: "requeue" });
   }
 
   /** A task of the job completed: finish a terminating job, or end the job when `onAllTasksComplete` says so. */

@@ -8,7 +8,7 @@ import type { JobAddParameter } from "../../protocol/rest/job.js";
 import type { JobScheduleAddParameter } from "../../protocol/rest/jobSchedule.js";
 import type { StartTaskInformation } from "../../protocol/rest/node.js";
 import type { PoolAddParameter } from "../../protocol/rest/pool.js";
-import type { TaskAddParameter, TaskTimeline } from "../../protocol/rest/task.js";
+import type { DependencyAction, TaskAddParameter, TaskTimeline } from "../../protocol/rest/task.js";
 import type {
   AllocationState,
   JobScheduleState,
@@ -145,6 +145,8 @@ export interface TaskRecord extends Versioned {
   dispatchId?: string;
   /** A terminate was requested while it was running; the completion records it as ended by the user. */
   terminateRequested?: boolean;
+  /** Set when it completes: whether the tasks depending on it may run (from its exitConditions). */
+  dependencyAction?: DependencyAction;
   /** Accepted, dispatched, received, spawned: for latency breakdowns (an OpenBatch extension). */
   timeline?: TaskTimeline;
 }

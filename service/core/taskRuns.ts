@@ -11,6 +11,7 @@ import { slotsOf } from "./account.js";
 import type { Dispatch } from "./dispatches.js";
 import { dispatchFiles } from "./dispatchFiles.js";
 import { environmentFrom } from "./environmentSettings.js";
+import { exitOptionsFor } from "./exitOptions.js";
 import type { TaskRecord } from "./records.js";
 import { moveTask } from "./stateChange.js";
 import { now, parseDuration } from "./time.js";
@@ -134,7 +135,7 @@ export class TaskRuns {
       this.backToQueue(task);
       return;
     }
-    this.complete(task, failure);
+    this.complete(task, failure, report.failure?.stage);
   }
 
   /** Ends a run that never reached (or will never reach) its agent's report, putting the task back in the queue. */
@@ -169,7 +170,11 @@ export class TaskRuns {
     });
   }
 
-  complete(task: TaskRecord, failure: FailureInfo | undefined): void {
+  /**
+   * The task is done for good: its exit conditions decide whether its dependents may run and what
+   * happens to the job. `stage` says where a failure happened (resource files, output files).
+   */
+  complete(task: TaskRecord, failure: FailureInfo | undefined, stage?: FailureReport["stage"]): void {
     const previous = task.state;
     moveTask(task, "completed");
     task.dispatchId = undefined;
@@ -177,7 +182,20 @@ export class TaskRuns {
     task.executionInfo.failureInfo = failure;
     task.executionInfo.result = failure ? "failure" : "success";
     task.executionInfo.endTime ??= now();
+    const options = exitOptionsFor(task.spec.exitConditions, {
+      exitCode: task.executionInfo.exitCode,
+      failure: failure && { stage },
+    });
+    task.dependencyAction = options.dependencyAction;
     this.account.saveTask(task, previous);
+    if (options.dependencyAction === "satisfy") {
+      for (const ready of this.account.dependencies.satisfied(task.jobId, task.id)) {
+        const dependent = this.account.store.getTask(task.jobId, ready);
+        if (dependent?.state === "active")
+          this.account.scheduler.enqueue(task.jobId, ready, slotsOf(dependent));
+      }
+    }
+    this.account.jobs.afterTaskExit(task.jobId, options.jobAction);
     this.account.jobs.afterTaskCompleted(task.jobId);
   }
 

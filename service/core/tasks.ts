@@ -1,11 +1,13 @@
 /** Tasks: add (one or a collection), get, list, delete, terminate. */
 import { preciseNow } from "../../protocol/clock.js";
-import { BatchError } from "../../protocol/errors.js";
+import { BatchError, invalidPropertyValue, isBatchError } from "../../protocol/errors.js";
 import type { TaskAddParameter, TaskAddResult } from "../../protocol/rest/task.js";
 import type { Account } from "./account.js";
 import { slotsOf } from "./account.js";
+import { namedJobActions } from "./exitOptions.js";
 import { bucketOf } from "./jobTaskCounts.js";
 import { firstVersion, type JobRecord, type TaskRecord } from "./records.js";
+import { parentsOf } from "./taskDependencies.js";
 import { now } from "./time.js";
 import { eTag, taskUrl } from "./views.js";
 
@@ -25,7 +27,13 @@ export class TaskCommands {
     const job = this.activeJob(jobId);
     const seen = new Set<string>();
     return specs.map((spec): TaskAddResult => {
-      const task = seen.has(spec.id) ? undefined : this.insert(job, spec, requestedAt);
+      let task: TaskRecord | undefined;
+      try {
+        task = seen.has(spec.id) ? undefined : this.insert(job, spec, requestedAt);
+      } catch (error) {
+        if (!isBatchError(error)) throw error;
+        return { status: "clienterror", taskId: spec.id, error: error.toBody() };
+      }
       seen.add(spec.id);
       if (!task) {
         return {
@@ -62,6 +70,7 @@ export class TaskCommands {
     if (task.state === "running" || task.state === "preparing")
       this.account.runs.sendTerminate(task, "the task was deleted");
     this.account.store.deleteTask(jobId, taskId);
+    this.account.dependencies.forgetTask(jobId, taskId);
     this.account.counts.change(jobId, bucketOf(task), undefined, slotsOf(task));
     this.account.jobs.afterTaskCompleted(jobId);
   }
@@ -75,8 +84,34 @@ export class TaskCommands {
     return job;
   }
 
+  /** Queues an active task, unless it waits for tasks it depends on (it is queued when they complete). */
+  admit(task: TaskRecord): void {
+    const { dependsOn } = task.spec;
+    if (dependsOn && !this.account.dependencies.admit(task.jobId, task.id, parentsOf(task.id, dependsOn)))
+      return;
+    this.account.scheduler.enqueue(task.jobId, task.id, slotsOf(task));
+  }
+
+  /** What the schema cannot say: dependencies need a job that allows them, job actions one that acts on them. */
+  private check(job: JobRecord, spec: TaskAddParameter): void {
+    if (spec.dependsOn) {
+      if (!job.spec.usesTaskDependencies)
+        throw new BatchError("TaskDependenciesNotSpecifiedOnJob", `Job ${job.id}, task ${spec.id}.`);
+      parentsOf(spec.id, spec.dependsOn);
+    }
+    const actions = namedJobActions(spec.exitConditions);
+    if (actions.length > 0 && job.spec.onTaskFailure !== "performexitoptionsjobaction") {
+      throw invalidPropertyValue(
+        "exitConditions",
+        actions,
+        `task ${spec.id} names a jobAction, but job ${job.id} has onTaskFailure 'noaction'; set onTaskFailure to 'performexitoptionsjobaction' or leave jobAction out.`,
+      );
+    }
+  }
+
   private insert(job: JobRecord, spec: TaskAddParameter, requestedAt: number): TaskRecord | undefined {
     const { store } = this.account;
+    this.check(job, spec);
     const at = now();
     const task: TaskRecord = {
       jobId: job.id,
@@ -88,7 +123,7 @@ export class TaskCommands {
     task.seq = store.nextSeq("tasks");
     if (!store.insertTask(task)) return undefined;
     this.account.counts.change(job.id, undefined, "active", slotsOf(task));
-    this.account.scheduler.enqueue(job.id, task.id, slotsOf(task));
+    this.admit(task);
     return task;
   }
 }
