@@ -248,7 +248,7 @@ export class Executor {
   #prepare(dispatch: DispatchMessage): SpawnSpec | { failure: FailureReport } {
     const { directories } = this.#options;
     const node = this.#options.node();
-    const isTask = dispatch.kind === "task";
+    const isTask = dispatch.kind !== "startTask";
     if (!node || (isTask && !(ID_REGEX.test(dispatch.jobId) && ID_REGEX.test(dispatch.taskId)))) {
       return {
         failure: {
@@ -297,9 +297,9 @@ export class Executor {
 
   #directoriesOf(dispatch: DispatchMessage): TaskDirectories {
     const { directories } = this.#options;
-    return dispatch.kind === "task"
-      ? directories.task(dispatch.jobId, dispatch.taskId)
-      : directories.startTask();
+    return dispatch.kind === "startTask"
+      ? directories.startTask()
+      : directories.task(dispatch.jobId, dispatch.taskId);
   }
 
   #complete(entry: RunningDispatch, fields: Omit<TaskCompletion, "type" | "dispatchId" | "endTime">): void {

@@ -74,7 +74,7 @@ export function buildTaskEnvironment(input: TaskEnvironmentInput): Record<string
     AZ_BATCH_CERTIFICATES_DIR: task.certificatesDir,
   };
   // Azure sets the job and task ids for every task except the start task.
-  if (input.kind === "task") {
+  if (input.kind !== "startTask") {
     batch.AZ_BATCH_JOB_ID = input.jobId;
     batch.AZ_BATCH_TASK_ID = input.taskId;
   }

@@ -6,6 +6,7 @@ import type {
   JobPatchParameter,
   TaskCountsResult,
 } from "../protocol/rest/job.js";
+import type { JobPreparationAndReleaseTaskExecutionInformation } from "../protocol/rest/jobTasks.js";
 import { type BatchHttp, batchPath } from "./http.js";
 import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
 
@@ -30,6 +31,17 @@ export class JobOperations {
   /** `GET /jobs/{jobId}/taskcounts`: active, running, completed, succeeded and failed tasks. */
   getTaskCounts(jobId: string): Promise<TaskCountsResult> {
     return this.http.json<TaskCountsResult>({ method: "GET", path: batchPath`/jobs/${jobId}/taskcounts` });
+  }
+
+  /** `GET /jobs/{jobId}/jobpreparationandreleasetaskstatus`: the preparation and release task on each node that prepared. */
+  async listPreparationAndReleaseTaskStatus(
+    jobId: string,
+  ): Promise<JobPreparationAndReleaseTaskExecutionInformation[]> {
+    const list = await this.http.json<List<JobPreparationAndReleaseTaskExecutionInformation>>({
+      method: "GET",
+      path: batchPath`/jobs/${jobId}/jobpreparationandreleasetaskstatus`,
+    });
+    return list.value;
   }
 
   get(jobId: string, options: { select?: string } = {}): Promise<Job> {

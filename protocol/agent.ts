@@ -42,8 +42,16 @@ export const Health = Type.Object({
 });
 export type Health = Static<typeof Health>;
 
-/** Which runner a dispatch is for: a job's task, or the pool's start task. */
-export const DispatchKind = Type.Union([Type.Literal("task"), Type.Literal("startTask")]);
+/**
+ * Which runner a dispatch is for: a job's task, the pool's start task, or a job's preparation or
+ * release task (these two run in the job's directory on the node, beside its tasks, and take no slot).
+ */
+export const DispatchKind = Type.Union([
+  Type.Literal("task"),
+  Type.Literal("startTask"),
+  Type.Literal("jobPreparation"),
+  Type.Literal("jobRelease"),
+]);
 export type DispatchKind = Static<typeof DispatchKind>;
 
 export const FailureReport = Type.Object({

@@ -105,6 +105,11 @@ export const errorRegistry = {
     status: 409,
     message: "The specified job schedule is already in a completed state: add a new job schedule instead.",
   },
+  JobPreparationTaskNotSpecified: {
+    status: 409,
+    message:
+      "The job has no job preparation task, so there is no preparation and release task status to show.",
+  },
   TaskNotFound: { status: 404, message: "The specified task does not exist." },
   TaskExists: { status: 409, message: "The specified task already exists; choose another id." },
   TaskCompleted: { status: 409, message: "The specified task is already completed." },

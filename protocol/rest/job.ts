@@ -11,6 +11,7 @@ import {
   strict,
   Timestamp,
 } from "./common.js";
+import { JobManagerTask, JobPreparationTask, JobReleaseTask } from "./jobTasks.js";
 
 export const JobConstraints = Type.Object(
   {
@@ -40,6 +41,9 @@ export const JobAddParameter = Type.Object(
     onAllTasksComplete: Type.Optional(literalUnion(onAllTasksCompleteValues)),
     onTaskFailure: Type.Optional(literalUnion(onTaskFailureValues)),
     usesTaskDependencies: Type.Optional(Type.Boolean()),
+    jobManagerTask: Type.Optional(JobManagerTask),
+    jobPreparationTask: Type.Optional(JobPreparationTask),
+    jobReleaseTask: Type.Optional(JobReleaseTask),
     metadata: Type.Optional(Type.Array(MetadataItem)),
   },
   strict,
@@ -103,6 +107,9 @@ export const Job = Type.Object({
   onAllTasksComplete: literalUnion(onAllTasksCompleteValues),
   onTaskFailure: literalUnion(onTaskFailureValues),
   usesTaskDependencies: Type.Boolean(),
+  jobManagerTask: Type.Optional(JobManagerTask),
+  jobPreparationTask: Type.Optional(JobPreparationTask),
+  jobReleaseTask: Type.Optional(JobReleaseTask),
   metadata: Type.Optional(Type.Array(MetadataItem)),
   executionInfo: JobExecutionInformation,
 });

@@ -8,6 +8,7 @@ import type { Store } from "../store/store.js";
 import { AgentReports } from "./agentReports.js";
 import type { AccountConfig, Machines, NodeLink } from "./context.js";
 import { DispatchRegistry } from "./dispatches.js";
+import { JobNodeTasks } from "./jobNodeTasks.js";
 import { JobScheduleCommands } from "./jobSchedules.js";
 import { JobCommands } from "./jobs.js";
 import { bucketOf, JobTaskCounts } from "./jobTaskCounts.js";
@@ -32,6 +33,7 @@ export class Account {
   readonly jobSchedules: JobScheduleCommands;
   readonly tasks: TaskCommands;
   readonly runs: TaskRuns;
+  readonly jobNodeTasks: JobNodeTasks;
   readonly agents: AgentReports;
 
   constructor(
@@ -41,6 +43,7 @@ export class Account {
     readonly machines: Machines,
   ) {
     this.runs = new TaskRuns(this);
+    this.jobNodeTasks = new JobNodeTasks(this);
     this.scheduler = new Scheduler((poolId, nodeId, jobId, taskId) =>
       this.runs.start(poolId, nodeId, jobId, taskId),
     );
@@ -60,7 +63,10 @@ export class Account {
     for (const pool of pools)
       this.scheduler.configurePool(pool.id, pool.spec.taskSchedulingPolicy?.nodeFillType ?? "spread");
     for (const node of nodes) this.nodes.loadAtStartup(node);
-    for (const job of this.jobs.all()) this.jobs.schedule(job);
+    for (const job of this.jobs.all()) {
+      this.jobs.schedule(job);
+      this.jobNodeTasks.loadAtStartup(job);
+    }
     for (const task of this.store.listTasksInStates(["running", "preparing"])) this.runs.loadRunning(task);
     for (const task of this.store.listTasksInStates(["active"])) this.tasks.admit(task);
     this.machines.recover(pools, nodes);
@@ -94,5 +100,5 @@ export function satisfiesDependents(task: TaskRecord): boolean {
 }
 
 export function slotsOf(task: TaskRecord): number {
-  return task.spec.requiredSlots ?? 1;
+  return task.reservedSlots ?? task.spec.requiredSlots ?? 1;
 }

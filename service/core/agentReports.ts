@@ -56,6 +56,10 @@ export class AgentReports {
         node.startTaskDispatchId = undefined;
         continue;
       }
+      if (d.kind !== "task") {
+        this.account.jobNodeTasks.lost(d);
+        continue;
+      }
       const task = store.getTask(d.jobId, d.taskId);
       if (task && task.dispatchId === d.dispatchId) runs.requeue(task, "its node lost the run");
       else runs.endDispatch(d);
@@ -112,14 +116,16 @@ export class AgentReports {
     const dispatch = this.account.dispatches.get(msg.dispatchId);
     if (!dispatch) return;
     if (dispatch.kind === "startTask") this.startTasks.started(dispatch, msg.startTime);
-    else this.account.runs.started(dispatch, msg.startTime, msg.timing);
+    else if (dispatch.kind === "task") this.account.runs.started(dispatch, msg.startTime, msg.timing);
+    else this.account.jobNodeTasks.started(dispatch, msg.startTime);
   }
 
   taskCompleted(msg: TaskCompletedMessage): void {
     const dispatch = this.account.dispatches.get(msg.dispatchId);
     if (!dispatch) return;
     if (dispatch.kind === "startTask") this.startTasks.finished(dispatch, msg);
-    else this.account.runs.finished(dispatch, msg);
+    else if (dispatch.kind === "task") this.account.runs.finished(dispatch, msg);
+    else this.account.jobNodeTasks.finished(dispatch, msg);
   }
 
   /** Contact lost: the node is `unknown` and gets no tasks; its runs stay assigned until it returns. */

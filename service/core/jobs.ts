@@ -1,5 +1,5 @@
 /** Jobs: add, get, list, delete, terminate, and completion when their tasks are done. */
-import { BatchError } from "../../protocol/errors.js";
+import { BatchError, invalidPropertyValue } from "../../protocol/errors.js";
 import type {
   JobAddParameter,
   JobDisableParameter,
@@ -12,7 +12,7 @@ import type { Account } from "./account.js";
 import { JobDeadlines } from "./jobDeadlines.js";
 import { firstVersion, type JobRecord } from "./records.js";
 import { moveJob, touch } from "./stateChange.js";
-import { now } from "./time.js";
+import { now, parseDuration } from "./time.js";
 
 export class JobCommands {
   private readonly deadlines = new JobDeadlines((jobId) => this.expire(jobId));
@@ -33,12 +33,37 @@ export class JobCommands {
     };
     this.account.saveJob(job);
     this.schedule(job);
+    if (spec.jobManagerTask) this.account.tasks.addJobManager(job, spec.jobManagerTask);
     return job;
   }
 
   /** Refuses what the schema cannot: checked when a job is added and when a job schedule is given its specification. */
   check(spec: JobSpecification): void {
     JobDeadlines.limitOf({ spec });
+    if (spec.jobReleaseTask && !spec.jobPreparationTask)
+      throw new BatchError(
+        "MissingRequiredProperty",
+        "A job with a jobReleaseTask needs a jobPreparationTask (the release runs where the preparation ran); add one, e.g. /bin/true.",
+        [{ key: "PropertyName", value: "jobPreparationTask" }],
+      );
+    const release = spec.jobReleaseTask?.maxWallClockTime;
+    if (release !== undefined && !(parseDuration(release)! > 0))
+      throw invalidPropertyValue(
+        "jobReleaseTask.maxWallClockTime",
+        release,
+        "give a positive ISO 8601 duration, e.g. PT15M.",
+      );
+    const ids = [
+      spec.jobManagerTask?.id,
+      spec.jobPreparationTask?.id ?? "jobpreparation",
+      spec.jobReleaseTask?.id ?? "jobrelease",
+    ];
+    if (spec.jobManagerTask && ids.indexOf(spec.jobManagerTask.id) !== 0)
+      throw invalidPropertyValue(
+        "jobManagerTask.id",
+        spec.jobManagerTask.id,
+        "it is the id of the job's preparation or release task; choose another.",
+      );
   }
 
   get(jobId: string): JobRecord {
@@ -128,6 +153,8 @@ export class JobCommands {
     this.account.saveJob(job);
     this.account.scheduler.removeJob(jobId);
     this.deadlines.clear(jobId);
+    // The release tasks run, but nothing waits for them: the job's records go now.
+    this.account.jobNodeTasks.release(job);
     // Running processes are killed; their dispatches free the slots when the agents report.
     for (const d of this.account.dispatches.forJob(jobId)) {
       const task = this.account.store.getTask(d.jobId, d.taskId);
@@ -146,6 +173,13 @@ export class JobCommands {
     if (!job || job.state !== "active" || job.spec.onTaskFailure !== "performexitoptionsjobaction") return;
     if (action === "terminate") this.beginTermination(job, "TaskFailed");
     else if (action === "disable") this.disable(jobId, { disableTasks: "requeue" });
+  }
+
+  /** The job's job manager task completed and kills the job on completion. */
+  afterJobManager(jobId: string): void {
+    const job = this.account.store.getJob(jobId);
+    if (job?.state === "active" || job?.state === "disabled" || job?.state === "disabling")
+      this.beginTermination(job, "JMComplete");
   }
 
   /** A task of the job completed: finish a terminating job, or end the job when `onAllTasksComplete` says so. */
@@ -175,7 +209,9 @@ export class JobCommands {
   /** None of the job's tasks is preparing or running (O(1), from the per-job counts). */
   private nothingRuns(jobId: string): boolean {
     const counts = this.account.counts.of(jobId);
-    return counts.running + counts.preparing === 0;
+    const job = this.account.store.getJob(jobId);
+    const releasing = job ? this.account.jobNodeTasks.releasesRunning(job) : 0;
+    return counts.running + counts.preparing + releasing === 0;
   }
 
   private finishDisablingWhenIdle(job: JobRecord): void {
@@ -189,12 +225,14 @@ export class JobCommands {
     job.executionInfo.terminateReason = reason;
     this.account.saveJob(job);
     this.schedule(job);
-    const running = this.account.dispatches.forJob(job.id);
-    for (const d of running) {
-      const task = this.account.store.getTask(d.jobId, d.taskId);
+    const ending = [
+      ...this.account.dispatches.forJob(job.id).map((d) => this.account.store.getTask(d.jobId, d.taskId)),
+      ...this.account.jobNodeTasks.waitingTasks(job.id),
+    ];
+    for (const task of ending)
       if (task) this.account.runs.terminate(task, `the job was terminated (${reason})`);
-    }
-    if (running.length === 0) this.finishTermination(job);
+    this.account.jobNodeTasks.release(job);
+    if (this.nothingRuns(job.id)) this.finishTermination(job);
   }
 
   private finishTermination(job: JobRecord): void {

@@ -6,6 +6,10 @@
 import type { FailureInfo } from "../../protocol/rest/common.js";
 import type { JobAddParameter } from "../../protocol/rest/job.js";
 import type { JobScheduleAddParameter } from "../../protocol/rest/jobSchedule.js";
+import type {
+  JobPreparationTaskExecutionInformation,
+  JobReleaseTaskExecutionInformation,
+} from "../../protocol/rest/jobTasks.js";
 import type { StartTaskInformation } from "../../protocol/rest/node.js";
 import type { PoolAddParameter } from "../../protocol/rest/pool.js";
 import type { DependencyAction, TaskAddParameter, TaskTimeline } from "../../protocol/rest/task.js";
@@ -84,6 +88,21 @@ export interface JobExecutionState {
   terminateReason?: string;
 }
 
+type NodeTaskRun<T> = T & {
+  /** The run in flight, while `state` is running. */
+  dispatchId?: string;
+};
+
+/** A job's preparation and release tasks on one node. */
+export interface JobNodeTaskState {
+  poolId: string;
+  nodeId: string;
+  /** The node's lastBootTime when the preparation task last ran (to rerun it after a reboot). */
+  bootTime?: string;
+  preparation?: NodeTaskRun<JobPreparationTaskExecutionInformation>;
+  release?: NodeTaskRun<JobReleaseTaskExecutionInformation>;
+}
+
 export interface JobRecord extends Versioned {
   id: string;
   spec: JobAddParameter;
@@ -93,6 +112,8 @@ export interface JobRecord extends Versioned {
   previousStateTransitionTime?: string;
   priority: number;
   executionInfo: JobExecutionState;
+  /** Preparation and release tasks, by `pool/node`. */
+  nodeTasks?: Record<string, JobNodeTaskState>;
   /** The schedule that created the job, if one did. */
   jobScheduleId?: string;
 }
@@ -145,6 +166,10 @@ export interface TaskRecord extends Versioned {
   dispatchId?: string;
   /** A terminate was requested while it was running; the completion records it as ended by the user. */
   terminateRequested?: boolean;
+  /** The job's job manager task: when it completes, the job is terminated unless told otherwise. */
+  jobManager?: { killJobOnCompletion: boolean };
+  /** Slots it takes instead of `requiredSlots`: a whole node for a job manager that runs exclusive. */
+  reservedSlots?: number;
   /** Set when it completes: whether the tasks depending on it may run (from its exitConditions). */
   dependencyAction?: DependencyAction;
   /** Accepted, dispatched, received, spawned: for latency breakdowns (an OpenBatch extension). */

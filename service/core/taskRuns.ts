@@ -12,7 +12,7 @@ import type { Dispatch } from "./dispatches.js";
 import { dispatchFiles } from "./dispatchFiles.js";
 import { environmentFrom } from "./environmentSettings.js";
 import { exitOptionsFor } from "./exitOptions.js";
-import type { TaskRecord } from "./records.js";
+import type { JobRecord, TaskRecord } from "./records.js";
 import { moveTask } from "./stateChange.js";
 import { now, parseDuration } from "./time.js";
 
@@ -32,6 +32,29 @@ export class TaskRuns {
     const job = store.getJob(jobId);
     const node = store.getNode(poolId, nodeId);
     if (!task || task.state !== "active" || !job || job.state !== "active" || !node) return false;
+    const gate = this.account.jobNodeTasks.gate(job, task, poolId, nodeId);
+    if (gate === "refuse") {
+      // Its preparation task failed on this node: the job's tasks go elsewhere.
+      this.account.scheduler.excludeNode(jobId, nodeId);
+      this.account.scheduler.enqueue(jobId, taskId, slotsOf(task), true);
+      return false;
+    }
+    if (gate === "wait") {
+      const previous = task.state;
+      moveTask(task, "preparing");
+      task.node = { poolId, nodeId };
+      this.account.saveTask(task, previous);
+      this.account.nodes.refreshActivity(poolId, nodeId);
+      return true;
+    }
+    this.launch(task, job, poolId, nodeId);
+    return true;
+  }
+
+  /** Records the run of a task (active, or preparing on this node) and sends it; its slots are already taken. */
+  launch(task: TaskRecord, job: JobRecord, poolId: string, nodeId: string): void {
+    const { jobId } = task;
+    const taskId = task.id;
     const dispatchId = `${jobId}:${taskId}:${randomUUID().slice(0, 8)}`;
     const at = now();
     const previous = task.state;
@@ -71,11 +94,15 @@ export class TaskRuns {
       sentAt,
       ...dispatchFiles(task.spec, this.account.config, maxWallClockTimeMs),
     });
-    return true;
   }
 
   /** A task found running in the store at start-up: its slots stay held until the agent reports. */
   loadRunning(task: TaskRecord): void {
+    // A task that waited for its node's preparation task waits for a node again.
+    if (task.state === "preparing") {
+      this.backToQueue(task);
+      return;
+    }
     if (!task.dispatchId || !task.node) return;
     const d: Dispatch = {
       dispatchId: task.dispatchId,
@@ -154,6 +181,12 @@ export class TaskRuns {
       this.complete(task, taskEndedByUser(reason));
       return;
     }
+    if (task.state === "preparing" && task.node) {
+      this.account.jobNodeTasks.stopWaiting(task);
+      this.account.scheduler.release(task.node.poolId, task.node.nodeId, task.jobId, slotsOf(task));
+      this.complete(task, taskEndedByUser(reason));
+      return;
+    }
     task.terminateRequested = true;
     this.account.saveTask(task, task.state);
     this.sendTerminate(task, reason);
@@ -196,6 +229,7 @@ export class TaskRuns {
       }
     }
     this.account.jobs.afterTaskExit(task.jobId, options.jobAction);
+    if (task.jobManager?.killJobOnCompletion) this.account.jobs.afterJobManager(task.jobId);
     this.account.jobs.afterTaskCompleted(task.jobId);
   }
 

@@ -1,6 +1,7 @@
 /** Tasks: add (one or a collection), get, list, delete, terminate. */
 import { preciseNow } from "../../protocol/clock.js";
 import { BatchError, invalidPropertyValue, isBatchError } from "../../protocol/errors.js";
+import type { JobManagerTask } from "../../protocol/rest/jobTasks.js";
 import type { TaskAddParameter, TaskAddResult } from "../../protocol/rest/task.js";
 import type { Account } from "./account.js";
 import { slotsOf } from "./account.js";
@@ -82,6 +83,26 @@ export class TaskCommands {
     if (job.state === "deleting") throw new BatchError("JobBeingDeleted", `Job id: ${jobId}.`);
     if (job.state === "terminating") throw new BatchError("JobBeingTerminated", `Job id: ${jobId}.`);
     return job;
+  }
+
+  /**
+   * The job manager task, added with its job and queued ahead of the job's tasks; run exclusive
+   * (the default), it takes every slot of its node.
+   */
+  addJobManager(job: JobRecord, spec: JobManagerTask): void {
+    const { killJobOnCompletion, runExclusive, ...taskSpec } = spec;
+    const pool = this.account.store.getPool(job.spec.poolInfo.poolId);
+    const task: TaskRecord = {
+      jobId: job.id,
+      ...firstVersion(spec.id, this.account.store.nextSeq("tasks"), taskSpec, "active" as const, now()),
+      executionInfo: { retryCount: 0, requeueCount: 0 },
+      jobManager: { killJobOnCompletion: killJobOnCompletion ?? true },
+    };
+    if (runExclusive ?? true)
+      task.reservedSlots = Math.max(pool?.spec.taskSlotsPerNode ?? 1, taskSpec.requiredSlots ?? 1);
+    this.account.store.insertTask(task);
+    this.account.counts.change(job.id, undefined, "active", slotsOf(task));
+    this.account.scheduler.enqueue(job.id, task.id, slotsOf(task), true);
   }
 
   /** Queues an active task, unless it waits for tasks it depends on (it is queued when they complete). */

@@ -119,6 +119,12 @@ export function jobView(endpoint: string, job: JobRecord): Job {
     onAllTasksComplete: spec.onAllTasksComplete ?? "noaction",
     onTaskFailure: spec.onTaskFailure ?? "noaction",
     usesTaskDependencies: spec.usesTaskDependencies ?? false,
+    jobManagerTask: spec.jobManagerTask && {
+      ...spec.jobManagerTask,
+      outputFiles: withoutSecrets(spec.jobManagerTask.outputFiles),
+    },
+    jobPreparationTask: spec.jobPreparationTask,
+    jobReleaseTask: spec.jobReleaseTask,
     metadata: spec.metadata,
     executionInfo: job.executionInfo,
   };

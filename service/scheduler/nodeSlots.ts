@@ -53,16 +53,17 @@ export class PoolSlots {
     return this.nodes.get(nodeId)?.used ?? 0;
   }
 
-  pick(slots: number, fill: NodeFillType): string | undefined {
+  /** A node with `slots` free, as `fill` prefers, other than the `excluded` ones. */
+  pick(slots: number, fill: NodeFillType, excluded?: ReadonlySet<string>): string | undefined {
     const top = this.buckets.length - 1;
     if (fill === "spread") {
       for (let f = top; f >= slots; f--) {
-        const first = firstOf(this.buckets[f]);
+        const first = firstOf(this.buckets[f], excluded);
         if (first) return first;
       }
     } else {
       for (let f = slots; f <= top; f++) {
-        const first = firstOf(this.buckets[f]);
+        const first = firstOf(this.buckets[f], excluded);
         if (first) return first;
       }
     }
@@ -90,7 +91,12 @@ export class PoolSlots {
   }
 }
 
-function firstOf(set: Set<string> | undefined): string | undefined {
+function firstOf(
+  set: Set<string> | undefined,
+  excluded: ReadonlySet<string> | undefined,
+): string | undefined {
   if (!set || set.size === 0) return undefined;
-  return set.values().next().value;
+  if (!excluded) return set.values().next().value;
+  for (const nodeId of set) if (!excluded.has(nodeId)) return nodeId;
+  return undefined;
 }

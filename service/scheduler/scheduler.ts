@@ -24,6 +24,8 @@ interface JobQueue {
   running: number;
   runnable: boolean;
   tasks: Deque<QueuedTask>;
+  /** Nodes this job's tasks must not go to (its preparation task failed there). */
+  excluded?: Set<string>;
 }
 
 interface PoolQueue {
@@ -122,6 +124,12 @@ export class Scheduler {
     this.kick(job.poolId);
   }
 
+  /** The job's tasks are never matched to this node again (until the scheduler restarts). */
+  excludeNode(jobId: string, nodeId: string): void {
+    const job = this.jobs.get(jobId);
+    if (job) (job.excluded ??= new Set()).add(nodeId);
+  }
+
   queuedTasks(jobId: string): number {
     return this.jobs.get(jobId)?.tasks.length ?? 0;
   }
@@ -147,7 +155,7 @@ export class Scheduler {
         if (!job.runnable || job.tasks.length === 0) continue;
         if (job.maxParallelTasks >= 0 && job.running >= job.maxParallelTasks) continue;
         const head = job.tasks.peek()!;
-        const nodeId = pool.slots.pick(head.slots, pool.fill);
+        const nodeId = pool.slots.pick(head.slots, pool.fill, job.excluded);
         if (!nodeId) continue;
         job.tasks.shift();
         if (this.dispatch(poolId, nodeId, job.jobId, head.taskId)) {

@@ -356,7 +356,7 @@ function prepareStatements(db: Database.Database): Record<string, Statement> {
     deleteTasksOfJob: "DELETE FROM tasks WHERE job_id = ?",
     taskStateCounts:
       "SELECT job_id AS jobId, state, ifnull(json_extract(data, '$.executionInfo.result') = 'failure', 0) AS failed, " +
-      "count(*) AS count, sum(ifnull(json_extract(data, '$.spec.requiredSlots'), 1)) AS slots " +
+      "count(*) AS count, sum(coalesce(json_extract(data, '$.reservedSlots'), json_extract(data, '$.spec.requiredSlots'), 1)) AS slots " +
       "FROM tasks GROUP BY jobId, state, failed",
     putSequence: "INSERT OR REPLACE INTO sequences (name, value) VALUES (?, ?)",
   };

@@ -1,5 +1,6 @@
 /** `/jobs`: add, list, get, delete, terminate. */
 import type { FastifyInstance } from "fastify";
+import { BatchError } from "../../../protocol/errors.js";
 import {
   Job,
   JobAddParameter,
@@ -65,6 +66,16 @@ export function jobRoutes(app: FastifyInstance, { account, endpoint }: RouteCont
       taskSlotCounts: countsView(account.counts.slotsOf(job.id)),
     };
     return sendJson(reply, { "odata.metadata": `${endpoint()}/$metadata#taskcounts/@Element`, ...result });
+  });
+
+  app.get<JobParams>("/jobs/:jobId/jobpreparationandreleasetaskstatus", async (request, reply) => {
+    const job = account.jobs.get(request.params.jobId);
+    if (!job.spec.jobPreparationTask)
+      throw new BatchError("JobPreparationTaskNotSpecified", `Job id: ${job.id}.`);
+    return sendJson(reply, {
+      "odata.metadata": `${endpoint()}/$metadata#jobpreparationandreleasetaskstatus`,
+      value: account.jobNodeTasks.status(job, endpoint()),
+    });
   });
 
   app.patch<JobParams>("/jobs/:jobId", async (request, reply) => {
