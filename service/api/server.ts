@@ -3,7 +3,7 @@
  * is not yet listening, plus OpenBatch extensions under `/openbatch/`. Every route is
  * SharedKey-authenticated except `/openbatch/health`.
  */
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type RouteOptions } from "fastify";
 import type { Account } from "../core/account.js";
 import { registerArrivalTime } from "./arrivalTime.js";
 import { registerApiVersionCheck, registerSharedKey } from "./auth.js";
@@ -24,6 +24,11 @@ export interface RestApiOptions {
   accountName: string;
   accountKey: string;
   log?: ApiLog;
+  /**
+   * Called with each route as it is registered: the routes are added before this function returns,
+   * so a caller cannot hook them afterwards (the reference docs test lists the operations this way).
+   */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** A body of 100 tasks with long command lines and environments fits well under this. */
@@ -49,6 +54,7 @@ export function createRestApi(account: Account, options: RestApiOptions): Fastif
   registerSharedKey(app, options.accountName, options.accountKey);
   registerApiVersionCheck(app);
   registerCommonHeaders(app);
+  if (options.onRoute) app.addHook("onRoute", options.onRoute);
 
   extensionRoutes(app, context);
   poolRoutes(app, context);

@@ -1,12 +1,13 @@
 /**
  * The REST operations the service registers, read from the fastify instance that
- * service/api/server.ts builds (over a temporary SQLite store; it never listens), in the form the
- * reference documents them: `GET /pools/{poolId}/nodes/{nodeId}/files/{filePath}`.
+ * service/api/server.ts builds (over a temporary SQLite store; it never listens), as its `onRoute`
+ * option reports them while they are registered (fastify's `printRoutes` tree is lossy: it prints
+ * `/jobschedules` as `chedules` under `/jobs`), in the form the reference documents them:
+ * `GET /pools/{poolId}/nodes/{nodeId}/files/{filePath}`.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { FastifyInstance } from "fastify";
 import { createRestApi } from "../../../service/api/server.js";
 import { Account } from "../../../service/core/account.js";
 import { AgentGateway } from "../../../service/gateway/gateway.js";
@@ -28,46 +29,24 @@ export async function registeredOperations(): Promise<string[]> {
     minimumScheduleIntervalMs: 60_000,
     storageDirectory: path.join(dataDir, "storage"),
   };
+  const routes: string[] = [];
   const app = createRestApi(new Account(store, config, gateway, machines), {
     accountName: config.accountName,
     accountKey: config.accountKey,
     log,
+    onRoute: ({ method, url }) => {
+      for (const each of [method].flat()) routes.push(`${each} ${documentedPath(url)}`);
+    },
   });
   try {
     await app.ready();
-    return routesOf(app).map(({ method, url }) => `${method} ${documentedPath(url)}`);
+    return routes;
   } finally {
     await app.close();
     await store.flush();
     store.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-/**
- * fastify has no list of its routes, only `printRoutes`' tree (`├── /pools (POST, GET)`, one level per
- * 4 columns). Each route read from it is checked with `hasRoute`, so a misread tree fails loudly.
- */
-function routesOf(app: FastifyInstance): { method: string; url: string }[] {
-  const routes: { method: string; url: string }[] = [];
-  const segments: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split("\n")) {
-    const at = line.search(/[├└]── /);
-    if (at < 0) continue;
-    const match = /^(.*) \(([^)]*)\)$/.exec(line.slice(at + 4));
-    if (!match) throw new Error(`cannot read the route line '${line}' of fastify's printRoutes`);
-    const [, segment, methods] = match as unknown as [string, string, string];
-    segments.length = at / 4;
-    segments.push(segment.startsWith("/") ? segment : `/${segment}`);
-    const url = segments.join("");
-    for (const method of methods.split(", ").filter((m) => m !== "-")) {
-      if (!app.hasRoute({ method: method as "GET", url })) {
-        throw new Error(`read ${method} ${url} from fastify's printRoutes, but hasRoute does not know it`);
-      }
-      routes.push({ method, url });
-    }
-  }
-  return routes;
 }
 
 /** `/jobs/:jobId/tasks/:taskId/files/*` → `/jobs/{jobId}/tasks/{taskId}/files/{filePath}`. */
