@@ -27,6 +27,7 @@ import { exitCodeForSignal, signalProcessGroup } from "./processGroup.js";
 import { downloadResourceFiles } from "./resourceFiles.js";
 import { buildTaskEnvironment, type NodeIdentity } from "./taskEnvironment.js";
 import { type ProcessExit, type SpawnSpec, TaskProcess } from "./taskProcess.js";
+import { TaskRetention } from "./taskRetention.js";
 
 export interface ExecutorOptions {
   directories: NodeDirectories;
@@ -57,10 +58,12 @@ interface RunningDispatch {
 export class Executor {
   readonly #options: ExecutorOptions;
   readonly #running = new Map<string, RunningDispatch>();
+  readonly #retention: TaskRetention;
   #accepting = true;
 
   constructor(options: ExecutorOptions) {
     this.#options = options;
+    this.#retention = new TaskRetention(options.log);
   }
 
   runningDispatchIds(): string[] {
@@ -71,6 +74,8 @@ export class Executor {
   recover(): void {
     const { records, outbox, log } = this.#options;
     for (const record of records.loadAll()) {
+      if (record.state === "completed" && record.completion)
+        this.#retain(record.dispatch, record.completion.endTime);
       if (record.state !== "running") continue;
       const id = record.dispatch.dispatchId;
       // Crashed after queueing the completion but before recording it: the outbox has the truth.
@@ -259,6 +264,7 @@ export class Executor {
       };
     }
     const task = this.#directoriesOf(dispatch);
+    this.#retention.cancel(task.taskDir);
     try {
       createTaskDirectories(task);
     } catch (error) {
@@ -302,6 +308,16 @@ export class Executor {
       : directories.task(dispatch.jobId, dispatch.taskId);
   }
 
+  /** Schedules the deletion of a finished run's task directory, if the dispatch asked for one. */
+  #retain(dispatch: DispatchMessage, endTime: string): void {
+    if (dispatch.retentionTimeMs === undefined || dispatch.kind === "startTask") return;
+    this.#retention.schedule(
+      this.#directoriesOf(dispatch).taskDir,
+      Date.parse(endTime),
+      dispatch.retentionTimeMs,
+    );
+  }
+
   #complete(entry: RunningDispatch, fields: Omit<TaskCompletion, "type" | "dispatchId" | "endTime">): void {
     const { dispatch } = entry;
     const completion: TaskCompletion = {
@@ -321,6 +337,7 @@ export class Executor {
       completion,
     });
     this.#running.delete(dispatch.dispatchId);
+    this.#retain(dispatch, completion.endTime);
     const code = completion.failure ? ` (${completion.failure.code})` : "";
     this.#options.log.info(
       `executor: dispatch ${dispatch.dispatchId} completed, exit code ${completion.exitCode}${code}`,

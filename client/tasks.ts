@@ -6,6 +6,7 @@ import {
   type TaskAddParameter,
   type TaskAddResult,
   type TaskTimeline,
+  type TaskUpdateParameter,
 } from "../protocol/rest/task.js";
 import { type FileListOptions, FileOperations, type FileProperties, type FileReadOptions } from "./files.js";
 import { type BatchHttp, batchPath } from "./http.js";
@@ -94,6 +95,16 @@ export class TaskOperations {
   /** `DELETE /jobs/{jobId}/tasks/{taskId}`: a running task is terminated first. */
   async delete(jobId: string, taskId: string): Promise<void> {
     await this.http.send({ method: "DELETE", path: batchPath`/jobs/${jobId}/tasks/${taskId}` });
+  }
+
+  /** `PUT /jobs/{jobId}/tasks/{taskId}`: new constraints, for the task's next runs. */
+  async update(jobId: string, taskId: string, params: TaskUpdateParameter): Promise<void> {
+    await this.http.send({ method: "PUT", path: batchPath`/jobs/${jobId}/tasks/${taskId}`, body: params });
+  }
+
+  /** `POST /jobs/{jobId}/tasks/{taskId}/reactivate` (204): a failed task runs again, its retry count reset. */
+  async reactivate(jobId: string, taskId: string): Promise<void> {
+    await this.http.send({ method: "POST", path: batchPath`/jobs/${jobId}/tasks/${taskId}/reactivate` });
   }
 
   /** `POST /jobs/{jobId}/tasks/{taskId}/terminate` (204): the task completes without retry. */

@@ -195,6 +195,8 @@ export const DispatchMessage = message("dispatch", {
   requiredSlots: Type.Integer({ minimum: 1 }),
   /** Kill the task after this long; absent means unlimited. */
   maxWallClockTimeMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Delete the task's directory this long after the run ends (a later run of the task cancels it). */
+  retentionTimeMs: Type.Optional(Type.Integer({ minimum: 1 })),
   /** When the service sent it (protocol/clock.ts `preciseNow`), for the task's dispatch timeline. */
   sentAt: Type.Optional(Type.Number()),
   /** Downloaded into the working directory before the command runs (again on every retry). */

@@ -113,6 +113,10 @@ export const errorRegistry = {
   TaskNotFound: { status: 404, message: "The specified task does not exist." },
   TaskExists: { status: 409, message: "The specified task already exists; choose another id." },
   TaskCompleted: { status: 409, message: "The specified task is already completed." },
+  TaskNotFailed: {
+    status: 409,
+    message: "Only a task that completed with a failure can be reactivated; this one has not.",
+  },
   TaskDependenciesNotSpecifiedOnJob: {
     status: 409,
     message:

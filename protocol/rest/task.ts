@@ -16,10 +16,16 @@ import { OutputFile, ResourceFile } from "./taskFiles.js";
 export const TaskConstraints = Type.Object(
   {
     maxWallClockTime: Type.Optional(Duration),
+    /** How long the node keeps the task's directory after the task completes (default P7D). */
+    retentionTime: Type.Optional(Duration),
     maxTaskRetryCount: Type.Optional(Type.Integer({ minimum: -1 })),
   },
   strict,
 );
+
+/** Body of `PUT /jobs/{jobId}/tasks/{taskId}`: new constraints, for the task's next runs. */
+export const TaskUpdateParameter = Type.Object({ constraints: Type.Optional(TaskConstraints) }, strict);
+export type TaskUpdateParameter = Static<typeof TaskUpdateParameter>;
 
 export const jobActions = ["none", "disable", "terminate"] as const;
 export const dependencyActions = ["satisfy", "block"] as const;
@@ -156,6 +162,7 @@ export const Task = Type.Object({
   environmentSettings: Type.Optional(Type.Array(EnvironmentSetting)),
   constraints: Type.Object({
     maxWallClockTime: Type.Optional(Type.String()),
+    retentionTime: Type.String(),
     maxTaskRetryCount: Type.Integer(),
   }),
   requiredSlots: Type.Integer(),

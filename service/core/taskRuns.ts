@@ -15,6 +15,7 @@ import { exitOptionsFor } from "./exitOptions.js";
 import type { JobRecord, TaskRecord } from "./records.js";
 import { moveTask } from "./stateChange.js";
 import { now, parseDuration } from "./time.js";
+import { DEFAULT_TASK_RETENTION } from "./views.js";
 
 export const taskEndedByUser = (reason: string): FailureInfo => ({
   category: "usererror",
@@ -91,6 +92,7 @@ export class TaskRuns {
       environment,
       requiredSlots: slotsOf(task),
       maxWallClockTimeMs,
+      retentionTimeMs: parseDuration(task.spec.constraints?.retentionTime ?? DEFAULT_TASK_RETENTION),
       sentAt,
       ...dispatchFiles(task.spec, this.account.config, maxWallClockTimeMs),
     });

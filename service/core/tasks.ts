@@ -2,14 +2,15 @@
 import { preciseNow } from "../../protocol/clock.js";
 import { BatchError, invalidPropertyValue, isBatchError } from "../../protocol/errors.js";
 import type { JobManagerTask } from "../../protocol/rest/jobTasks.js";
-import type { TaskAddParameter, TaskAddResult } from "../../protocol/rest/task.js";
+import type { TaskAddParameter, TaskAddResult, TaskUpdateParameter } from "../../protocol/rest/task.js";
 import type { Account } from "./account.js";
 import { slotsOf } from "./account.js";
 import { namedJobActions } from "./exitOptions.js";
 import { bucketOf } from "./jobTaskCounts.js";
 import { firstVersion, type JobRecord, type TaskRecord } from "./records.js";
+import { moveTask, touch } from "./stateChange.js";
 import { parentsOf } from "./taskDependencies.js";
-import { now } from "./time.js";
+import { now, parseDuration } from "./time.js";
 import { eTag, taskUrl } from "./views.js";
 
 export class TaskCommands {
@@ -57,6 +58,43 @@ export class TaskCommands {
     this.account.jobs.get(jobId);
     const task = this.account.store.getTask(jobId, taskId);
     if (!task) throw new BatchError("TaskNotFound", `Task id: ${taskId} in job ${jobId}.`);
+    return task;
+  }
+
+  /** `PUT`: new constraints; a running task keeps its current run's, the next run gets these. */
+  update(jobId: string, taskId: string, params: TaskUpdateParameter): TaskRecord {
+    const task = this.get(jobId, taskId);
+    if (task.state === "completed") throw new BatchError("TaskCompleted", `Task ${taskId} in job ${jobId}.`);
+    checkDurations(params.constraints);
+    task.spec = { ...task.spec, constraints: params.constraints };
+    touch(task);
+    this.account.saveTask(task, task.state);
+    return task;
+  }
+
+  /**
+   * Runs a failed task again, its retry count reset (Azure's reactivate): it is active, and queued once
+   * the tasks it depends on are satisfied. Tasks waiting on it run when it succeeds.
+   */
+  reactivate(jobId: string, taskId: string): TaskRecord {
+    const task = this.get(jobId, taskId);
+    const job = this.activeJob(jobId);
+    if (task.state !== "completed" || task.executionInfo.result !== "failure")
+      throw new BatchError(
+        "TaskNotFailed",
+        `Task ${taskId} in job ${jobId} is ${task.state}${task.executionInfo.result === "success" ? " and succeeded" : ""}.`,
+      );
+    const before = bucketOf(task);
+    moveTask(task, "active");
+    task.executionInfo = {
+      retryCount: 0,
+      requeueCount: task.executionInfo.requeueCount,
+      lastRequeueTime: task.executionInfo.lastRequeueTime,
+    };
+    task.dependencyAction = undefined;
+    this.account.store.putTask(task);
+    this.account.counts.change(job.id, before, "active", slotsOf(task));
+    this.admit(task);
     return task;
   }
 
@@ -115,6 +153,7 @@ export class TaskCommands {
 
   /** What the schema cannot say: dependencies need a job that allows them, job actions one that acts on them. */
   private check(job: JobRecord, spec: TaskAddParameter): void {
+    checkDurations(spec.constraints);
     if (spec.dependsOn) {
       if (!job.spec.usesTaskDependencies)
         throw new BatchError("TaskDependenciesNotSpecifiedOnJob", `Job ${job.id}, task ${spec.id}.`);
@@ -146,5 +185,18 @@ export class TaskCommands {
     this.account.counts.change(job.id, undefined, "active", slotsOf(task));
     this.admit(task);
     return task;
+  }
+}
+
+/** The schema checks the form of a duration; this, that it is a positive one. */
+function checkDurations(constraints: TaskAddParameter["constraints"]): void {
+  for (const name of ["maxWallClockTime", "retentionTime"] as const) {
+    const value = constraints?.[name];
+    if (value !== undefined && !((parseDuration(value) ?? 0) > 0))
+      throw invalidPropertyValue(
+        `constraints.${name}`,
+        value,
+        "give a positive ISO 8601 duration, e.g. PT1H.",
+      );
   }
 }

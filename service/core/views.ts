@@ -155,6 +155,9 @@ export function jobScheduleView(endpoint: string, schedule: JobScheduleRecord): 
   };
 }
 
+/** How long a node keeps a completed task's directory unless its constraints say otherwise (Azure: 7 days). */
+export const DEFAULT_TASK_RETENTION = "P7D";
+
 export function taskView(endpoint: string, task: TaskRecord): Task {
   const { spec } = task;
   const view: Task = {
@@ -172,6 +175,7 @@ export function taskView(endpoint: string, task: TaskRecord): Task {
     environmentSettings: spec.environmentSettings,
     constraints: {
       maxWallClockTime: spec.constraints?.maxWallClockTime,
+      retentionTime: spec.constraints?.retentionTime ?? DEFAULT_TASK_RETENTION,
       maxTaskRetryCount: spec.constraints?.maxTaskRetryCount ?? 0,
     },
     requiredSlots: spec.requiredSlots ?? 1,

@@ -6,6 +6,7 @@ import {
   Task,
   TaskAddCollectionParameter,
   TaskAddParameter,
+  TaskUpdateParameter,
 } from "../../../protocol/rest/task.js";
 import { checkOutputFiles, checkResourceFiles } from "../../../protocol/rest/taskFiles.js";
 import type { TaskRecord } from "../../core/records.js";
@@ -20,6 +21,7 @@ type JobParams = { Params: { jobId: string } };
 type TaskParams = { Params: { jobId: string; taskId: string } };
 
 const validateTaskAdd = bodyValidator(TaskAddParameter, "TaskAddParameter");
+const validateTaskUpdate = bodyValidator(TaskUpdateParameter, "TaskUpdateParameter");
 const validateTaskCollection = bodyValidator(TaskAddCollectionParameter, "TaskAddCollectionParameter");
 
 /** What the schema cannot check about a task's resourceFiles and outputFiles; `at` prefixes property names. */
@@ -90,6 +92,19 @@ export function taskRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
     account.tasks.delete(request.params.jobId, request.params.taskId);
     await store.flush();
     return sendEmpty(reply, 200);
+  });
+
+  app.put<TaskParams>("/jobs/:jobId/tasks/:taskId", async (request, reply) => {
+    const { jobId, taskId } = request.params;
+    const task = account.tasks.update(jobId, taskId, validateTaskUpdate(request.body));
+    await store.flush();
+    return sendEmpty(reply, 200, headersOf(task));
+  });
+
+  app.post<TaskParams>("/jobs/:jobId/tasks/:taskId/reactivate", async (request, reply) => {
+    const task = account.tasks.reactivate(request.params.jobId, request.params.taskId);
+    await store.flush();
+    return sendEmpty(reply, 204, headersOf(task));
   });
 
   app.post<TaskParams>("/jobs/:jobId/tasks/:taskId/terminate", async (request, reply) => {
