@@ -1,5 +1,6 @@
 import type { Job } from "../protocol/rest/job.js";
 import type { JobSchedule } from "../protocol/rest/jobSchedule.js";
+import type { JobPreparationAndReleaseTaskExecutionInformation } from "../protocol/rest/jobTasks.js";
 import type { ComputeNode } from "../protocol/rest/node.js";
 import type { Pool } from "../protocol/rest/pool.js";
 import type { Task, TaskAddResult } from "../protocol/rest/task.js";
@@ -29,6 +30,15 @@ export const jobColumns: Column<Job>[] = [
   { header: "priority", value: (j) => j.priority },
   { header: "poolId", value: (j) => j.poolInfo.poolId },
   { header: "creationTime", value: (j) => j.creationTime },
+];
+
+export const prepReleaseColumns: Column<JobPreparationAndReleaseTaskExecutionInformation>[] = [
+  { header: "nodeId", value: (s) => s.nodeId },
+  { header: "preparation", value: (s) => s.jobPreparationTaskExecutionInfo?.state },
+  { header: "prepResult", value: (s) => s.jobPreparationTaskExecutionInfo?.result },
+  { header: "prepExitCode", value: (s) => s.jobPreparationTaskExecutionInfo?.exitCode },
+  { header: "release", value: (s) => s.jobReleaseTaskExecutionInfo?.state },
+  { header: "releaseResult", value: (s) => s.jobReleaseTaskExecutionInfo?.result },
 ];
 
 export const jobScheduleColumns: Column<JobSchedule>[] = [

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { collect } from "../../client/paging.js";
 import { disableJobOptions, type JobAddParameter } from "../../protocol/rest/job.js";
 import { definedOnly, durationMs, integer, readJsonBody } from "../arguments.js";
-import { jobColumns } from "../columns.js";
+import { jobColumns, prepReleaseColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
 import { examples } from "../examples.js";
@@ -118,6 +118,33 @@ export function registerJobCommands(program: Command, context: CliContext): void
         globalOptions(command).output,
         await clientFor(command, context).jobs.get(id),
         jobColumns,
+      );
+    });
+
+  job
+    .command("prep-release-status")
+    .description(
+      "The job preparation and release task on each node that prepared for the job (GET /jobs/{id}/jobpreparationandreleasetaskstatus).",
+    )
+    .argument("<id>", "job id")
+    .addHelpText(
+      "after",
+      examples(
+        [
+          "where job j1's preparation ran, and how it and the release ended",
+          "openbatch job prep-release-status j1",
+        ],
+        ["with exit codes and failureInfo", "openbatch job prep-release-status j1 -o json"],
+      ),
+    )
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const rows = await clientFor(command, context).jobs.listPreparationAndReleaseTaskStatus(id);
+      printList(
+        context,
+        globalOptions(command).output,
+        rows,
+        prepReleaseColumns,
+        `No node has prepared for job ${id} yet.`,
       );
     });
 

@@ -7,13 +7,16 @@ import {
   MAX_TASKS_PER_COLLECTION,
   type TaskAddParameter,
   type TaskAddResult,
+  type TaskUpdateParameter,
 } from "../../protocol/rest/task.js";
 import {
   definedOnly,
   environmentSetting,
+  integer,
   isJsonObject,
   positiveInteger,
   readJsonFile,
+  readJsonObject,
   refuseFlagsBesideJsonFile,
   withIdArgument,
 } from "../arguments.js";
@@ -210,6 +213,78 @@ export function registerTaskCommands(program: Command, context: CliContext): voi
       await clientFor(command, context).tasks.terminate(jobId, taskId);
       printMessage(context, globalOptions(command).output, `Task ${taskId} terminated.`);
     });
+
+  task
+    .command("reactivate")
+    .description(
+      "Run a failed task again, its retry count reset (POST /jobs/{jobId}/tasks/{taskId}/reactivate); tasks that depend on it run once it succeeds.",
+    )
+    .argument("<jobId>", "job id")
+    .argument("<taskId>", "task id")
+    .addHelpText("after", examples(["run failed task t1 of job j1 again", "openbatch task reactivate j1 t1"]))
+    .action(async (jobId: string, taskId: string, _options: unknown, command: Command) => {
+      await clientFor(command, context).tasks.reactivate(jobId, taskId);
+      printMessage(context, globalOptions(command).output, `Task ${taskId} reactivated: it is active again.`);
+    });
+
+  task
+    .command("update")
+    .description(
+      "Replace a task's constraints, for its next runs (PUT /jobs/{jobId}/tasks/{taskId}); constraints not given go back to their defaults.",
+    )
+    .argument("<jobId>", "job id")
+    .argument("<taskId>", "task id")
+    .option("--max-task-retry-count <n>", "retries after a failure (-1: no limit)", integer)
+    .option("--max-wall-clock-time <duration>", "ISO 8601 duration after which a run is killed, e.g. PT30M")
+    .option(
+      "--retention-time <duration>",
+      "how long the node keeps the task directory after it ends, e.g. P1D",
+    )
+    .option(
+      "--json-file <path>",
+      'the whole TaskUpdateParameter ({"constraints": {...}}); not combined with the flags above',
+    )
+    .addHelpText(
+      "after",
+      examples(
+        [
+          "allow three retries and an hour per run",
+          "openbatch task update j1 t1 --max-task-retry-count 3 --max-wall-clock-time PT1H",
+        ],
+        ["from a file", "openbatch task update j1 t1 --json-file constraints.json"],
+      ),
+    )
+    .action(async (jobId: string, taskId: string, options: UpdateOptions, command: Command) => {
+      const constraints = definedOnly<NonNullable<TaskUpdateParameter["constraints"]>>({
+        maxTaskRetryCount: options.maxTaskRetryCount,
+        maxWallClockTime: options.maxWallClockTime,
+        retentionTime: options.retentionTime,
+      });
+      let body: TaskUpdateParameter;
+      if (options.jsonFile) {
+        refuseFlagsBesideJsonFile(options.jsonFile, {
+          "--max-task-retry-count": options.maxTaskRetryCount,
+          "--max-wall-clock-time": options.maxWallClockTime,
+          "--retention-time": options.retentionTime,
+        });
+        body = readJsonObject(options.jsonFile) as TaskUpdateParameter;
+      } else {
+        if (Object.keys(constraints).length === 0)
+          throw new UsageError(
+            "give at least one of --max-task-retry-count, --max-wall-clock-time, --retention-time, --json-file",
+          );
+        body = { constraints };
+      }
+      await clientFor(command, context).tasks.update(jobId, taskId, body);
+      printMessage(context, globalOptions(command).output, `Task ${taskId} updated.`);
+    });
+}
+
+interface UpdateOptions {
+  maxTaskRetryCount?: number;
+  maxWallClockTime?: string;
+  retentionTime?: string;
+  jsonFile?: string;
 }
 
 /**

@@ -34,14 +34,14 @@ export class JobNodeTasks {
   gate(job: JobRecord, task: TaskRecord, poolId: string, nodeId: string): PreparationGate {
     const prep = job.spec.jobPreparationTask;
     if (!prep) return "run";
-    const entry = (job.nodeTasks ??= {})[nodeKey(poolId, nodeId)];
+    const entry = job.nodeTasks?.[nodeKey(poolId, nodeId)];
     const bootTime = this.account.store.getNode(poolId, nodeId)?.lastBootTime;
     const rerunAfterBoot =
       entry?.preparation?.result === "success" &&
       prep.rerunOnNodeRebootAfterSuccess !== false &&
       entry.bootTime !== bootTime;
     if (!entry?.preparation || rerunAfterBoot) this.runPreparation(job, poolId, nodeId, 0);
-    const info = job.nodeTasks[nodeKey(poolId, nodeId)].preparation!;
+    const info = job.nodeTasks![nodeKey(poolId, nodeId)].preparation!;
     if (info.state === "completed") return info.result === "success" ? "run" : "refuse";
     if (prep.waitForSuccess === false) return "run";
     const key = waitKey(job.id, poolId, nodeId);
@@ -191,8 +191,10 @@ export class JobNodeTasks {
   }
 
   private runPreparation(job: JobRecord, poolId: string, nodeId: string, retryCount: number): void {
+    job.nodeTasks ??= {};
     const key = nodeKey(poolId, nodeId);
-    const entry = ((job.nodeTasks ??= {})[key] ??= { poolId, nodeId });
+    job.nodeTasks[key] ??= { poolId, nodeId };
+    const entry = job.nodeTasks[key];
     entry.bootTime = this.account.store.getNode(poolId, nodeId)?.lastBootTime;
     const dispatchId = this.send(job, "jobPreparation", poolId, nodeId);
     entry.preparation = {

@@ -127,7 +127,9 @@ export class Scheduler {
   /** The job's tasks are never matched to this node again (until the scheduler restarts). */
   excludeNode(jobId: string, nodeId: string): void {
     const job = this.jobs.get(jobId);
-    if (job) (job.excluded ??= new Set()).add(nodeId);
+    if (!job) return;
+    job.excluded ??= new Set();
+    job.excluded.add(nodeId);
   }
 
   queuedTasks(jobId: string): number {

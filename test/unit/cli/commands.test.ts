@@ -67,6 +67,27 @@ beforeAll(async () => {
     "POST /jobs": () => ({ status: 201 }),
     "GET /jobs": () => ({ status: 200, body: { value: [job] } }),
     "POST /jobs/j1/terminate": () => ({ status: 202 }),
+    "PUT /jobs/j1/tasks/t1": () => ({ status: 200 }),
+    "POST /jobs/j1/tasks/t1/reactivate": () => ({ status: 204 }),
+    "GET /jobs/j1/jobpreparationandreleasetaskstatus": () => ({
+      status: 200,
+      body: {
+        value: [
+          {
+            poolId: "p1",
+            nodeId: "n1",
+            nodeUrl: "http://x/pools/p1/nodes/n1",
+            jobPreparationTaskExecutionInfo: {
+              state: "completed",
+              result: "success",
+              exitCode: 0,
+              retryCount: 0,
+            },
+            jobReleaseTaskExecutionInfo: { state: "running" },
+          },
+        ],
+      },
+    }),
     "POST /jobs/j1/tasks": () => ({ status: 201 }),
     "GET /jobs/j1/tasks/t1": () => ({ status: 200, body: task }),
     "POST /jobs/j1/addtaskcollection": (req) => {
@@ -293,6 +314,21 @@ describe("openbatch node, job and task", () => {
     expect(lastRequest("GET", "/jobs").query.get("$filter")).toBe("state eq 'active'");
     await openbatch(["job", "terminate", "j1", "--reason", "done"]);
     expect(JSON.parse(lastRequest("POST", "/jobs/j1/terminate").body)).toEqual({ terminateReason: "done" });
+  });
+
+  it("task update sends new constraints, task reactivate and job prep-release-status", async () => {
+    const update = ["task", "update", "j1", "t1", "--max-task-retry-count", "3", "--retention-time", "P1D"];
+    expect((await openbatch(update)).code).toBe(0);
+    expect(JSON.parse(lastRequest("PUT", "/jobs/j1/tasks/t1").body)).toEqual({
+      constraints: { maxTaskRetryCount: 3, retentionTime: "P1D" },
+    });
+    const nothing = await openbatch(["task", "update", "j1", "t1"]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain("--max-task-retry-count");
+    expect((await openbatch(["task", "reactivate", "j1", "t1"])).stdout).toContain("reactivated");
+    expect(lastRequest("POST", "/jobs/j1/tasks/t1/reactivate")).toBeDefined();
+    const { stdout } = await openbatch(["job", "prep-release-status", "j1"]);
+    expect(stdout).toMatch(/n1\s+completed\s+success\s+0\s+running/);
   });
 
   it("task add sends the command line, environment and slots", async () => {
