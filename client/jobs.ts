@@ -44,11 +44,12 @@ export class JobOperations {
     return list.value;
   }
 
-  get(jobId: string, options: { select?: string } = {}): Promise<Job> {
+  /** `expand: "stats"` adds the job's statistics. */
+  get(jobId: string, options: { select?: string; expand?: "stats" } = {}): Promise<Job> {
     return this.http.json<Job>({
       method: "GET",
       path: batchPath`/jobs/${jobId}`,
-      query: { $select: options.select },
+      query: { $select: options.select, $expand: options.expand },
     });
   }
 

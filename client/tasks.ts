@@ -79,9 +79,14 @@ export class TaskOperations {
     return listPage<Task>(this.http, batchPath`/jobs/${jobId}/tasks`, options);
   }
 
-  get(jobId: string, taskId: string, options: { select?: string } = {}): Promise<Task> {
+  /** `expand: "stats"` adds the task's statistics. */
+  get(jobId: string, taskId: string, options: { select?: string; expand?: "stats" } = {}): Promise<Task> {
     const path = batchPath`/jobs/${jobId}/tasks/${taskId}`;
-    return this.http.json<Task>({ method: "GET", path, query: { $select: options.select } });
+    return this.http.json<Task>({
+      method: "GET",
+      path,
+      query: { $select: options.select, $expand: options.expand },
+    });
   }
 
   /** OpenBatch extension: when the task was accepted, dispatched, received by its agent and spawned. */

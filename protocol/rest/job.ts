@@ -91,6 +91,24 @@ export const JobExecutionInformation = Type.Object({
   terminateReason: Type.Optional(Type.String()),
 });
 
+/**
+ * `$expand=stats`: what the service measures of a job's completed tasks (CPU and I/O figures, which
+ * Azure also reports, are not measured yet and are absent).
+ */
+export const JobStatistics = Type.Object({
+  url: Type.String(),
+  startTime: Timestamp,
+  lastUpdateTime: Timestamp,
+  /** Sum over completed tasks of their last run's wall clock time. */
+  wallClockTime: Type.String(),
+  /** Sum over completed tasks of the time from creation to their last run's start. */
+  waitTime: Type.String(),
+  numSucceededTasks: Type.Integer(),
+  numFailedTasks: Type.Integer(),
+  numTaskRetries: Type.Integer(),
+});
+export type JobStatistics = Static<typeof JobStatistics>;
+
 /** A job as `GET /jobs/{jobId}` returns it. */
 export const Job = Type.Object({
   ...resourceProperties(literalUnion(jobStates)),
@@ -112,6 +130,7 @@ export const Job = Type.Object({
   jobReleaseTask: Type.Optional(JobReleaseTask),
   metadata: Type.Optional(Type.Array(MetadataItem)),
   executionInfo: JobExecutionInformation,
+  stats: Type.Optional(JobStatistics),
 });
 export type Job = Static<typeof Job>;
 

@@ -153,6 +153,21 @@ export const ComputeNodeInformation = Type.Object({
   taskRootDirectoryUrl: Type.String(),
 });
 
+/**
+ * `$expand=stats`: what the service measures of a task's last run. (CPU and I/O figures, which Azure
+ * also reports, are not measured yet and are absent.)
+ */
+export const TaskStatistics = Type.Object({
+  url: Type.String(),
+  startTime: Timestamp,
+  lastUpdateTime: Timestamp,
+  /** From the start to the end of its last run (or to now, while it runs). */
+  wallClockTime: Type.String(),
+  /** From the task's creation to the start of its last run. */
+  waitTime: Type.String(),
+});
+export type TaskStatistics = Static<typeof TaskStatistics>;
+
 /** A task as `GET /jobs/{jobId}/tasks/{taskId}` returns it. */
 export const Task = Type.Object({
   ...resourceProperties(literalUnion(taskStates)),
@@ -172,6 +187,7 @@ export const Task = Type.Object({
   outputFiles: Type.Optional(Type.Array(OutputFile)),
   executionInfo: Type.Optional(TaskExecutionInformation),
   nodeInfo: Type.Optional(ComputeNodeInformation),
+  stats: Type.Optional(TaskStatistics),
 });
 export type Task = Static<typeof Task>;
 

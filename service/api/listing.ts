@@ -97,6 +97,17 @@ export function readSelect(request: FastifyRequest, itemSchema: TSchema): string
   return select;
 }
 
+/** `$expand=stats` (the only expansion the reference has for jobs and tasks): whether it was asked for. */
+export function readExpandStats(request: FastifyRequest): boolean {
+  const text = queryValue(request, "$expand");
+  if (text === undefined || text === "") return false;
+  const names = text.split(",").map((n) => n.trim());
+  for (const name of names)
+    if (name !== "stats")
+      throw invalidQuery("$expand", text, `'${name}' cannot be expanded; use $expand=stats.`);
+  return true;
+}
+
 /** `recursive=true|false` of the file lists (default false). */
 export function readBoolean(request: FastifyRequest, name: string): boolean {
   const text = queryValue(request, name);

@@ -58,6 +58,7 @@ export class Account {
   /** Rebuilds the in-memory indexes from the store and recovers the machines of every pool. */
   start(): void {
     this.counts.load(this.store.taskStateCounts());
+    this.counts.loadTotals(this.store.taskRunTotals());
     const pools = this.pools.all();
     const nodes = pools.flatMap((pool) => this.store.listNodes(pool.id));
     for (const pool of pools)

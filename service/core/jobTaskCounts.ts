@@ -15,8 +15,16 @@ export function bucketOf(task: Pick<TaskRecord, "state" | "executionInfo">): Cou
   return task.state === "completed" && task.executionInfo.result === "failure" ? "failed" : task.state;
 }
 
+/** Sums over a job's completed tasks, for its `$expand=stats`. */
+export interface JobRunTotals {
+  wallClockMs: number;
+  waitMs: number;
+  retries: number;
+}
+
 export class JobTaskCounts {
   private readonly counts = new Map<string, TaskStateCounts>();
+  private readonly totals = new Map<string, JobRunTotals>();
   private readonly slots = new Map<string, TaskStateCounts>();
 
   /** Start-up: rows of the store's `taskStateCounts()`. */
@@ -54,8 +62,34 @@ export class JobTaskCounts {
     }
   }
 
+  /** Start-up: rows of the store's `taskRunTotals()`. */
+  loadTotals(rows: ({ jobId: string } & JobRunTotals)[]): void {
+    for (const { jobId, ...totals } of rows) this.totals.set(jobId, totals);
+  }
+
+  totalsOf(jobId: string): JobRunTotals {
+    let t = this.totals.get(jobId);
+    if (!t) {
+      t = { wallClockMs: 0, waitMs: 0, retries: 0 };
+      this.totals.set(jobId, t);
+    }
+    return t;
+  }
+
+  /** A task completed: its last run's times and its retries join the job's totals. */
+  addRun(task: Pick<TaskRecord, "jobId" | "creationTime" | "executionInfo">): void {
+    const t = this.totalsOf(task.jobId);
+    const { startTime, endTime, retryCount } = task.executionInfo;
+    if (startTime && endTime) {
+      t.wallClockMs += Date.parse(endTime) - Date.parse(startTime);
+      t.waitMs += Date.parse(startTime) - Date.parse(task.creationTime);
+    }
+    t.retries += retryCount;
+  }
+
   forget(jobId: string): void {
     this.counts.delete(jobId);
+    this.totals.delete(jobId);
     this.slots.delete(jobId);
   }
 

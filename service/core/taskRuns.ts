@@ -223,6 +223,7 @@ export class TaskRuns {
     });
     task.dependencyAction = options.dependencyAction;
     this.account.saveTask(task, previous);
+    this.account.counts.addRun(task);
     if (options.dependencyAction === "satisfy") {
       for (const ready of this.account.dependencies.satisfied(task.jobId, task.id)) {
         const dependent = this.account.store.getTask(task.jobId, ready);

@@ -16,3 +16,13 @@ export function parseDuration(text: string): number | undefined {
 
 /** Azure's "unlimited" duration (`P10675199DT2H48M5.4775807S`, .NET's TimeSpan.MaxValue). */
 export const UNLIMITED_DURATION = "P10675199DT2H48M5.4775807S";
+
+/** An ISO 8601 duration for `ms` milliseconds, as Azure writes them: `PT1H2M3.5S`, `PT0S`. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms)) / 1000;
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = Number((total % 60).toFixed(3));
+  const parts = `${hours ? `${hours}H` : ""}${minutes ? `${minutes}M` : ""}${seconds || (!hours && !minutes) ? `${seconds}S` : ""}`;
+  return `PT${parts}`;
+}

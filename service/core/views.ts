@@ -1,12 +1,14 @@
 /** Records → the Azure Batch shapes the REST API returns (protocol/rest). */
 
-import type { Job } from "../../protocol/rest/job.js";
+import type { Job, JobStatistics } from "../../protocol/rest/job.js";
 import type { JobSchedule } from "../../protocol/rest/jobSchedule.js";
 import type { ComputeNode } from "../../protocol/rest/node.js";
 import type { Pool } from "../../protocol/rest/pool.js";
-import type { Task } from "../../protocol/rest/task.js";
+import type { Task, TaskStatistics } from "../../protocol/rest/task.js";
 import { withoutSecrets } from "../../protocol/rest/taskFiles.js";
+import type { JobRunTotals, TaskStateCounts } from "./jobTaskCounts.js";
 import type { JobRecord, JobScheduleRecord, NodeRecord, PoolRecord, TaskRecord } from "./records.js";
+import { formatDuration } from "./time.js";
 
 export function eTag(version: number): string {
   return `0x8D${version.toString(16).toUpperCase().padStart(13, "0")}`;
@@ -198,4 +200,37 @@ export function taskView(endpoint: string, task: TaskRecord): Task {
     };
   }
   return view;
+}
+
+/** `$expand=stats` of a job: its completed tasks' totals and outcome counts. */
+export function jobStatsView(
+  endpoint: string,
+  job: JobRecord,
+  counts: TaskStateCounts,
+  totals: JobRunTotals,
+): JobStatistics {
+  return {
+    url: jobUrl(endpoint, job.id),
+    startTime: job.creationTime,
+    lastUpdateTime: new Date().toISOString(),
+    wallClockTime: formatDuration(totals.wallClockMs),
+    waitTime: formatDuration(totals.waitMs),
+    numSucceededTasks: counts.completed,
+    numFailedTasks: counts.failed,
+    numTaskRetries: totals.retries,
+  };
+}
+
+/** `$expand=stats` of a task: its last run's wall clock time (so far, while it runs) and wait. */
+export function taskStatsView(endpoint: string, task: TaskRecord): TaskStatistics {
+  const at = new Date().toISOString();
+  const { startTime, endTime } = task.executionInfo;
+  const started = task.state === "running" || task.state === "completed" ? startTime : undefined;
+  return {
+    url: taskUrl(endpoint, task.jobId, task.id),
+    startTime: task.creationTime,
+    lastUpdateTime: at,
+    wallClockTime: formatDuration(started ? Date.parse(endTime ?? at) - Date.parse(started) : 0),
+    waitTime: formatDuration(Date.parse(started ?? at) - Date.parse(task.creationTime)),
+  };
 }

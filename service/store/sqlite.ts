@@ -202,6 +202,15 @@ export class SqliteStore implements Store {
     }[];
   }
 
+  taskRunTotals(): { jobId: string; wallClockMs: number; waitMs: number; retries: number }[] {
+    return this.sql.taskRunTotals.all() as {
+      jobId: string;
+      wallClockMs: number;
+      waitMs: number;
+      retries: number;
+    }[];
+  }
+
   nextSeq(name: SequenceName): number {
     const value = (this.sequences.get(name) ?? 0) + 1;
     this.sequences.set(name, value);
@@ -358,6 +367,12 @@ function prepareStatements(db: Database.Database): Record<string, Statement> {
       "SELECT job_id AS jobId, state, ifnull(json_extract(data, '$.executionInfo.result') = 'failure', 0) AS failed, " +
       "count(*) AS count, sum(coalesce(json_extract(data, '$.reservedSlots'), json_extract(data, '$.spec.requiredSlots'), 1)) AS slots " +
       "FROM tasks GROUP BY jobId, state, failed",
+    taskRunTotals:
+      "SELECT job_id AS jobId, " +
+      "ifnull(sum((julianday(json_extract(data, '$.executionInfo.endTime')) - julianday(json_extract(data, '$.executionInfo.startTime'))) * 86400000), 0) AS wallClockMs, " +
+      "ifnull(sum((julianday(json_extract(data, '$.executionInfo.startTime')) - julianday(json_extract(data, '$.creationTime'))) * 86400000), 0) AS waitMs, " +
+      "ifnull(sum(json_extract(data, '$.executionInfo.retryCount')), 0) AS retries " +
+      "FROM tasks WHERE state = 'completed' GROUP BY job_id",
     putSequence: "INSERT OR REPLACE INTO sequences (name, value) VALUES (?, ?)",
   };
   return Object.fromEntries(Object.entries(statements).map(([k, sql]) => [k, db.prepare(sql)]));

@@ -52,6 +52,8 @@ export interface Store {
    * `failed` (0/1); loaded at start-up.
    */
   taskStateCounts(): { jobId: string; state: string; failed: number; count: number; slots: number }[];
+  /** Per job, over its completed tasks: summed wall clock and wait times (ms) and retries; loaded at start-up. */
+  taskRunTotals(): { jobId: string; wallClockMs: number; waitMs: number; retries: number }[];
 
   /** The next value of a named sequence (insertion order of pools, jobs, tasks, job schedules). */
   nextSeq(name: SequenceName): number;

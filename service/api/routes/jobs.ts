@@ -11,8 +11,8 @@ import {
 } from "../../../protocol/rest/job.js";
 import type { TaskStateCounts } from "../../core/jobTaskCounts.js";
 import type { JobRecord } from "../../core/records.js";
-import { eTag, jobUrl, jobView } from "../../core/views.js";
-import { fillPage, listBody, readListQuery, readSelect } from "../listing.js";
+import { eTag, jobStatsView, jobUrl, jobView } from "../../core/views.js";
+import { fillPage, listBody, readExpandStats, readListQuery, readSelect } from "../listing.js";
 import { applySelect } from "../odata.js";
 import { sendCreated, sendEmpty, sendJson } from "../responses.js";
 import type { RouteContext } from "../routeContext.js";
@@ -39,22 +39,33 @@ export function jobRoutes(app: FastifyInstance, { account, endpoint }: RouteCont
     return sendCreated(reply, headersOf(store.getJob(job.id) ?? job));
   });
 
+  /** The job as Azure shows it, with its statistics when `$expand=stats` asked for them. */
+  const view = (job: JobRecord, stats: boolean): Job => {
+    const shown = jobView(endpoint(), job);
+    if (stats)
+      shown.stats = jobStatsView(endpoint(), job, account.counts.of(job.id), account.counts.totalsOf(job.id));
+    return shown;
+  };
+
   app.get("/jobs", async (request, reply) => {
     const query = readListQuery(request, Job);
+    const stats = readExpandStats(request);
     const page = fillPage(
       query,
       (afterSeq, limit) => store.listJobs({ afterSeq, limit, state: query.state }),
-      (job) => jobView(endpoint(), job),
+      (job) => view(job, stats),
     );
-    return sendJson(reply, listBody(request, endpoint(), "jobs", query, page));
+    const expand = stats ? { $expand: "stats" } : {};
+    return sendJson(reply, listBody(request, endpoint(), "jobs", query, page, expand));
   });
 
   app.get<JobParams>("/jobs/:jobId", async (request, reply) => {
     const select = readSelect(request, Job);
+    const stats = readExpandStats(request);
     const job = account.jobs.get(request.params.jobId);
     const body = {
       "odata.metadata": `${endpoint()}/$metadata#jobs/@Element`,
-      ...applySelect(jobView(endpoint(), job), select),
+      ...applySelect(view(job, stats), select),
     };
     return sendJson(reply, body, headersOf(job));
   });

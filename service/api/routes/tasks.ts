@@ -10,8 +10,8 @@ import {
 } from "../../../protocol/rest/task.js";
 import { checkOutputFiles, checkResourceFiles } from "../../../protocol/rest/taskFiles.js";
 import type { TaskRecord } from "../../core/records.js";
-import { eTag, taskUrl, taskView } from "../../core/views.js";
-import { fillPage, listBody, readListQuery, readSelect } from "../listing.js";
+import { eTag, taskStatsView, taskUrl, taskView } from "../../core/views.js";
+import { fillPage, listBody, readExpandStats, readListQuery, readSelect } from "../listing.js";
 import { applySelect } from "../odata.js";
 import { sendCreated, sendEmpty, sendJson } from "../responses.js";
 import type { RouteContext } from "../routeContext.js";
@@ -38,6 +38,13 @@ export function taskRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
     lastModified: task.lastModified,
     url: taskUrl(endpoint(), task.jobId, task.id),
   });
+
+  /** The task as Azure shows it, with its statistics when `$expand=stats` asked for them. */
+  const view = (task: TaskRecord, stats: boolean): Task => {
+    const shown = taskView(endpoint(), task);
+    if (stats) shown.stats = taskStatsView(endpoint(), task);
+    return shown;
+  };
 
   app.post<JobParams>("/jobs/:jobId/tasks", async (request, reply) => {
     const task = account.tasks.add(
@@ -68,22 +75,25 @@ export function taskRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
 
   app.get<JobParams>("/jobs/:jobId/tasks", async (request, reply) => {
     const query = readListQuery(request, Task);
+    const stats = readExpandStats(request);
     const { jobId } = request.params;
     account.jobs.get(jobId);
     const page = fillPage(
       query,
       (afterSeq, limit) => store.listTasks(jobId, { afterSeq, limit, state: query.state }),
-      (task) => taskView(endpoint(), task),
+      (task) => view(task, stats),
     );
-    return sendJson(reply, listBody(request, endpoint(), "tasks", query, page));
+    const expand = stats ? { $expand: "stats" } : {};
+    return sendJson(reply, listBody(request, endpoint(), "tasks", query, page, expand));
   });
 
   app.get<TaskParams>("/jobs/:jobId/tasks/:taskId", async (request, reply) => {
     const select = readSelect(request, Task);
+    const stats = readExpandStats(request);
     const task = account.tasks.get(request.params.jobId, request.params.taskId);
     const body = {
       "odata.metadata": `${endpoint()}/$metadata#tasks/@Element`,
-      ...applySelect(taskView(endpoint(), task), select),
+      ...applySelect(view(task, stats), select),
     };
     return sendJson(reply, body, headersOf(task));
   });

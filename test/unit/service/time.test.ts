@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDuration } from "../../../service/core/time.js";
+import { formatDuration, parseDuration } from "../../../service/core/time.js";
 
 describe("parseDuration", () => {
   it("reads ISO 8601 durations", () => {
@@ -11,5 +11,15 @@ describe("parseDuration", () => {
   });
   it("refuses what is not a duration", () => {
     for (const bad of ["", "P", "PT", "10M", "PT1X", "1 hour"]) expect(parseDuration(bad)).toBeUndefined();
+  });
+});
+
+describe("formatDuration", () => {
+  it("writes ISO 8601 durations as Azure does", () => {
+    expect(formatDuration(0)).toBe("PT0S");
+    expect(formatDuration(1500)).toBe("PT1.5S");
+    expect(formatDuration(3_723_250)).toBe("PT1H2M3.25S");
+    expect(formatDuration(60_000)).toBe("PT1M");
+    expect(parseDuration(formatDuration(98_765_432))).toBe(98_765_432);
   });
 });
