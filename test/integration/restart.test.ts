@@ -28,11 +28,17 @@ describe("service restart", () => {
     const port = Number(new URL(service.endpoint).port);
     let client = service.client;
     await client.pools.add({ id: "p", vmSize: "small", targetDedicatedNodes: 1, taskSlotsPerNode: 2 });
-    await client.jobs.add({ id: "j", poolInfo: { poolId: "p" } });
+    await client.jobs.add({ id: "j", poolInfo: { poolId: "p" }, usesTaskDependencies: true });
     await client.tasks.add("j", { id: "long", commandLine: '/bin/sh -c "sleep 2; echo finished"' });
     await client.tasks.add("j", { id: "bad", commandLine: '/bin/sh -c "exit 5"' });
     // Needs both slots: it waits for "long", so it runs after the restart.
     await client.tasks.add("j", { id: "quick", commandLine: "/bin/echo quick", requiredSlots: 2 });
+    // Waits for "long" across the restart: the dependency graph is rebuilt from the store.
+    await client.tasks.add("j", {
+      id: "child",
+      commandLine: "/bin/echo child",
+      dependsOn: { taskIds: ["long"] },
+    });
     await waitFor(
       "the long task to run, the others to be done",
       async () =>
@@ -58,6 +64,13 @@ describe("service restart", () => {
       result: "success",
     });
     expect(await client.tasks.getFileText("j", "long", "stdout.txt")).toBe("finished\n");
+    const child = await waitFor("the dependent task to complete", async () => {
+      const t = await client.tasks.get("j", "child");
+      return t.state === "completed" && t;
+    });
+    expect(Date.parse(child.executionInfo!.startTime!)).toBeGreaterThanOrEqual(
+      Date.parse(long.executionInfo!.endTime!),
+    );
     await waitFor(
       "the node to be idle again",
       async () => (await collect(client.nodes.list("p")))[0]?.state === "idle",
@@ -69,12 +82,12 @@ describe("service restart", () => {
       async () => (await client.tasks.get("j", "after")).state === "completed",
     );
     const all = await collect(client.tasks.list("j"));
-    expect(all.map((t) => t.id).sort()).toEqual(["after", "bad", "long", "quick"]);
+    expect(all.map((t) => t.id).sort()).toEqual(["after", "bad", "child", "long", "quick"]);
     // Counted again from the store at start-up, failures apart.
     const counts = await client.jobs.getTaskCounts("j");
-    expect(counts.taskCounts).toEqual({ active: 0, running: 0, completed: 4, succeeded: 3, failed: 1 });
+    expect(counts.taskCounts).toEqual({ active: 0, running: 0, completed: 5, succeeded: 4, failed: 1 });
     // "quick" needs 2 slots.
-    expect(counts.taskSlotCounts).toEqual({ active: 0, running: 0, completed: 5, succeeded: 4, failed: 1 });
+    expect(counts.taskSlotCounts).toEqual({ active: 0, running: 0, completed: 6, succeeded: 5, failed: 1 });
     expect(processesMentioning(`${dataDir}/nodes/p`)).toHaveLength(1); // adopted, not restarted twice
 
     await client.pools.delete("p");
