@@ -6,14 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { BatchClient } from "../../client/index.js";
 import type { TaskAddParameter } from "../../protocol/rest/task.js";
-import { serviceForSuite, waitFor } from "./harness.js";
-
-function completed(client: BatchClient, jobId: string, taskId: string) {
-  return waitFor(`task ${jobId}/${taskId} to complete`, async () => {
-    const task = await client.tasks.get(jobId, taskId);
-    return task.state === "completed" && task;
-  });
-}
+import { completedTask, serviceForSuite, waitFor } from "./harness.js";
 
 async function jobActingOnFailures(client: BatchClient, id: string, task: TaskAddParameter) {
   await client.jobs.add({
@@ -23,7 +16,7 @@ async function jobActingOnFailures(client: BatchClient, id: string, task: TaskAd
     usesTaskDependencies: true,
   });
   await client.tasks.add(id, task);
-  return completed(client, id, task.id);
+  return completedTask(client, id, task.id);
 }
 
 describe("exit conditions and onTaskFailure", () => {
@@ -81,7 +74,7 @@ describe("exit conditions and onTaskFailure", () => {
       commandLine: "/bin/true",
       dependsOn: { taskIds: ["fetch"] },
     });
-    expect((await completed(client, "fetching", "next")).executionInfo?.result).toBe("success");
+    expect((await completedTask(client, "fetching", "next")).executionInfo?.result).toBe("success");
     expect((await client.jobs.get("fetching")).state).toBe("active");
   });
 
@@ -110,14 +103,14 @@ describe("exit conditions and onTaskFailure", () => {
       commandLine: "/bin/sleep 60",
       constraints: { maxWallClockTime: "PT1S" },
     });
-    const retried = await completed(client, "noaction", "retried");
+    const retried = await completedTask(client, "noaction", "retried");
     expect(retried.executionInfo?.retryCount).toBe(2);
     expect(retried.executionInfo?.exitCode).toBe(9);
     expect(retried.executionInfo?.failureInfo).toMatchObject({
       category: "usererror",
       code: "FailureExitCode",
     });
-    const slow = await completed(client, "noaction", "slow");
+    const slow = await completedTask(client, "noaction", "slow");
     expect(slow.executionInfo?.failureInfo).toMatchObject({
       category: "usererror",
       code: "MaxWallClockTimeExceeded",

@@ -4,14 +4,9 @@
  * `$filter` on state, id, times and executionInfo/exitCode, `$select`, `$expand=stats`.
  */
 import { describe, expect, it } from "vitest";
+import { collect } from "../../client/index.js";
 import type { Task } from "../../protocol/rest/task.js";
 import { serviceForSuite, waitFor } from "./harness.js";
-
-async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
 
 describe("the job model", () => {
   const suite = serviceForSuite("jobmodel");
@@ -49,7 +44,7 @@ describe("the job model", () => {
     expect(await client.tasks.getFileText("env", "own", "stdout.txt")).toBe("hello task\n");
     expect(await client.tasks.getFileText("env", "common", "stdout.txt")).toBe("hello job\n");
     // The two-slot task had the node to itself: no other task ran while it did.
-    const tasks = await all(client.tasks.list("env"));
+    const tasks = await collect(client.tasks.list("env"));
     const wide = tasks.find((t) => t.id === "wide")!;
     expect(wide.requiredSlots).toBe(2);
     const span = (t: Task) => [
@@ -68,7 +63,7 @@ describe("the job model", () => {
   it("filters, selects and expands lists over the outcome", async () => {
     const { client } = suite.service;
     const ids = async (filter: string) =>
-      (await all(client.tasks.list("env", { filter }))).map((t) => t.id).sort();
+      (await collect(client.tasks.list("env", { filter }))).map((t) => t.id).sort();
     expect(await ids("executionInfo/exitCode eq 6")).toEqual(["bad"]);
     expect(await ids("executionInfo/exitCode ne 0")).toEqual(["bad"]);
     expect(await ids("id eq 'own' or id eq 'common'")).toEqual(["common", "own"]);
@@ -77,11 +72,11 @@ describe("the job model", () => {
     expect(
       await ids(`executionInfo/startTime ge datetime'${wide.executionInfo!.startTime}' and id eq 'wide'`),
     ).toEqual(["wide"]);
-    const selected = await all(
+    const selected = await collect(
       client.tasks.list("env", { filter: "id eq 'bad'", select: "id,executionInfo" }),
     );
     expect(Object.keys(selected[0]).sort()).toEqual(["executionInfo", "id"]);
-    const jobs = await all(
+    const jobs = await collect(
       client.jobs.list({ filter: "executionInfo/terminateReason eq 'AllTasksComplete'" }),
     );
     expect(jobs.map((j) => j.id)).toEqual(["env"]);

@@ -6,15 +6,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { BatchClient } from "../../client/index.js";
-import { serviceForSuite, waitFor } from "./harness.js";
-
-function completed(client: BatchClient, jobId: string, taskId: string) {
-  return waitFor(`task ${jobId}/${taskId} to complete`, async () => {
-    const task = await client.tasks.get(jobId, taskId);
-    return task.state === "completed" && task;
-  });
-}
+import { completedTask, serviceForSuite, waitFor } from "./harness.js";
 
 describe("task update, reactivate and retention", () => {
   const suite = serviceForSuite("tasklife");
@@ -29,7 +21,7 @@ describe("task update, reactivate and retention", () => {
       commandLine: `/bin/sh -c "if [ -e ${marker} ]; then exit 0; fi; touch ${marker}; exit 2"`,
       constraints: { maxTaskRetryCount: 0 },
     });
-    const failed = await completed(client, "life", "flaky");
+    const failed = await completedTask(client, "life", "flaky");
     expect(failed.executionInfo).toMatchObject({ result: "failure", exitCode: 2, retryCount: 0 });
     await client.tasks.reactivate("life", "flaky");
     const again = await waitFor("the reactivated task to succeed", async () => {
@@ -56,7 +48,7 @@ describe("task update, reactivate and retention", () => {
     const updated = await client.tasks.get("life", "long");
     expect(updated.constraints).toMatchObject({ maxTaskRetryCount: 1, maxWallClockTime: "PT1H" });
     writeFileSync(gate, "");
-    const done = await completed(client, "life", "long");
+    const done = await completedTask(client, "life", "long");
     expect(done.executionInfo).toMatchObject({ retryCount: 1, exitCode: 1 });
     const refused = await client.tasks
       .update("life", "long", { constraints: { maxTaskRetryCount: 3 } })
@@ -71,7 +63,7 @@ describe("task update, reactivate and retention", () => {
       commandLine: "/bin/sh -c 'echo kept for a moment'",
       constraints: { retentionTime: "PT1S" },
     });
-    await completed(client, "life", "brief");
+    await completedTask(client, "life", "brief");
     expect((await client.tasks.get("life", "brief")).constraints?.retentionTime).toBe("PT1S");
     await waitFor("the task directory to be deleted", async () => {
       const code = await client.tasks
