@@ -42,8 +42,8 @@ export class JobNodeTasks {
       entry.bootTime !== bootTime;
     if (!entry?.preparation || rerunAfterBoot) this.runPreparation(job, poolId, nodeId, 0);
     const info = job.nodeTasks![nodeKey(poolId, nodeId)].preparation!;
-    if (info.state === "completed") return info.result === "success" ? "run" : "refuse";
     if (prep.waitForSuccess === false) return "run";
+    if (info.state === "completed") return info.result === "success" ? "run" : "refuse";
     const key = waitKey(job.id, poolId, nodeId);
     this.waiting.set(key, [...(this.waiting.get(key) ?? []), task.id]);
     return "wait";
@@ -96,8 +96,8 @@ export class JobNodeTasks {
     if (run) run.info.startTime = startTime;
   }
 
-  /** The agent reported the end of a preparation or release task. */
-  finished(dispatch: Dispatch, report: TaskCompletedMessage): void {
+  /** The agent reported the end of a preparation or release task (a failed preparation is retried as its constraints allow). */
+  finished(dispatch: Dispatch, report: TaskCompletedMessage, mayRetry = true): void {
     this.account.dispatches.remove(dispatch.dispatchId);
     const run = this.runOf(dispatch);
     if (!run) return;
@@ -106,7 +106,7 @@ export class JobNodeTasks {
     if (dispatch.kind === "jobPreparation") {
       const retries = job.spec.jobPreparationTask?.constraints?.maxTaskRetryCount ?? 0;
       const retryCount = entry.preparation?.retryCount ?? 0;
-      if (failure && (retries === -1 || retryCount < retries)) {
+      if (failure && mayRetry && (retries === -1 || retryCount < retries)) {
         this.runPreparation(job, entry.poolId, entry.nodeId, retryCount + 1);
         this.account.saveJob(job);
         return;
@@ -126,20 +126,24 @@ export class JobNodeTasks {
     else this.account.jobs.afterTaskCompleted(job.id);
   }
 
-  /** A run the node lost (it restarted without it): ended as a server error. */
+  /** A run its node lost (the agent restarted without it, or the node left the pool): ended as a server error, not retried there. */
   lost(dispatch: Dispatch): void {
-    this.finished(dispatch, {
-      type: "taskCompleted",
-      protocolVersion: 1,
-      requestId: "lost",
-      dispatchId: dispatch.dispatchId,
-      endTime: now(),
-      failure: {
-        category: "servererror",
-        code: "NodeLostRun",
-        message: "The node lost the run (its agent restarted).",
+    this.finished(
+      dispatch,
+      {
+        type: "taskCompleted",
+        protocolVersion: 1,
+        requestId: "lost",
+        dispatchId: dispatch.dispatchId,
+        endTime: now(),
+        failure: {
+          category: "servererror",
+          code: "NodeLostRun",
+          message: "The node lost the run (its agent restarted, or it left the pool).",
+        },
       },
-    });
+      false,
+    );
   }
 
   /** Start-up: runs in flight are known by their dispatches again; tasks that were preparing wait anew. */

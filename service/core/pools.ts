@@ -180,6 +180,10 @@ export class PoolCommands {
     this.account.scheduler.setNodeEligible(pool.id, node.id, false);
     if (option === "requeue" || option === "terminate") {
       for (const d of dispatches.onNode(pool.id, node.id)) {
+        if (d.kind === "jobPreparation" || d.kind === "jobRelease") {
+          this.account.jobNodeTasks.lost(d);
+          continue;
+        }
         const task = d.kind === "task" ? store.getTask(d.jobId, d.taskId) : undefined;
         if (!task || task.dispatchId !== d.dispatchId) {
           runs.endDispatch(d);
