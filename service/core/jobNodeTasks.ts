@@ -17,7 +17,7 @@ import { dispatchFiles } from "./dispatchFiles.js";
 import { environmentFrom } from "./environmentSettings.js";
 import type { JobNodeTaskState, JobRecord, TaskRecord } from "./records.js";
 import { now, parseDuration } from "./time.js";
-import { nodeUrl, taskDirectory } from "./views.js";
+import { DEFAULT_TASK_RETENTION, nodeUrl, taskDirectory } from "./views.js";
 
 /** What a matched task does on a node, as far as the job's preparation task is concerned. */
 export type PreparationGate = "run" | "wait" | "refuse";
@@ -247,6 +247,10 @@ export class JobNodeTasks {
       environment: environmentFrom(job.spec.commonEnvironmentSettings, spec.environmentSettings),
       requiredSlots: 1,
       maxWallClockTimeMs,
+      retentionTimeMs:
+        kind === "jobPreparation"
+          ? parseDuration(prep?.constraints?.retentionTime ?? DEFAULT_TASK_RETENTION)
+          : undefined,
       ...dispatchFiles({ resourceFiles: spec.resourceFiles }, this.account.config, maxWallClockTimeMs),
     });
     return dispatchId;

@@ -12,6 +12,7 @@ import type { Account } from "./account.js";
 import { JobDeadlines } from "./jobDeadlines.js";
 import { firstVersion, type JobRecord } from "./records.js";
 import { moveJob, touch } from "./stateChange.js";
+import { checkDurations } from "./tasks.js";
 import { now, parseDuration } from "./time.js";
 
 export class JobCommands {
@@ -46,6 +47,8 @@ export class JobCommands {
         "A job with a jobReleaseTask needs a jobPreparationTask (the release runs where the preparation ran); add one, e.g. /bin/true.",
         [{ key: "PropertyName", value: "jobPreparationTask" }],
       );
+    checkDurations(spec.jobManagerTask?.constraints, "jobManagerTask.constraints");
+    checkDurations(spec.jobPreparationTask?.constraints, "jobPreparationTask.constraints");
     const release = spec.jobReleaseTask?.maxWallClockTime;
     if (release !== undefined && !(parseDuration(release)! > 0))
       throw invalidPropertyValue(

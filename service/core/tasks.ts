@@ -188,15 +188,14 @@ export class TaskCommands {
   }
 }
 
-/** The schema checks the form of a duration; this, that it is a positive one. */
-function checkDurations(constraints: TaskAddParameter["constraints"]): void {
+/**
+ * The schema checks the form of a constraint's duration; this, that it is a positive one. `at` is
+ * where the constraints are in the request (`jobManagerTask.constraints`, say).
+ */
+export function checkDurations(constraints: TaskAddParameter["constraints"], at = "constraints"): void {
   for (const name of ["maxWallClockTime", "retentionTime"] as const) {
     const value = constraints?.[name];
     if (value !== undefined && !((parseDuration(value) ?? 0) > 0))
-      throw invalidPropertyValue(
-        `constraints.${name}`,
-        value,
-        "give a positive ISO 8601 duration, e.g. PT1H.",
-      );
+      throw invalidPropertyValue(`${at}.${name}`, value, "give a positive ISO 8601 duration, e.g. PT1H.");
   }
 }

@@ -104,6 +104,9 @@ export class AgentGateway implements NodeLink {
   }
 
   close(): void {
+    // The sessions' close events come after the store has closed: the nodes' states stay as stored
+    // (the next start marks them unknown until their agents register again).
+    this.account = undefined;
     for (const session of this.sessions.values()) session.close();
     for (const pending of this.pendingFiles.values()) {
       clearTimeout(pending.timer);
