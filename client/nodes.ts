@@ -1,5 +1,5 @@
 import type { List } from "../protocol/rest/common.js";
-import type { ComputeNode, NodeFile } from "../protocol/rest/node.js";
+import type { ComputeNode, NodeFile, NodeRebootOption } from "../protocol/rest/node.js";
 import { type FileListOptions, FileOperations, type FileProperties, type FileReadOptions } from "./files.js";
 import { type BatchHttp, batchPath } from "./http.js";
 import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
@@ -23,6 +23,15 @@ export class NodeOperations {
 
   get(poolId: string, nodeId: string): Promise<ComputeNode> {
     return this.http.json<ComputeNode>({ method: "GET", path: batchPath`/pools/${poolId}/nodes/${nodeId}` });
+  }
+
+  /** `POST /pools/{poolId}/nodes/{nodeId}/reboot` (202): what happens to its running tasks is `option` (default requeue). */
+  async reboot(poolId: string, nodeId: string, option?: NodeRebootOption): Promise<void> {
+    await this.http.send({
+      method: "POST",
+      path: batchPath`/pools/${poolId}/nodes/${nodeId}/reboot`,
+      body: option ? { nodeRebootOption: option } : undefined,
+    });
   }
 
   /** `GET /pools/{poolId}/nodes/{nodeId}/files?recursive=`: paths relative to the node root. */

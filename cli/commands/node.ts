@@ -1,9 +1,10 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { collect } from "../../client/paging.js";
+import { type NodeRebootOption, nodeRebootOptions } from "../../protocol/rest/node.js";
 import { nodeColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { examples } from "../examples.js";
-import { printList, printRecord } from "../output.js";
+import { printList, printMessage, printRecord } from "../output.js";
 
 export function registerNodeCommands(program: Command, context: CliContext): void {
   const node = program
@@ -55,4 +56,34 @@ export function registerNodeCommands(program: Command, context: CliContext): voi
       const computeNode = await clientFor(command, context).nodes.get(poolId, nodeId);
       printRecord(context, globalOptions(command).output, computeNode, nodeColumns);
     });
+
+  node
+    .command("reboot")
+    .description(
+      "Reboot a compute node (POST /pools/{poolId}/nodes/{nodeId}/reboot): its agent restarts, the start task runs again.",
+    )
+    .argument("<poolId>", "pool id")
+    .argument("<nodeId>", "node id, as `node list` shows it")
+    .addOption(
+      new Option("--option <option>", "what happens to its running tasks")
+        .choices([...nodeRebootOptions])
+        .default("requeue"),
+    )
+    .addHelpText(
+      "after",
+      examples(
+        ["reboot a node, its running tasks queued again", "openbatch node reboot p1 tvmps_000001_d"],
+        ["let its tasks finish first", "openbatch node reboot p1 tvmps_000001_d --option taskcompletion"],
+      ),
+    )
+    .action(
+      async (poolId: string, nodeId: string, options: { option: NodeRebootOption }, command: Command) => {
+        await clientFor(command, context).nodes.reboot(poolId, nodeId, options.option);
+        printMessage(
+          context,
+          globalOptions(command).output,
+          `Node ${nodeId} is rebooting (${options.option}).`,
+        );
+      },
+    );
 }

@@ -6,7 +6,7 @@ import {
   taskExecutionResults,
   taskStates,
 } from "../states.js";
-import { FailureInfo, literalUnion, NameValuePair, Timestamp } from "./common.js";
+import { FailureInfo, literalUnion, NameValuePair, strict, Timestamp } from "./common.js";
 import { StartTask } from "./pool.js";
 
 export const StartTaskInformation = Type.Object({
@@ -88,3 +88,17 @@ export const NodeFile = Type.Object({
   ),
 });
 export type NodeFile = Static<typeof NodeFile>;
+
+export const nodeRebootOptions = ["requeue", "terminate", "taskcompletion", "retaineddata"] as const;
+
+/**
+ * Body of `POST /pools/{poolId}/nodes/{nodeId}/reboot` (optional): what happens to the node's running
+ * tasks — `requeue` (default: killed and queued again), `terminate` (killed, completed as failed),
+ * `taskcompletion` / `retaineddata` (the node takes no new task and reboots once they have ended).
+ */
+export const NodeRebootParameter = Type.Object(
+  { nodeRebootOption: Type.Optional(literalUnion(nodeRebootOptions)) },
+  strict,
+);
+export type NodeRebootParameter = Static<typeof NodeRebootParameter>;
+export type NodeRebootOption = (typeof nodeRebootOptions)[number];

@@ -69,7 +69,8 @@ export class AgentReports {
     node.ipAddress = msg.ipAddress;
     node.agentVersion = msg.agentVersion;
     node.agentLastUpdateTime = at;
-    if (node.state === "creating" || node.state === "starting") node.lastBootTime = at;
+    if (node.state === "creating" || node.state === "starting" || node.state === "rebooting")
+      node.lastBootTime = at;
     store.putNode(node);
     const reply: RegisteredReply = {
       type: "registered",
@@ -132,7 +133,8 @@ export class AgentReports {
   disconnected(poolId: string, nodeId: string): void {
     const node = this.account.store.getNode(poolId, nodeId);
     this.health.delete(`${poolId}/${nodeId}`);
-    if (!node || node.state === "leavingpool") return;
+    // A rebooting node's agent goes away on purpose; it stays rebooting until the new one registers.
+    if (!node || node.state === "leavingpool" || node.state === "rebooting") return;
     moveNode(node, "unknown");
     this.account.store.putNode(node);
     this.account.nodes.updateEligibility(node);

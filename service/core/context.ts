@@ -43,6 +43,10 @@ export interface Machines {
   provision(pool: PoolRecord, nodes: NodeRecord[]): void;
   /** Stops a node's machine; resolves when it is gone. */
   release(node: NodeRecord): Promise<void>;
+  /** Whether `reboot` can restart a node's machine (external machines belong to whoever runs them). */
+  readonly reboots: boolean;
+  /** Restarts a node's machine (its agent stops, its tasks die, a new agent registers); resolves once it is restarting. */
+  reboot(pool: PoolRecord, node: NodeRecord): Promise<void>;
   /** Called once at start-up with every known node: adopt machines still running, restart lost ones. */
   recover(pools: PoolRecord[], nodes: NodeRecord[]): void;
   /** Where a node's root directory is (reported in task `nodeInfo`). */

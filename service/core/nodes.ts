@@ -1,6 +1,7 @@
 /** Compute nodes: reading them, their files, and keeping their state and schedulability in step. */
 import type { FileEntry, FileResponseMessage } from "../../protocol/agent.js";
 import { BatchError, type ErrorCode, errorRegistry } from "../../protocol/errors.js";
+import type { NodeRebootOption } from "../../protocol/rest/node.js";
 import type { Account } from "./account.js";
 import type { NodeRecord, PoolRecord } from "./records.js";
 import { moveNode } from "./stateChange.js";
@@ -30,6 +31,59 @@ export class NodeCommands {
   running(poolId: string, nodeId: string): { tasks: number; slots: number } {
     const runs = this.account.dispatches.onNode(poolId, nodeId).filter((d) => d.kind === "task");
     return { tasks: runs.length, slots: runs.reduce((sum, d) => sum + d.slots, 0) };
+  }
+
+  /**
+   * Reboots a node: its running tasks are requeued or terminated as `option` says — or, with
+   * `taskcompletion`/`retaineddata`, left to finish while the node takes no new task — then its machine
+   * restarts; the start task runs again, and a job's preparation task reruns there before its next task
+   * (unless rerunOnNodeRebootAfterSuccess is false).
+   */
+  reboot(poolId: string, nodeId: string, option: NodeRebootOption = "requeue"): void {
+    const { pool, node } = this.get(poolId, nodeId);
+    if (!this.account.machines.reboots)
+      throw new BatchError(
+        "UnsupportedOperation",
+        `Node ${nodeId} runs on a machine this service does not control; reboot the machine itself.`,
+      );
+    if (node.state !== "idle" && node.state !== "running")
+      throw new BatchError(
+        "NodeNotReady",
+        `Node ${nodeId} is ${node.state}; a node reboots when idle or running.`,
+      );
+    if (option === "requeue" || option === "terminate") {
+      this.account.pools.endRuns(
+        pool,
+        node,
+        option,
+        `The task's node ${nodeId} was rebooted with nodeRebootOption 'terminate'.`,
+      );
+    }
+    node.rebootPending = true;
+    this.account.store.putNode(node);
+    this.updateEligibility(node);
+    this.rebootWhenIdle(pool, node);
+  }
+
+  /** A node due to reboot reboots once none of its tasks runs. */
+  private rebootWhenIdle(pool: PoolRecord, node: NodeRecord): void {
+    if (!node.rebootPending || this.running(pool.id, node.id).tasks > 0) return;
+    node.rebootPending = undefined;
+    moveNode(node, "rebooting");
+    // The start task runs again after the reboot, as on a fresh machine.
+    node.startTaskInfo = undefined;
+    node.startTaskDispatchId = undefined;
+    this.account.store.putNode(node);
+    this.updateEligibility(node);
+    this.account.machines.reboot(pool, node).then(
+      () => this.account.store.putNode(node),
+      (error: unknown) => {
+        node.errors = [
+          { code: "RebootFailed", message: `The node's machine could not be restarted: ${String(error)}` },
+        ];
+        this.account.store.putNode(node);
+      },
+    );
   }
 
   /** At start-up: the node is known but its agent has not reconnected yet. */
@@ -66,6 +120,8 @@ export class NodeCommands {
       const next = this.running(poolId, nodeId).tasks > 0 ? "running" : "idle";
       if (node.state !== next) moveNode(node, next);
     }
+    const pool = this.account.store.getPool(poolId);
+    if (pool) this.rebootWhenIdle(pool, node);
     this.account.pools.afterNodeActivity(node);
   }
 
@@ -75,6 +131,7 @@ export class NodeCommands {
       (node.state === "idle" || node.state === "running") &&
       node.schedulingState === "enabled" &&
       !node.removal &&
+      !node.rebootPending &&
       this.account.nodeLink.isConnected(node.poolId, node.id);
     this.account.scheduler.setNodeEligible(node.poolId, node.id, eligible);
   }

@@ -174,32 +174,41 @@ export class PoolCommands {
   }
 
   private removeNode(pool: PoolRecord, node: NodeRecord, option: NodeDeallocationOption): void {
-    const { runs, dispatches, store } = this.account;
+    const { store } = this.account;
     node.removal = option;
     store.putNode(node);
     this.account.scheduler.setNodeEligible(pool.id, node.id, false);
-    if (option === "requeue" || option === "terminate") {
-      for (const d of dispatches.onNode(pool.id, node.id)) {
-        if (d.kind === "jobPreparation" || d.kind === "jobRelease") {
-          this.account.jobNodeTasks.lost(d);
-          continue;
-        }
-        const task = d.kind === "task" ? store.getTask(d.jobId, d.taskId) : undefined;
-        if (!task || task.dispatchId !== d.dispatchId) {
-          runs.endDispatch(d);
-        } else if (option === "requeue") {
-          runs.requeue(task, "its node left the pool");
-        } else {
-          runs.endDispatch(d);
-          runs.complete(task, {
-            category: "servererror",
-            code: "NodeRemoved",
-            message: `The node running the task was removed from pool ${pool.id} with nodeDeallocationOption 'terminate'.`,
-          });
-        }
+    if (option === "requeue" || option === "terminate")
+      this.endRuns(
+        pool,
+        node,
+        option,
+        `The node running the task was removed from pool ${pool.id} with nodeDeallocationOption 'terminate'.`,
+      );
+    this.afterNodeActivity(store.getNode(pool.id, node.id)!);
+  }
+
+  /**
+   * Ends every run on a node that goes away (removed, rebooted): tasks are requeued, or completed as
+   * failed with `why`; preparation and release runs end as lost.
+   */
+  endRuns(pool: PoolRecord, node: NodeRecord, option: "requeue" | "terminate", why: string): void {
+    const { runs, dispatches, store } = this.account;
+    for (const d of dispatches.onNode(pool.id, node.id)) {
+      if (d.kind === "jobPreparation" || d.kind === "jobRelease") {
+        this.account.jobNodeTasks.lost(d);
+        continue;
+      }
+      const task = d.kind === "task" ? store.getTask(d.jobId, d.taskId) : undefined;
+      if (!task || task.dispatchId !== d.dispatchId) {
+        runs.endDispatch(d);
+      } else if (option === "requeue") {
+        runs.requeue(task, "its node left the pool");
+      } else {
+        runs.endDispatch(d);
+        runs.complete(task, { category: "servererror", code: "NodeRemoved", message: why });
       }
     }
-    this.afterNodeActivity(store.getNode(pool.id, node.id)!);
   }
 
   private leave(pool: PoolRecord, node: NodeRecord): void {

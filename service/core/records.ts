@@ -75,6 +75,8 @@ export interface NodeRecord {
   errors?: { code: string; message: string }[];
   agentVersion?: string;
   agentLastUpdateTime?: string;
+  /** A reboot was asked for: the node takes no task and reboots once its running tasks have ended. */
+  rebootPending?: boolean;
   /** Set when the node is being removed: how its running tasks are treated. */
   removal?: NodeDeallocationOption;
   /** Provisioner-owned facts (for local nodes: the agent's pid and root directory). */

@@ -47,6 +47,13 @@ export class ExternalMachines implements Machines {
     this.write(pool.id);
   }
 
+  /** The machines belong to whoever runs them: the service cannot restart one. */
+  readonly reboots = false;
+
+  reboot(): Promise<void> {
+    return Promise.reject(new Error("an external machine is rebooted by whoever runs it"));
+  }
+
   release(node: NodeRecord): Promise<void> {
     this.pools.get(node.poolId)?.nodes.delete(node.id);
     this.options.nodeLink.send(node.poolId, node.id, {

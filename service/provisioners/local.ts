@@ -23,6 +23,8 @@ export interface LocalMachinesOptions {
 }
 
 export class LocalMachines implements Machines {
+  readonly reboots = true;
+
   constructor(private readonly options: LocalMachinesOptions) {}
 
   rootDirectory(poolId: string, nodeId: string): string {
@@ -34,6 +36,19 @@ export class LocalMachines implements Machines {
   }
 
   async release(node: NodeRecord): Promise<void> {
+    await this.stopAgent(node);
+    await fs.promises.rm(node.machine.rootDirectory, { recursive: true, force: true });
+    await fs.promises.rm(`${node.machine.rootDirectory}.agent.log`, { force: true });
+  }
+
+  /** A local "reboot": the agent stops (its tasks with it) and a new one starts on the same directory. */
+  async reboot(pool: PoolRecord, node: NodeRecord): Promise<void> {
+    await this.stopAgent(node);
+    node.machine.pid = this.startAgent(pool, node);
+  }
+
+  /** SIGTERM (the agent ends its tasks and exits), then SIGKILL to its process group after the grace. */
+  private async stopAgent(node: NodeRecord): Promise<void> {
     const pid = node.machine.pid;
     if (pid && this.isOurAgent(pid, node)) {
       signal(pid, "SIGTERM");
@@ -45,8 +60,6 @@ export class LocalMachines implements Machines {
         await waitForExit(pid, 5_000);
       }
     }
-    await fs.promises.rm(node.machine.rootDirectory, { recursive: true, force: true });
-    await fs.promises.rm(`${node.machine.rootDirectory}.agent.log`, { force: true });
   }
 
   recover(pools: PoolRecord[], nodes: NodeRecord[]): void {

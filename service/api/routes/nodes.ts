@@ -1,14 +1,17 @@
-/** `/pools/{poolId}/nodes`: list and get compute nodes. */
+/** `/pools/{poolId}/nodes`: list and get compute nodes, reboot one. */
 import type { FastifyInstance } from "fastify";
-import { ComputeNode } from "../../../protocol/rest/node.js";
+import { ComputeNode, NodeRebootParameter } from "../../../protocol/rest/node.js";
 import type { NodeRecord, PoolRecord } from "../../core/records.js";
 import { nodeView } from "../../core/views.js";
 import { fillPage, fromArray, listBody, readListQuery, readSelect } from "../listing.js";
 import { applySelect } from "../odata.js";
-import { sendJson } from "../responses.js";
+import { sendEmpty, sendJson } from "../responses.js";
 import type { RouteContext } from "../routeContext.js";
+import { bodyValidator } from "../validation.js";
 
 type NodeParams = { Params: { poolId: string; nodeId: string } };
+
+const validateReboot = bodyValidator(NodeRebootParameter, "NodeRebootParameter");
 
 export function nodeRoutes(app: FastifyInstance, { account, endpoint }: RouteContext): void {
   const view = (pool: PoolRecord, node: NodeRecord) =>
@@ -19,6 +22,14 @@ export function nodeRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
     const { pool, nodes } = account.nodes.list(request.params.poolId);
     const page = fillPage(query, fromArray(nodes), ({ item }) => view(pool, item));
     return sendJson(reply, listBody(request, endpoint(), "nodes", query, page));
+  });
+
+  app.post<NodeParams>("/pools/:poolId/nodes/:nodeId/reboot", async (request, reply) => {
+    // The body is optional: `{nodeRebootOption}` or nothing.
+    const params = request.body === undefined ? {} : validateReboot(request.body);
+    account.nodes.reboot(request.params.poolId, request.params.nodeId, params.nodeRebootOption);
+    await account.store.flush();
+    return sendEmpty(reply, 202);
   });
 
   app.get<NodeParams>("/pools/:poolId/nodes/:nodeId", async (request, reply) => {

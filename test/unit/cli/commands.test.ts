@@ -68,6 +68,7 @@ beforeAll(async () => {
     "GET /jobs": () => ({ status: 200, body: { value: [job] } }),
     "POST /jobs/j1/terminate": () => ({ status: 202 }),
     "PUT /jobs/j1/tasks/t1": () => ({ status: 200 }),
+    "POST /pools/p1/nodes/n1/reboot": () => ({ status: 202 }),
     "POST /jobs/j1/tasks/t1/reactivate": () => ({ status: 204 }),
     "GET /jobs/j1/jobpreparationandreleasetaskstatus": () => ({
       status: 200,
@@ -316,7 +317,7 @@ describe("openbatch node, job and task", () => {
     expect(JSON.parse(lastRequest("POST", "/jobs/j1/terminate").body)).toEqual({ terminateReason: "done" });
   });
 
-  it("task update sends new constraints, task reactivate and job prep-release-status", async () => {
+  it("task update sends new constraints, task reactivate, node reboot and job prep-release-status", async () => {
     const update = ["task", "update", "j1", "t1", "--max-task-retry-count", "3", "--retention-time", "P1D"];
     expect((await openbatch(update)).code).toBe(0);
     expect(JSON.parse(lastRequest("PUT", "/jobs/j1/tasks/t1").body)).toEqual({
@@ -327,6 +328,11 @@ describe("openbatch node, job and task", () => {
     expect(nothing.stderr).toContain("--max-task-retry-count");
     expect((await openbatch(["task", "reactivate", "j1", "t1"])).stdout).toContain("reactivated");
     expect(lastRequest("POST", "/jobs/j1/tasks/t1/reactivate")).toBeDefined();
+    expect((await openbatch(["node", "reboot", "p1", "n1", "--option", "taskcompletion"])).code).toBe(0);
+    expect(JSON.parse(lastRequest("POST", "/pools/p1/nodes/n1/reboot").body)).toEqual({
+      nodeRebootOption: "taskcompletion",
+    });
+    expect((await openbatch(["node", "reboot", "p1", "n1", "--option", "later"])).code).toBe(2);
     const { stdout } = await openbatch(["job", "prep-release-status", "j1"]);
     expect(stdout).toMatch(/n1\s+completed\s+success\s+0\s+running/);
   });
