@@ -87,12 +87,14 @@ describe("@azure/batch client and the job model", () => {
       taskListOptions: { filter: "executionInfo/result eq 'failure'" },
     });
     expect(failed.map((t) => t.id)).toEqual(["tolerated"]);
+    const firstRun = (await batch.task.get("deps", "tolerated")).executionInfo!.endTime!.getTime();
     await batch.task.reactivate("deps", "tolerated");
-    expect((await batch.task.get("deps", "tolerated")).state).not.toBe("completed");
-    await waitFor(
-      "the reactivated task to complete",
-      async () => (await batch.task.get("deps", "tolerated")).state === "completed",
-    );
+    // It runs again (and fails again the same way): a later run, its retry count reset.
+    const again = await waitFor("the reactivated task to complete again", async () => {
+      const t = await batch.task.get("deps", "tolerated");
+      return t.state === "completed" && t.executionInfo!.startTime!.getTime() >= firstRun && t;
+    });
+    expect(again.executionInfo?.retryCount).toBe(0);
     await batch.task.add("deps", { id: "later", commandLine: "/bin/sleep 30" });
     await batch.task.update("deps", "later", { constraints: { maxTaskRetryCount: 2 } });
     expect((await batch.task.get("deps", "later")).constraints?.maxTaskRetryCount).toBe(2);
