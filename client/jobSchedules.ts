@@ -30,11 +30,12 @@ export class JobScheduleOperations {
     return listPage<JobSchedule>(this.http, "/jobschedules", options);
   }
 
-  get(jobScheduleId: string, options: { select?: string } = {}): Promise<JobSchedule> {
+  /** `expand: "stats"` adds the statistics of every job it created. */
+  get(jobScheduleId: string, options: { select?: string; expand?: "stats" } = {}): Promise<JobSchedule> {
     return this.http.json<JobSchedule>({
       method: "GET",
       path: batchPath`/jobschedules/${jobScheduleId}`,
-      query: { $select: options.select },
+      query: { $select: options.select, $expand: options.expand },
     });
   }
 

@@ -14,7 +14,7 @@ import {
   strict,
   Timestamp,
 } from "./common.js";
-import { JobAddParameter } from "./job.js";
+import { JobAddParameter, JobStatistics } from "./job.js";
 
 /** When jobs are created. Durations are ISO 8601; the service refuses ones shorter than its minimum (PT1M, as Azure). */
 export const Schedule = Type.Object(
@@ -91,5 +91,7 @@ export const JobSchedule = Type.Object({
   jobSpecification: JobSpecification,
   executionInfo: JobScheduleExecutionInformation,
   metadata: Type.Optional(Type.Array(MetadataItem)),
+  /** `$expand=stats`: the statistics of every job it created, added up. */
+  stats: Type.Optional(JobStatistics),
 });
 export type JobSchedule = Static<typeof JobSchedule>;

@@ -87,6 +87,23 @@ export class JobTaskCounts {
     t.retries += retryCount;
   }
 
+  /** Counts and totals of several jobs added up (a job schedule's statistics). */
+  sumOf(jobIds: readonly string[]): { counts: TaskStateCounts; totals: JobRunTotals } {
+    const counts: TaskStateCounts = { active: 0, preparing: 0, running: 0, completed: 0, failed: 0 };
+    const totals: JobRunTotals = { wallClockMs: 0, waitMs: 0, retries: 0 };
+    for (const jobId of jobIds) {
+      const c = this.counts.get(jobId);
+      const t = this.totals.get(jobId);
+      if (c) for (const bucket of Object.keys(counts) as CountBucket[]) counts[bucket] += c[bucket];
+      if (t) {
+        totals.wallClockMs += t.wallClockMs;
+        totals.waitMs += t.waitMs;
+        totals.retries += t.retries;
+      }
+    }
+    return { counts, totals };
+  }
+
   forget(jobId: string): void {
     this.counts.delete(jobId);
     this.totals.delete(jobId);

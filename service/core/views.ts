@@ -202,16 +202,19 @@ export function taskView(endpoint: string, task: TaskRecord): Task {
   return view;
 }
 
-/** `$expand=stats` of a job: its completed tasks' totals and outcome counts. */
+/**
+ * `$expand=stats` of a job (or of a job schedule, over all its jobs): the completed tasks' totals and
+ * outcome counts. `url` and `startTime` are the job's or the schedule's.
+ */
 export function jobStatsView(
-  endpoint: string,
-  job: JobRecord,
+  url: string,
+  startTime: string,
   counts: TaskStateCounts,
   totals: JobRunTotals,
 ): JobStatistics {
   return {
-    url: jobUrl(endpoint, job.id),
-    startTime: job.creationTime,
+    url,
+    startTime,
     lastUpdateTime: new Date().toISOString(),
     wallClockTime: formatDuration(totals.wallClockMs),
     waitTime: formatDuration(totals.waitMs),

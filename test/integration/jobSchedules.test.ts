@@ -61,6 +61,8 @@ describe("job schedules", () => {
     ]);
     for (let i = 1; i < 3; i++)
       expect(created(jobs[i]!) - created(jobs[i - 1]!)).toBeGreaterThan(interval / 2);
+    const { stats } = await client().jobSchedules.get("rec", { expand: "stats" });
+    expect(stats).toMatchObject({ numSucceededTasks: 3, numFailedTasks: 0, numTaskRetries: 0 });
 
     // Terminating the schedule terminates its active job (and the task running in it).
     const active = await jobCreated("rec_job-4");

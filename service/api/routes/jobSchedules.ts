@@ -9,8 +9,8 @@ import {
   JobScheduleUpdateParameter,
 } from "../../../protocol/rest/jobSchedule.js";
 import type { JobScheduleRecord } from "../../core/records.js";
-import { eTag, jobScheduleUrl, jobScheduleView, jobView } from "../../core/views.js";
-import { fillPage, listBody, readListQuery, readSelect } from "../listing.js";
+import { eTag, jobScheduleUrl, jobScheduleView, jobStatsView, jobView } from "../../core/views.js";
+import { fillPage, listBody, readExpandStats, readListQuery, readSelect } from "../listing.js";
 import { applySelect } from "../odata.js";
 import { sendCreated, sendEmpty, sendJson } from "../responses.js";
 import type { RouteContext } from "../routeContext.js";
@@ -37,22 +37,40 @@ export function jobScheduleRoutes(app: FastifyInstance, { account, endpoint }: R
     return sendCreated(reply, headersOf(schedule));
   });
 
+  /** The schedule as Azure shows it, with the statistics of its jobs when `$expand=stats` asked for them. */
+  const view = (schedule: JobScheduleRecord, stats: boolean): JobSchedule => {
+    const shown = jobScheduleView(endpoint(), schedule);
+    if (!stats) return shown;
+    const jobs = store.listJobsOfSchedule(schedule.id, { limit: Number.MAX_SAFE_INTEGER });
+    const { counts, totals } = account.counts.sumOf(jobs.map((job) => job.id));
+    shown.stats = jobStatsView(
+      jobScheduleUrl(endpoint(), schedule.id),
+      schedule.creationTime,
+      counts,
+      totals,
+    );
+    return shown;
+  };
+
   app.get("/jobschedules", async (request, reply) => {
     const query = readListQuery(request, JobSchedule);
+    const stats = readExpandStats(request);
     const page = fillPage(
       query,
       (afterSeq, limit) => store.listJobSchedules({ afterSeq, limit, state: query.state }),
-      (schedule) => jobScheduleView(endpoint(), schedule),
+      (schedule) => view(schedule, stats),
     );
-    return sendJson(reply, listBody(request, endpoint(), "jobschedules", query, page));
+    const expand = stats ? { $expand: "stats" } : {};
+    return sendJson(reply, listBody(request, endpoint(), "jobschedules", query, page, expand));
   });
 
   app.get<ScheduleParams>("/jobschedules/:jobScheduleId", async (request, reply) => {
     const select = readSelect(request, JobSchedule);
+    const stats = readExpandStats(request);
     const schedule = commands.get(request.params.jobScheduleId);
     const body = {
       "odata.metadata": `${endpoint()}/$metadata#jobschedules/@Element`,
-      ...applySelect(jobScheduleView(endpoint(), schedule), select),
+      ...applySelect(view(schedule, stats), select),
     };
     return sendJson(reply, body, headersOf(schedule));
   });

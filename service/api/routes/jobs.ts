@@ -43,7 +43,12 @@ export function jobRoutes(app: FastifyInstance, { account, endpoint }: RouteCont
   const view = (job: JobRecord, stats: boolean): Job => {
     const shown = jobView(endpoint(), job);
     if (stats)
-      shown.stats = jobStatsView(endpoint(), job, account.counts.of(job.id), account.counts.totalsOf(job.id));
+      shown.stats = jobStatsView(
+        jobUrl(endpoint(), job.id),
+        job.creationTime,
+        account.counts.of(job.id),
+        account.counts.totalsOf(job.id),
+      );
     return shown;
   };
 
