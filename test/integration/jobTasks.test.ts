@@ -69,13 +69,14 @@ describe("job manager, preparation and release tasks", () => {
 
   it("keeps the job's tasks off a node whose preparation task failed", async () => {
     const { client } = suite.service;
-    // Fails on the first node it runs on (a marker makes the second attempt, elsewhere, succeed).
+    // Fails on the first node it runs on and succeeds elsewhere: both nodes may prepare at once, so the
+    // first is chosen by mkdir, which only one of them can win.
     const marker = path.join(suite.dataDir, "failed-once");
     await client.jobs.add({
       id: "picky",
       poolInfo: { poolId: "jp" },
       jobPreparationTask: {
-        commandLine: `/bin/sh -c "if [ -e ${marker} ]; then exit 0; fi; echo $AZ_BATCH_NODE_ID > ${marker}; exit 4"`,
+        commandLine: `/bin/sh -c "mkdir ${marker}.lock 2>/dev/null || exit 0; echo $AZ_BATCH_NODE_ID > ${marker}; exit 4"`,
       },
     });
     await client.tasks.addMany(
