@@ -34,6 +34,7 @@ export class PoolCommands {
   add(spec: PoolAddParameter): PoolRecord {
     const { store } = this.account;
     if (store.getPool(spec.id)) throw new BatchError("PoolExists", `Pool id: ${spec.id}.`);
+    this.account.certificates.checkReferences(spec.certificateReferences);
     const at = now();
     const pool: PoolRecord = {
       ...firstVersion(spec.id, store.nextSeq("pools"), spec, "active" as const, at),
@@ -235,6 +236,7 @@ export class PoolCommands {
       if (this.account.store.listNodes(pool.id).length === 0) {
         this.account.store.deletePool(pool.id);
         this.account.scheduler.dropPool(pool.id);
+        this.account.certificates.removeDeleted();
       }
       return;
     }

@@ -35,4 +35,14 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX jobs_by_schedule ON jobs (json_extract(data, '$.jobScheduleId'), seq);
     `,
   },
+  {
+    version: 3,
+    name: "certificates",
+    // Keyed by the normalized thumbprint (thumbprintAlgorithm is always sha1). `data` holds the
+    // certificate file and its password: secrets the REST API never returns.
+    sql: `
+      CREATE TABLE certificates (thumbprint TEXT PRIMARY KEY, seq INTEGER NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL);
+      CREATE INDEX certificates_by_state ON certificates (state, seq);
+    `,
+  },
 ];

@@ -3,7 +3,14 @@
  * at once and become durable together at the next group commit. A caller that must not answer
  * before its write is on disk awaits `flush()` (the REST layer does so before every 2xx).
  */
-import type { JobRecord, JobScheduleRecord, NodeRecord, PoolRecord, TaskRecord } from "../core/records.js";
+import type {
+  CertificateRecord,
+  JobRecord,
+  JobScheduleRecord,
+  NodeRecord,
+  PoolRecord,
+  TaskRecord,
+} from "../core/records.js";
 
 export interface PageQuery {
   /** Return records whose `seq` is greater than this (the paging cursor). */
@@ -13,7 +20,7 @@ export interface PageQuery {
   state?: string;
 }
 
-export type SequenceName = "pools" | "jobs" | "tasks" | "jobSchedules";
+export type SequenceName = "pools" | "jobs" | "tasks" | "jobSchedules" | "certificates";
 
 export interface Store {
   getPool(id: string): PoolRecord | undefined;
@@ -55,7 +62,13 @@ export interface Store {
   /** Per job, over its completed tasks: summed wall clock and wait times (ms) and retries; loaded at start-up. */
   taskRunTotals(): { jobId: string; wallClockMs: number; waitMs: number; retries: number }[];
 
-  /** The next value of a named sequence (insertion order of pools, jobs, tasks, job schedules). */
+  /** Certificates, by normalized thumbprint (records hold their secret data: never return them as they are). */
+  getCertificate(thumbprint: string): CertificateRecord | undefined;
+  listCertificates(page: PageQuery): CertificateRecord[];
+  putCertificate(certificate: CertificateRecord): void;
+  deleteCertificate(thumbprint: string): void;
+
+  /** The next value of a named sequence (insertion order of pools, jobs, tasks, job schedules, certificates). */
   nextSeq(name: SequenceName): number;
 
   /** Resolves when every write made before the call is committed to disk. */
