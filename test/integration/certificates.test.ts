@@ -5,49 +5,12 @@
  * certificate. Wrong passwords and thumbprints are refused, a certificate in use cannot be deleted,
  * and no response ever carries a certificate's data or password.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BatchRequestError, certificateFromFile, collect } from "../../client/index.js";
+import { makeCertificate, PFX_PASSWORD as PASSWORD } from "../testCertificates.js";
 import { completedTask, serviceForSuite, waitFor } from "./harness.js";
-
-const PASSWORD = "pfx-s3cret-Pa55";
-
-/** A self-signed certificate and key, its pfx and its DER .cer, in `dir`. */
-function makeCertificate(dir: string, name: string): { pfx: string; cer: string } {
-  const key = path.join(dir, `${name}.key`);
-  const pem = path.join(dir, `${name}.pem`);
-  const pfx = path.join(dir, `${name}.pfx`);
-  const cer = path.join(dir, `${name}.cer`);
-  const quiet = { stdio: "pipe" } as const;
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      pem,
-      "-days",
-      "2",
-      "-subj",
-      `/CN=${name}`,
-    ],
-    quiet,
-  );
-  execFileSync(
-    "openssl",
-    ["pkcs12", "-export", "-in", pem, "-inkey", key, "-out", pfx, "-passout", `pass:${PASSWORD}`],
-    quiet,
-  );
-  execFileSync("openssl", ["x509", "-in", pem, "-outform", "der", "-out", cer], quiet);
-  return { pfx, cer };
-}
 
 async function refusal(promise: Promise<unknown>): Promise<BatchRequestError> {
   const error = await promise.then(
