@@ -26,7 +26,7 @@ const CHECK_SCRIPT = [
   'cd "$AZ_BATCH_CERTIFICATES_DIR"',
   'echo "dir $(stat -c %a .)"',
   'for f in *; do echo "file $f $(stat -c %a "$f")"; done',
-  'for k in *.key; do c="${k%.key}.pem"; if [ "$(openssl rsa -noout -modulus -in "$k")" = "$(openssl x509 -noout -modulus -in "$c")" ]; then echo "match $k"; else echo "MISMATCH $k"; fi; done',
+  'for k in *.key; do c="$(basename "$k" .key).pem"; if [ "$(openssl rsa -noout -modulus -in "$k")" = "$(openssl x509 -noout -modulus -in "$c")" ]; then echo "match $k"; else echo "MISMATCH $k"; fi; done',
   'for p in *.pfx; do openssl pkcs12 -in "$p" -passin file:"$p.pw" -nokeys -clcerts 2>/dev/null | openssl x509 -noout -fingerprint -sha1 | sed "s/^/pfx /"; done',
 ].join("; ");
 
