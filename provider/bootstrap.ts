@@ -189,15 +189,14 @@ function provisionerEnvironment(options: ServiceBootstrapOptions): {
         OPENBATCH_AZURE_RESOURCE_GROUP: options.azureResourceGroup,
       },
       flags:
-        "--provisioner azure --azure-subscription-id ${OPENBATCH_AZURE_SUBSCRIPTION_ID} " +
-        "--azure-resource-group ${OPENBATCH_AZURE_RESOURCE_GROUP} --scale-set-prefix ${OPENBATCH_GROUP_PREFIX}",
+        `--provisioner azure --azure-subscription-id \${OPENBATCH_AZURE_SUBSCRIPTION_ID} ` +
+        `--azure-resource-group \${OPENBATCH_AZURE_RESOURCE_GROUP} --scale-set-prefix \${OPENBATCH_GROUP_PREFIX}`,
     };
   }
   if (!options.awsRegion) throw new Error("an AWS account host needs awsRegion");
   return {
     environment: { ...prefix, OPENBATCH_AWS_REGION: options.awsRegion },
-    flags:
-      "--provisioner aws --aws-region ${OPENBATCH_AWS_REGION} --auto-scaling-group-prefix ${OPENBATCH_GROUP_PREFIX}",
+    flags: `--provisioner aws --aws-region \${OPENBATCH_AWS_REGION} --auto-scaling-group-prefix \${OPENBATCH_GROUP_PREFIX}`,
   };
 }
 

@@ -190,7 +190,7 @@ describe("AzureBatchCluster", () => {
     expect(script).toContain(`OPENBATCH_SERVICE_URL="ws://10.20.0.10:8765/openbatch/agent"`);
     expect(script).toContain('OPENBATCH_POOL_ID="mpi"');
     expect(script).toContain("metadata/instance/compute/name?api-version=2021-02-01&format=text");
-    expect(script).toContain("--pool-id ${OPENBATCH_POOL_ID} --machine-id ${OPENBATCH_MACHINE_ID}");
+    expect(script).toContain(`--pool-id \${OPENBATCH_POOL_ID} --machine-id \${OPENBATCH_MACHINE_ID}`);
     expect(script).toContain("Restart=always");
     expect(script).toContain("systemctl enable --now openbatch-agent.service");
     expect(script).toContain("(umask 077 && printf");
@@ -210,7 +210,7 @@ describe("AzureBatchCluster", () => {
     expect(hostScript).toContain(`OPENBATCH_ACCOUNT_KEY="${ACCOUNT_KEY}"`);
     expect(hostScript).toContain("npm install --global --no-audit --no-fund 'openbatch@");
     expect(hostScript).toContain(
-      "--provisioner azure --azure-subscription-id ${OPENBATCH_AZURE_SUBSCRIPTION_ID} --azure-resource-group ${OPENBATCH_AZURE_RESOURCE_GROUP} --scale-set-prefix ${OPENBATCH_GROUP_PREFIX}",
+      `--provisioner azure --azure-subscription-id \${OPENBATCH_AZURE_SUBSCRIPTION_ID} --azure-resource-group \${OPENBATCH_AZURE_RESOURCE_GROUP} --scale-set-prefix \${OPENBATCH_GROUP_PREFIX}`,
     );
     expect(hostScript).toContain(`OPENBATCH_AZURE_SUBSCRIPTION_ID="${SUBSCRIPTION_ID}"`);
     expect(hostScript).toContain('OPENBATCH_AZURE_RESOURCE_GROUP="batch-network-rg"');
