@@ -21,7 +21,7 @@ const HOSTILE = [
   "plain",
   "it's",
   `"; rm -rf / #`,
-  "$(touch /tmp/pwned)`id`$HOME${PATH}",
+  "$(touch /tmp/pwned)`id`$HOME$" + "{PATH}",
   'back\\slash\\n and \\" quote',
   "two\nlines\n",
   "  spaced  ",

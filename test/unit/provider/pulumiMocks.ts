@@ -27,7 +27,10 @@ export interface MockRecords {
   invokes: { token: string; inputs: Record<string, unknown> }[];
 }
 
-export async function installMocks(): Promise<MockRecords> {
+export async function installMocks(
+  project = "openbatch-test",
+  config: Record<string, string> = {},
+): Promise<MockRecords> {
   const records: MockRecords = { resources: [], componentOutputs: new Map(), invokes: [] };
   const pending = new Map<string, RecordedResource>();
   await pulumi.runtime.setMocks(
@@ -50,9 +53,12 @@ export async function installMocks(): Promise<MockRecords> {
         return invokeResult(args.token, args.inputs);
       },
     },
-    "openbatch-test",
+    project,
     "unit",
     false,
+  );
+  pulumi.runtime.setAllConfig(
+    Object.fromEntries(Object.entries(config).map(([key, value]) => [`${project}:${key}`, value])),
   );
   // The mocks' `newResource` never sees resource options; the request the engine would get does.
   const monitor = pulumi.runtime.getMonitor() as unknown as {
