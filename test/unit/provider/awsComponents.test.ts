@@ -16,6 +16,7 @@ import {
 
 const TOKEN = "aws-join-token-`whoami`-'x'-0123456789";
 const ACCOUNT_KEY = "c2VjcmV0LWFjY291bnQta2V5LWF3cw==";
+const PLAIN_TOKEN = "aws-token-given-as-plain-text-43";
 let records: MockRecords;
 
 beforeAll(async () => {
@@ -43,6 +44,17 @@ beforeAll(async () => {
       },
     ],
   });
+  // A token given as a plain string still only travels as a secret.
+  new aws.AwsPoolAutoScalingGroup("standalone", {
+    poolId: "standalone",
+    vmSize: "t3.micro",
+    joinToken: PLAIN_TOKEN,
+    subnetId: "subnet-1",
+    securityGroupId: "sg-1",
+    accountName: "genomics",
+    accountEndpoint: "http://10.9.0.4:8765",
+    imageId: "ami-given",
+  });
   await settle();
 });
 
@@ -65,12 +77,12 @@ describe("AwsBatchCluster", () => {
     expect(count("aws:ec2/routeTableAssociation:RouteTableAssociation")).toBe(3);
     expect(count("aws:s3/bucket:Bucket")).toBe(1);
     expect(count("aws:ec2/instance:Instance")).toBe(1);
-    expect(count("aws:ec2/launchTemplate:LaunchTemplate")).toBe(2);
+    expect(count("aws:ec2/launchTemplate:LaunchTemplate")).toBe(3);
     expect(
       groups()
         .map((resource) => resource.inputs.name)
         .sort(),
-    ).toEqual(["openbatch-align", "openbatch-mpi"]);
+    ).toEqual(["openbatch-align", "openbatch-mpi", "openbatch-standalone"]);
     expect(
       resourcesOfType(records, "aws:ec2/subnet:Subnet").map((subnet) => subnet.inputs.cidrBlock),
     ).toEqual(["10.30.0.0/24", "10.30.1.0/24", "10.30.2.0/24"]);
@@ -153,7 +165,14 @@ describe("AwsBatchCluster", () => {
 
   it("keeps the join tokens and the account key out of everything stored in plain text", () => {
     const plain = plainText(records);
-    for (const secret of [TOKEN, ACCOUNT_KEY]) expect(plain).not.toContain(secret);
+    for (const secret of [TOKEN, ACCOUNT_KEY, PLAIN_TOKEN]) expect(plain).not.toContain(secret);
+    const standalone = resourcesOfType(records, "aws:ec2/launchTemplate:LaunchTemplate").find(
+      (resource) => resource.name === "standalone-template",
+    )!;
+    expect(decodeBase64(secretAt(standalone.inputs, "userData"))).toContain(
+      `OPENBATCH_JOIN_TOKEN="${PLAIN_TOKEN}"`,
+    );
+    expect(standalone.inputs.imageId).toBe("ami-given");
     const host = onlyResource(records, "aws:ec2/instance:Instance");
     const hostScript = decodeBase64(secretAt(host.inputs, "userDataBase64"));
     expect(hostScript).toContain(`OPENBATCH_ACCOUNT_KEY="${ACCOUNT_KEY}"`);
@@ -178,7 +197,11 @@ describe("AwsBatchCluster", () => {
       ]),
     );
     const tagged = records.resources.filter(
-      (resource) => resource.custom && resource.inputs.tags && !Array.isArray(resource.inputs.tags),
+      (resource) =>
+        resource.custom &&
+        resource.name.startsWith("batch-") &&
+        resource.inputs.tags &&
+        !Array.isArray(resource.inputs.tags),
     );
     expect(tagged.length).toBeGreaterThan(10);
     for (const resource of tagged)

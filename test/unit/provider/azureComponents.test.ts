@@ -17,6 +17,7 @@ import {
 
 const TOKEN = "join-token-$(reboot)-'\"`-0123456789";
 const ACCOUNT_KEY = "YWNjb3VudC1rZXktb2YtdGVzdHM=";
+const PLAIN_TOKEN = "token-given-as-plain-text-42";
 let records: MockRecords;
 
 beforeAll(async () => {
@@ -52,6 +53,18 @@ beforeAll(async () => {
     pools: [{ poolId: "solo" }],
     tags: {},
   });
+  // A token given as a plain string still only travels as a secret.
+  new azure.AzurePoolScaleSet("standalone", {
+    poolId: "standalone",
+    vmSize: "Standard_D2s_v5",
+    joinToken: PLAIN_TOKEN,
+    resourceGroupName: "existing-rg",
+    location: "westeurope",
+    subnetId: "subnet-id",
+    accountName: "research",
+    accountEndpoint: "https://batch.example.test:8443",
+    adminSshPublicKey: "ssh-ed25519 AAAATEST user@example",
+  });
   await settle();
 });
 
@@ -78,7 +91,7 @@ describe("AzureBatchCluster", () => {
       scaleSets()
         .map((resource) => resource.inputs.vmScaleSetName)
         .sort(),
-    ).toEqual(["openbatch-mpi", "openbatch-render"]);
+    ).toEqual(["openbatch-mpi", "openbatch-render", "openbatch-standalone"]);
     const subnets = resourcesOfType(records, "azure-native:network:Subnet").filter((subnet) =>
       subnet.name.startsWith("batch-"),
     );
@@ -201,10 +214,20 @@ describe("AzureBatchCluster", () => {
 
   it("keeps the join tokens and the account key out of everything stored in plain text", () => {
     const plain = plainText(records);
-    for (const secret of [TOKEN, ACCOUNT_KEY, Buffer.from(TOKEN).toString("base64").slice(0, 16)]) {
+    for (const secret of [
+      TOKEN,
+      ACCOUNT_KEY,
+      PLAIN_TOKEN,
+      Buffer.from(TOKEN).toString("base64").slice(0, 16),
+    ]) {
       expect(plain).not.toContain(secret);
     }
     expect(plain).toContain("openbatch-mpi");
+    const standalone = decodeBase64(
+      secretAt(scaleSet("standalone").inputs, "virtualMachineProfile.osProfile.customData"),
+    );
+    expect(standalone).toContain(`OPENBATCH_JOIN_TOKEN="${PLAIN_TOKEN}"`);
+    expect(standalone).toContain(`OPENBATCH_SERVICE_URL="wss://batch.example.test:8443/openbatch/agent"`);
     const host = onlyResource(records, "azure-native:compute:VirtualMachine");
     const hostScript = decodeBase64(secretAt(host.inputs, "osProfile.customData"));
     expect(hostScript).toContain(`OPENBATCH_ACCOUNT_KEY="${ACCOUNT_KEY}"`);
