@@ -14,7 +14,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderServiceBootstrap } from "../bootstrap.js";
 import { DEFAULT_GROUP_PREFIX, DEFAULT_SERVICE_PORT, openbatchTags } from "../cloudPool.js";
 import { defaultPackageSpec } from "../openbatchPackage.js";
-import { type AzureImage, DEFAULT_AZURE_IMAGE } from "./poolScaleSet.js";
+import { type AzureImage, sshOnlyLinuxConfiguration, storageProfileFromImage } from "./linuxMachine.js";
+import { denyVnetInboundRule } from "./network.js";
 
 /** Built-in role ids (the same in every Azure tenant). */
 export const AZURE_ROLES = {
@@ -142,23 +143,9 @@ export class AzureAccountHost extends pulumi.ComponentResource {
           adminUsername,
           // Secret: the account key is in it.
           customData: pulumi.secret(bootScript.apply((text) => Buffer.from(text, "utf8").toString("base64"))),
-          linuxConfiguration: {
-            disablePasswordAuthentication: true,
-            ssh: {
-              publicKeys: [
-                { path: `/home/${adminUsername}/.ssh/authorized_keys`, keyData: args.adminSshPublicKey },
-              ],
-            },
-          },
+          linuxConfiguration: sshOnlyLinuxConfiguration(adminUsername, args.adminSshPublicKey),
         },
-        storageProfile: {
-          imageReference: { ...DEFAULT_AZURE_IMAGE, ...args.image },
-          osDisk: {
-            createOption: "FromImage",
-            caching: "ReadWrite",
-            managedDisk: { storageAccountType: "StandardSSD_LRS" },
-          },
-        },
+        storageProfile: storageProfileFromImage(args.image, "StandardSSD_LRS"),
         networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
         tags,
       },
@@ -220,18 +207,7 @@ export function hostSecurityRules(
     ...(clientAddressPrefixes.length > 0
       ? [allow("allow-clients", 110, clientAddressPrefixes, "Clients reach the REST API (SharedKey auth)")]
       : []),
-    {
-      name: "deny-vnet-inbound",
-      description: "Nothing else in the virtual network may reach the account host",
-      priority: 4000,
-      direction: "Inbound",
-      access: "Deny",
-      protocol: "*",
-      sourceAddressPrefix: "VirtualNetwork",
-      sourcePortRange: "*",
-      destinationAddressPrefix: "*",
-      destinationPortRange: "*",
-    },
+    denyVnetInboundRule("Nothing else in the virtual network may reach the account host"),
   ];
 }
 

@@ -7,9 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { cidrHost } from "../cidr.js";
 import { type CloudPoolArgs, checkPools, DEFAULT_GROUP_PREFIX, openbatchTags } from "../cloudPool.js";
 import { AzureAccountHost } from "./accountHost.js";
+import type { AzureImage } from "./linuxMachine.js";
 import { AzureBatchNetwork } from "./network.js";
 import { AzurePackageStorage } from "./packageStorage.js";
-import { type AzureImage, AzurePoolScaleSet } from "./poolScaleSet.js";
+import { AzurePoolScaleSet } from "./poolScaleSet.js";
 
 export interface AzureClusterPool extends CloudPoolArgs {
   /** Default: Canonical Ubuntu 24.04 LTS. */

@@ -6,11 +6,13 @@ export {
   hostSecurityRules,
 } from "./accountHost.js";
 export { AzureBatchCluster, type AzureBatchClusterArgs, type AzureClusterPool } from "./cluster.js";
+export { type AzureImage, DEFAULT_AZURE_IMAGE } from "./linuxMachine.js";
 export {
   AzureBatchNetwork,
   type AzureBatchNetworkArgs,
   type AzureBatchNetworkPool,
   type AzurePoolSubnet,
+  denyVnetInboundRule,
   poolSecurityRules,
 } from "./network.js";
 export {
@@ -18,9 +20,4 @@ export {
   type AzurePackageStorageArgs,
   defaultStorageAccountName,
 } from "./packageStorage.js";
-export {
-  type AzureImage,
-  AzurePoolScaleSet,
-  type AzurePoolScaleSetArgs,
-  DEFAULT_AZURE_IMAGE,
-} from "./poolScaleSet.js";
+export { AzurePoolScaleSet, type AzurePoolScaleSetArgs } from "./poolScaleSet.js";

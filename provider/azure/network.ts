@@ -157,9 +157,15 @@ export function poolSecurityRules(
     destinationAddressPrefix: prefix,
     destinationPortRange: "*",
   };
-  const denyVnet = {
+  const denyVnet = denyVnetInboundRule("Nothing else in the virtual network may reach this pool's machines");
+  return pool.enableInterNodeCommunication ? [interNode, denyVnet] : [denyVnet];
+}
+
+/** Refuses what Azure's default AllowVnetInBound (priority 65000) would let in from the rest of the VNet. */
+export function denyVnetInboundRule(description: string) {
+  return {
     name: "deny-vnet-inbound",
-    description: "Nothing else in the virtual network may reach this pool's machines",
+    description,
     priority: DENY_VNET_PRIORITY,
     direction: "Inbound",
     access: "Deny",
@@ -169,5 +175,4 @@ export function poolSecurityRules(
     destinationAddressPrefix: "*",
     destinationPortRange: "*",
   };
-  return pool.enableInterNodeCommunication ? [interNode, denyVnet] : [denyVnet];
 }

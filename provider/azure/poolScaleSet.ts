@@ -6,21 +6,7 @@
 import * as compute from "@pulumi/azure-native/compute/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { type CloudPoolArgs, DEFAULT_GROUP_PREFIX, nodeBootData, openbatchTags } from "../cloudPool.js";
-
-/** A marketplace image; default Canonical Ubuntu 24.04 LTS (`ubuntu-24_04-lts`, `server`, latest). */
-export interface AzureImage {
-  publisher: string;
-  offer: string;
-  sku: string;
-  version?: string;
-}
-
-export const DEFAULT_AZURE_IMAGE: AzureImage = {
-  publisher: "Canonical",
-  offer: "ubuntu-24_04-lts",
-  sku: "server",
-  version: "latest",
-};
+import { type AzureImage, sshOnlyLinuxConfiguration, storageProfileFromImage } from "./linuxMachine.js";
 
 export interface AzurePoolScaleSetArgs extends CloudPoolArgs {
   resourceGroupName: pulumi.Input<string>;
@@ -63,23 +49,9 @@ export class AzurePoolScaleSet extends pulumi.ComponentResource {
             computerNamePrefix: computerNamePrefix(args.poolId),
             adminUsername,
             customData: nodeBootData("azure", args.accountEndpoint, args.poolId, args.joinToken),
-            linuxConfiguration: {
-              disablePasswordAuthentication: true,
-              ssh: {
-                publicKeys: [
-                  { path: `/home/${adminUsername}/.ssh/authorized_keys`, keyData: args.adminSshPublicKey },
-                ],
-              },
-            },
+            linuxConfiguration: sshOnlyLinuxConfiguration(adminUsername, args.adminSshPublicKey),
           },
-          storageProfile: {
-            imageReference: { ...DEFAULT_AZURE_IMAGE, ...args.image },
-            osDisk: {
-              createOption: "FromImage",
-              caching: "ReadWrite",
-              managedDisk: { storageAccountType: "Standard_LRS" },
-            },
-          },
+          storageProfile: storageProfileFromImage(args.image, "Standard_LRS"),
           networkProfile: {
             networkInterfaceConfigurations: [
               {

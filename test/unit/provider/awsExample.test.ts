@@ -4,6 +4,7 @@ import {
   decodeBase64,
   installMocks,
   type MockRecords,
+  outputValue,
   plainText,
   resourcesOfType,
   secretAt,
@@ -52,10 +53,8 @@ describe("examples/aws", () => {
   });
 
   it("exports the endpoints and group names", async () => {
-    const value = <T>(output: { apply<U>(f: (value: T) => U): unknown }) =>
-      new Promise<T>((resolve) => output.apply((inner) => resolve(inner)));
-    expect(await value(program.privateEndpoint)).toBe("http://10.30.0.10:8765");
-    expect(await value(program.endpoint)).toBeUndefined();
-    expect(await value(program.groupNames)).toEqual({ mpi: "openbatch-mpi" });
+    expect(await outputValue(program.privateEndpoint)).toBe("http://10.30.0.10:8765");
+    expect(await outputValue(program.endpoint)).toBeUndefined();
+    expect(await outputValue(program.groupNames)).toEqual({ mpi: "openbatch-mpi" });
   });
 });

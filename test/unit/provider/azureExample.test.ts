@@ -4,6 +4,7 @@ import {
   decodeBase64,
   installMocks,
   type MockRecords,
+  outputValue,
   plainText,
   resourcesOfType,
   secretAt,
@@ -65,12 +66,10 @@ describe("examples/azure", () => {
   });
 
   it("exports the endpoints and scale set names", async () => {
-    const value = <T>(output: { apply<U>(f: (value: T) => U): unknown }) =>
-      new Promise<T>((resolve) => output.apply((inner) => resolve(inner)));
-    expect(await value(program.endpoint)).toBe("http://203.0.113.10:8765");
-    expect(await value(program.privateEndpoint)).toBe("http://10.20.0.10:8765");
-    expect(await value(program.scaleSetNames)).toEqual({ mpi: "openbatch-mpi", cpu: "openbatch-cpu" });
-    expect(await value(program.packageContainerUrl)).toMatch(
+    expect(await outputValue(program.endpoint)).toBe("http://203.0.113.10:8765");
+    expect(await outputValue(program.privateEndpoint)).toBe("http://10.20.0.10:8765");
+    expect(await outputValue(program.scaleSetNames)).toEqual({ mpi: "openbatch-mpi", cpu: "openbatch-cpu" });
+    expect(await outputValue(program.packageContainerUrl)).toMatch(
       /^https:\/\/obdemo[0-9a-f]{8}\.blob\.core\.windows\.net\/application-packages$/,
     );
   });

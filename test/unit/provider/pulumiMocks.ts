@@ -205,3 +205,8 @@ export function secretAt(inputs: unknown, path: string): unknown {
 export function decodeBase64(value: unknown): string {
   return Buffer.from(String(value), "base64").toString("utf8");
 }
+
+/** An output's value, once resolved. */
+export function outputValue<T>(output: { apply<U>(f: (value: T) => U): unknown }): Promise<T> {
+  return new Promise<T>((resolve) => output.apply((inner) => resolve(inner)));
+}
