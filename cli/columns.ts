@@ -4,6 +4,7 @@ import type { JobPreparationAndReleaseTaskExecutionInformation } from "../protoc
 import type { ComputeNode } from "../protocol/rest/node.js";
 import type { Pool } from "../protocol/rest/pool.js";
 import type { Task, TaskAddResult } from "../protocol/rest/task.js";
+import type { VirtualNetwork } from "../protocol/rest/virtualNetwork.js";
 import type { FailedTask } from "./jobWait.js";
 import type { Column } from "./output.js";
 
@@ -14,6 +15,14 @@ export const poolColumns: Column<Pool>[] = [
   { header: "vmSize", value: (p) => p.vmSize },
   { header: "nodes", value: (p) => `${p.currentDedicatedNodes}/${p.targetDedicatedNodes}` },
   { header: "slotsPerNode", value: (p) => p.taskSlotsPerNode },
+];
+
+export const virtualNetworkColumns: Column<VirtualNetwork>[] = [
+  { header: "name", value: (n) => n.name },
+  { header: "addressPrefix", value: (n) => n.addressPrefix },
+  { header: "isolation", value: (n) => n.isolation },
+  { header: "pools", value: (n) => n.poolIds.join(",") },
+  { header: "subnetId", value: (n) => n.subnetId },
 ];
 
 export const nodeColumns: Column<ComputeNode>[] = [

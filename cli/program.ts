@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { BatchConnectionError, BatchRequestError } from "../client/errors.js";
 import { registerJobCommands } from "./commands/job.js";
+import { registerNetworkCommands } from "./commands/network.js";
 import { registerNodeCommands } from "./commands/node.js";
 import { registerPoolCommands } from "./commands/pool.js";
 import { registerScheduleCommands } from "./commands/schedule.js";
@@ -60,6 +61,7 @@ export function createProgram(context: CliContext): Command {
   registerScheduleCommands(program, context);
   registerTaskCommands(program, context);
   registerStorageCommands(program, context);
+  registerNetworkCommands(program, context);
   return program;
 }
 

@@ -16,6 +16,7 @@ interface CreateOptions {
   nodeFillType?: NonNullable<PoolAddParameter["taskSchedulingPolicy"]>["nodeFillType"];
   startTask?: string;
   startTaskWaitForSuccess?: boolean;
+  subnetId?: string;
   jsonFile?: string;
 }
 
@@ -29,6 +30,7 @@ function poolFromFile(id: string | undefined, options: CreateOptions): PoolAddPa
     "--node-fill-type": options.nodeFillType,
     "--start-task": options.startTask,
     "--start-task-wait-for-success": options.startTaskWaitForSuccess,
+    "--subnet-id": options.subnetId,
   }) as PoolAddParameter;
 }
 
@@ -50,6 +52,7 @@ function poolFromFlags(id: string | undefined, options: CreateOptions): PoolAddP
             commandLine: options.startTask,
             waitForSuccess: options.startTaskWaitForSuccess,
           }),
+    networkConfiguration: options.subnetId === undefined ? undefined : { subnetId: options.subnetId },
   });
 }
 
@@ -93,6 +96,12 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
     )
     .option("--start-task-wait-for-success", "keep a node out of scheduling until its start task succeeds")
     .option(
+      "--subnet-id <id>",
+      "networkConfiguration.subnetId: a local virtual network's subnetId " +
+        "(/openbatch/virtualNetworks/<name>/subnets/default, see openbatch network show) gives every " +
+        "node its own address on that network; any other value is recorded as given",
+    )
+    .option(
       "--json-file <path>",
       "the whole request body, a PoolAddParameter (docs/reference/pools.md); not combined with the flags above",
     )
@@ -106,6 +115,10 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         [
           "nodes that get tasks only once their start task has succeeded",
           "openbatch pool create p2 --vm-size standard_d2s_v3 --target-dedicated-nodes 1 --start-task \"/bin/sh -c 'echo ready > \\$AZ_BATCH_NODE_SHARED_DIR/ready'\" --start-task-wait-for-success",
+        ],
+        [
+          "two nodes on the local virtual network vnet1 (openbatch network create vnet1 --address-prefix 10.88.0.0/24)",
+          "openbatch pool create p4 --vm-size standard_d2s_v3 --target-dedicated-nodes 2 --subnet-id /openbatch/virtualNetworks/vnet1/subnets/default",
         ],
         [
           'a full PoolAddParameter from a file: {"id":"p3","vmSize":"standard_d2s_v3","targetDedicatedNodes":2,...}',

@@ -18,6 +18,7 @@ import type { JobRecord, TaskRecord } from "./records.js";
 import { TaskDependencyGraph } from "./taskDependencies.js";
 import { TaskRuns } from "./taskRuns.js";
 import { TaskCommands } from "./tasks.js";
+import { VirtualNetworkCommands } from "./virtualNetworks.js";
 
 export class Account {
   readonly scheduler: Scheduler;
@@ -35,6 +36,7 @@ export class Account {
   readonly runs: TaskRuns;
   readonly jobNodeTasks: JobNodeTasks;
   readonly agents: AgentReports;
+  readonly virtualNetworks: VirtualNetworkCommands;
 
   constructor(
     readonly store: Store,
@@ -53,6 +55,7 @@ export class Account {
     this.jobSchedules = new JobScheduleCommands(this);
     this.tasks = new TaskCommands(this);
     this.agents = new AgentReports(this);
+    this.virtualNetworks = new VirtualNetworkCommands(this);
   }
 
   /** Rebuilds the in-memory indexes from the store and recovers the machines of every pool. */

@@ -35,4 +35,11 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX jobs_by_schedule ON jobs (json_extract(data, '$.jobScheduleId'), seq);
     `,
   },
+  {
+    version: 5,
+    name: "virtual networks",
+    sql: `
+      CREATE TABLE virtual_networks (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+    `,
+  },
 ];

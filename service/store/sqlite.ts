@@ -17,7 +17,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { JobRecord, JobScheduleRecord, NodeRecord, PoolRecord, TaskRecord } from "../core/records.js";
+import type {
+  JobRecord,
+  JobScheduleRecord,
+  NodeRecord,
+  PoolRecord,
+  TaskRecord,
+  VirtualNetworkRecord,
+} from "../core/records.js";
 import { migrations } from "./migrations.js";
 import type { PageQuery, SequenceName, Store } from "./store.js";
 
@@ -211,6 +218,19 @@ export class SqliteStore implements Store {
     }[];
   }
 
+  getVirtualNetwork(name: string): VirtualNetworkRecord | undefined {
+    return parse(this.sql.getVirtualNetwork.get(name));
+  }
+  listVirtualNetworks(): VirtualNetworkRecord[] {
+    return parseAll(this.sql.listVirtualNetworks.all());
+  }
+  putVirtualNetwork(network: VirtualNetworkRecord): void {
+    this.write(this.sql.putVirtualNetwork, network.name, JSON.stringify(network));
+  }
+  deleteVirtualNetwork(name: string): void {
+    this.write(this.sql.deleteVirtualNetwork, name);
+  }
+
   nextSeq(name: SequenceName): number {
     const value = (this.sequences.get(name) ?? 0) + 1;
     this.sequences.set(name, value);
@@ -374,6 +394,10 @@ function prepareStatements(db: Database.Database): Record<string, Statement> {
       "ifnull(sum(json_extract(data, '$.executionInfo.retryCount')), 0) AS retries " +
       "FROM tasks WHERE state = 'completed' GROUP BY job_id",
     putSequence: "INSERT OR REPLACE INTO sequences (name, value) VALUES (?, ?)",
+    getVirtualNetwork: "SELECT data FROM virtual_networks WHERE name = ?",
+    listVirtualNetworks: "SELECT data FROM virtual_networks ORDER BY name",
+    putVirtualNetwork: "INSERT OR REPLACE INTO virtual_networks (name, data) VALUES (?, ?)",
+    deleteVirtualNetwork: "DELETE FROM virtual_networks WHERE name = ?",
   };
   return Object.fromEntries(Object.entries(statements).map(([k, sql]) => [k, db.prepare(sql)]));
 }

@@ -3,7 +3,14 @@
  * at once and become durable together at the next group commit. A caller that must not answer
  * before its write is on disk awaits `flush()` (the REST layer does so before every 2xx).
  */
-import type { JobRecord, JobScheduleRecord, NodeRecord, PoolRecord, TaskRecord } from "../core/records.js";
+import type {
+  JobRecord,
+  JobScheduleRecord,
+  NodeRecord,
+  PoolRecord,
+  TaskRecord,
+  VirtualNetworkRecord,
+} from "../core/records.js";
 
 export interface PageQuery {
   /** Return records whose `seq` is greater than this (the paging cursor). */
@@ -54,6 +61,12 @@ export interface Store {
   taskStateCounts(): { jobId: string; state: string; failed: number; count: number; slots: number }[];
   /** Per job, over its completed tasks: summed wall clock and wait times (ms) and retries; loaded at start-up. */
   taskRunTotals(): { jobId: string; wallClockMs: number; waitMs: number; retries: number }[];
+
+  getVirtualNetwork(name: string): VirtualNetworkRecord | undefined;
+  /** Every local virtual network, by name. */
+  listVirtualNetworks(): VirtualNetworkRecord[];
+  putVirtualNetwork(network: VirtualNetworkRecord): void;
+  deleteVirtualNetwork(name: string): void;
 
   /** The next value of a named sequence (insertion order of pools, jobs, tasks, job schedules). */
   nextSeq(name: SequenceName): number;
