@@ -79,6 +79,18 @@ export class Account {
     this.jobSchedules.start();
   }
 
+  /**
+   * The service's endpoint as a node reaches it, for the URLs sent to its agent (account URL, file
+   * store): the gateway of its network when it lives in a namespace, where 127.0.0.1 is its own.
+   */
+  endpointSeenBy(poolId: string, nodeId: string): string {
+    const gateway = this.store.getNode(poolId, nodeId)?.machine.network?.gateway;
+    if (!gateway) return this.config.endpoint;
+    const url = new URL(this.config.endpoint);
+    url.hostname = gateway;
+    return url.origin;
+  }
+
   /** Stops the timers that would change state (the store is about to close). */
   stop(): void {
     this.jobSchedules.stop();

@@ -90,6 +90,8 @@ export interface NodeNetworkAttachment {
   namespace: string;
   /** Its `eth0` address in the network's subnet (kept, so that a restart reuses it). */
   address: string;
+  /** The network's gateway: where the node reaches the service. */
+  gateway: string;
 }
 
 /** A local virtual network (an OpenBatch extension). */

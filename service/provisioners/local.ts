@@ -170,13 +170,12 @@ export class LocalMachines implements Machines {
     const root = node.machine.rootDirectory;
     fs.mkdirSync(root, { recursive: true });
     const log = fs.openSync(`${root}.agent.log`, "a");
-    const attachment = node.machine.network;
-    const network = attachment && this.networks && this.options.networkOf(pool);
+    const attachment = this.networks ? node.machine.network : undefined;
     const serviceUrl = new URL(this.options.serviceUrl());
-    if (network) serviceUrl.hostname = this.networks!.gatewayOf(network);
+    if (attachment) serviceUrl.hostname = attachment.gateway;
     // `ip netns exec` enters the namespace and execs the agent: the pid stays the agent's.
-    const [command, ...prefix] = network
-      ? ["ip", "netns", "exec", attachment!.namespace, process.execPath]
+    const [command, ...prefix] = attachment
+      ? ["ip", "netns", "exec", attachment.namespace, process.execPath]
       : [process.execPath];
     try {
       const child = spawn(
@@ -193,7 +192,7 @@ export class LocalMachines implements Machines {
           "--root",
           root,
           "--ip-address",
-          network ? attachment!.address : "127.0.0.1",
+          attachment?.address ?? "127.0.0.1",
         ],
         // The join token travels in the environment, not argv, so `ps` does not show it.
         {

@@ -48,8 +48,14 @@ function shortHash(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 6);
 }
 
+/** How the names of the namespaces (and veths) and bridges of a service with this data directory begin. */
+export function ownedNamePrefixes(dataDir: string): { namespace: string; bridge: string } {
+  const owner = shortHash(dataDir);
+  return { namespace: `ob-${owner}`, bridge: `obr${owner}` };
+}
+
 export class NamespaceNetworks {
-  private readonly owner: string;
+  private readonly prefixes: { namespace: string; bridge: string };
   /** Addresses held, by network name. */
   private readonly held = new Map<string, Set<string>>();
   /** Namespaces of the nodes that hold an address (made, or about to be). */
@@ -58,19 +64,14 @@ export class NamespaceNetworks {
   private readonly chains = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: NamespaceNetworksOptions) {
-    this.owner = shortHash(options.dataDir);
+    this.prefixes = ownedNamePrefixes(options.dataDir);
   }
 
   private namespaceOf(node: NodeRecord): string {
-    return `ob-${this.owner}${shortHash(`${node.poolId}/${node.id}`)}`;
+    return `${this.prefixes.namespace}${shortHash(`${node.poolId}/${node.id}`)}`;
   }
   private bridgeOf(networkName: string): string {
-    return `obr${this.owner}${shortHash(networkName)}`;
-  }
-
-  /** The gateway address of a network (where its nodes reach the service). */
-  gatewayOf(network: VirtualNetworkRecord): string {
-    return addressAt(subnetOf(network), 1);
+    return `${this.prefixes.bridge}${shortHash(networkName)}`;
   }
 
   /** Gives the node the lowest free address of the network and its namespace name (not made yet). */
@@ -84,7 +85,7 @@ export class NamespaceNetworks {
       held.add(address);
       const namespace = this.namespaceOf(node);
       this.namespaces.add(namespace);
-      return { networkName: network.name, namespace, address };
+      return { networkName: network.name, namespace, address, gateway: addressAt(subnet, 1) };
     }
     throw new Error(
       `virtual network '${network.name}' (${network.addressPrefix}) has no free address left for node ${node.id} ` +
@@ -147,14 +148,14 @@ export class NamespaceNetworks {
 
   /** Checked against what is held at the time, so that nodes being added meanwhile keep theirs. */
   private async deleteStrays(): Promise<void> {
-    const ours = (name: string) => name.startsWith(`ob-${this.owner}`) && !this.namespaces.has(name);
+    const ours = (name: string) => name.startsWith(this.prefixes.namespace) && !this.namespaces.has(name);
     for (const namespace of (await listNamespaces()).filter(ours)) {
       this.options.log(`deleting network namespace ${namespace}: no node of this service uses it`);
       await deleteNodeNamespace(namespace);
     }
     for (const link of await listLinks()) {
       const needed = [...this.held].filter(([, held]) => held.size > 0).map(([name]) => this.bridgeOf(name));
-      const strayBridge = link.startsWith(`obr${this.owner}`) && !needed.includes(link);
+      const strayBridge = link.startsWith(this.prefixes.bridge) && !needed.includes(link);
       if (ours(link) || strayBridge) {
         this.options.log(`deleting network interface ${link}: no node of this service uses it`);
         await deleteLink(link);
