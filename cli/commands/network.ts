@@ -119,10 +119,10 @@ export function registerNetworkCommands(program: Command, context: CliContext): 
     .argument("<name>", "network name")
     .addHelpText(
       "after",
-      examples([
-        "delete the pools on it first",
-        "openbatch pool delete p1 --wait && openbatch network delete vnet1",
-      ]),
+      examples(
+        ["delete a network no pool uses", "openbatch network delete vnet1"],
+        ["delete the pools on it first", "openbatch pool delete p1 --wait && openbatch network delete vnet1"],
+      ),
     )
     .action(async (name: string, _options: unknown, command: Command) => {
       await clientFor(command, context).virtualNetworks.delete(name);
