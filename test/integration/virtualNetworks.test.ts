@@ -148,6 +148,16 @@ describe("a local virtual network with namespaces", () => {
     );
     expect((await completedTask(client, "nj", "server")).executionInfo?.exitCode).toBe(0);
 
+    // A rebooted node comes back in the same namespace, with the same address.
+    const [first] = nodes;
+    await client.nodes.reboot("np", first!.id);
+    await waitFor("the rebooted node to be idle again", async () => {
+      const node = await client.nodes.get("np", first!.id);
+      return node.state === "idle" && node.lastBootTime !== first!.lastBootTime && node;
+    });
+    expect((await client.nodes.get("np", first!.id)).ipAddress).toBe(first!.ipAddress);
+    expect(ownedNamespaces(suite.dataDir)).toHaveLength(2);
+
     // Deleting the pool removes the namespaces, the veths and (the last pool) the bridge.
     await client.pools.delete("np");
     await waitFor("the pool to go", async () => !(await client.pools.exists("np")));
