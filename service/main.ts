@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AGENT_WS_PATH } from "../protocol/agent.js";
 import { BatchError } from "../protocol/errors.js";
+import type { NetworkIsolationInfo } from "../protocol/rest/virtualNetwork.js";
 import { createRestApi } from "./api/server.js";
 import { Account } from "./core/account.js";
 import type { AccountConfig, Machines } from "./core/context.js";
@@ -140,9 +141,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   };
 }
 
-async function networkIsolation(
-  option: NetworkIsolationOption = "auto",
-): Promise<{ isolation: "namespaces" | "loopback"; reason?: string }> {
+async function networkIsolation(option: NetworkIsolationOption = "auto"): Promise<NetworkIsolationInfo> {
   if (option === "loopback")
     return { isolation: "loopback", reason: "the service was started with network isolation 'loopback'" };
   const probed = await probeNamespaces();

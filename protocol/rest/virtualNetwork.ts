@@ -9,6 +9,11 @@ import { literalUnion, strict, Timestamp } from "./common.js";
 /** How this host separates nodes: a network namespace each, or none (all on 127.0.0.1). */
 export const networkIsolations = ["namespaces", "loopback"] as const;
 export type NetworkIsolation = (typeof networkIsolations)[number];
+/** What the host gives nodes, and with `loopback` why. */
+export interface NetworkIsolationInfo {
+  isolation: NetworkIsolation;
+  reason?: string;
+}
 
 /** Body of `PUT /openbatch/virtualNetworks/{networkName}`. */
 export const VirtualNetworkPutParameter = Type.Object(

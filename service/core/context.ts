@@ -7,7 +7,7 @@ import type {
   FileResponseMessage,
   OutgoingServiceMessage,
 } from "../../protocol/agent.js";
-import type { NetworkIsolation } from "../../protocol/rest/virtualNetwork.js";
+import type { NetworkIsolationInfo } from "../../protocol/rest/virtualNetwork.js";
 import type { NodeRecord, PoolRecord } from "./records.js";
 
 export interface AccountConfig {
@@ -56,5 +56,5 @@ export interface Machines {
    * How nodes on a local virtual network are kept apart on this host; absent for machines this
    * service does not start (they get no namespaces: `loopback`).
    */
-  readonly networkIsolation?: { isolation: NetworkIsolation; reason?: string };
+  readonly networkIsolation?: NetworkIsolationInfo;
 }

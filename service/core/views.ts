@@ -8,7 +8,7 @@ import type { Pool } from "../../protocol/rest/pool.js";
 import type { Task, TaskStatistics } from "../../protocol/rest/task.js";
 import { withoutSecrets } from "../../protocol/rest/taskFiles.js";
 import {
-  type NetworkIsolation,
+  type NetworkIsolationInfo,
   subnetIdOf,
   VIRTUAL_NETWORKS_PATH,
   type VirtualNetwork,
@@ -83,7 +83,7 @@ export function poolView(endpoint: string, pool: PoolRecord, nodes: NodeRecord[]
 export function virtualNetworkView(
   endpoint: string,
   network: VirtualNetworkRecord,
-  isolation: { isolation: NetworkIsolation; reason?: string },
+  isolation: NetworkIsolationInfo,
   poolIds: string[],
 ): VirtualNetwork {
   const cidr = parseNetworkPrefix(network.addressPrefix);

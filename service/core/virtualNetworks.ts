@@ -8,7 +8,7 @@ import { BatchError, invalidPropertyValue } from "../../protocol/errors.js";
 import { formatCidr, type Ipv4Cidr, overlaps, parseNetworkPrefix } from "../../protocol/ipv4Cidr.js";
 import type { PoolAddParameter } from "../../protocol/rest/pool.js";
 import {
-  type NetworkIsolation,
+  type NetworkIsolationInfo,
   networkOfSubnetId,
   type VirtualNetworkPutParameter,
 } from "../../protocol/rest/virtualNetwork.js";
@@ -25,7 +25,7 @@ export class VirtualNetworkCommands {
   constructor(private readonly account: Account) {}
 
   /** What this host gives nodes on a network: namespaces, or loopback and why. */
-  get isolation(): { isolation: NetworkIsolation; reason?: string } {
+  get isolation(): NetworkIsolationInfo {
     return this.account.machines.networkIsolation ?? { isolation: "loopback", reason: NOT_LOCAL_REASON };
   }
 

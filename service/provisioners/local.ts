@@ -12,7 +12,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import type { NetworkIsolation } from "../../protocol/rest/virtualNetwork.js";
+import type { NetworkIsolationInfo } from "../../protocol/rest/virtualNetwork.js";
 import type { Machines } from "../core/context.js";
 import type { NodeRecord, PoolRecord, VirtualNetworkRecord } from "../core/records.js";
 import { NamespaceNetworks, type NamespaceNetworksOptions } from "./namespaceNetworks.js";
@@ -28,7 +28,7 @@ export interface LocalMachinesOptions {
   stopGraceMs?: number;
   log: (line: string) => void;
   /** What the host allows (service/provisioners/localNetwork.ts probes it once at start). */
-  networkIsolation: { isolation: NetworkIsolation; reason?: string };
+  networkIsolation: NetworkIsolationInfo;
   /** The local virtual network a pool's subnetId names, if any. */
   networkOf: (pool: PoolRecord) => VirtualNetworkRecord | undefined;
   /** Hands a connection made on a bridge's gateway address to the service. */
@@ -39,7 +39,7 @@ export interface LocalMachinesOptions {
 
 export class LocalMachines implements Machines {
   readonly reboots = true;
-  readonly networkIsolation: { isolation: NetworkIsolation; reason?: string };
+  readonly networkIsolation: NetworkIsolationInfo;
   private readonly networks: NamespaceNetworks | undefined;
   /** Namespaces being made, by node: the agent starts, or the node is released, after. */
   private readonly setups = new Map<string, Promise<void>>();

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { type Ipv4Cidr, overlaps, parseIpv4 } from "../../protocol/ipv4Cidr.js";
-import type { NetworkIsolation } from "../../protocol/rest/virtualNetwork.js";
+import type { NetworkIsolationInfo } from "../../protocol/rest/virtualNetwork.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -40,7 +40,7 @@ async function ipUnlessGone(...args: string[]): Promise<void> {
  * Can this host give nodes namespaces? Needs root and a working `ip netns add` with a veth into the
  * namespace; tried once, with a throw-away namespace.
  */
-export async function probeNamespaces(): Promise<{ isolation: NetworkIsolation; reason?: string }> {
+export async function probeNamespaces(): Promise<NetworkIsolationInfo> {
   if (process.getuid?.() !== 0)
     return {
       isolation: "loopback",
