@@ -5,8 +5,9 @@
 import { mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type { RegisteredMessage, ServiceMessage } from "../protocol/agent.js";
+import type { NodeCertificate, RegisteredMessage, ServiceMessage } from "../protocol/agent.js";
 import type { AgentConfig } from "./agentConfig.js";
+import { installCertificates } from "./certificates.js";
 import { ServiceConnection } from "./connection.js";
 import { DispatchRecords } from "./dispatchRecords.js";
 import { Executor } from "./executor.js";
@@ -47,6 +48,8 @@ export class NodeAgent {
     const d = this.#directories;
     for (const dir of [d.shared, d.startup, d.applications, d.workitems, d.agentState])
       mkdirSync(dir, { recursive: true });
+    // Private keys go in there (agent/certificates.ts): only the agent's user may look inside.
+    mkdirSync(d.certificates, { recursive: true, mode: 0o700 });
     // File requests compare real paths, so the root itself must be one.
     this.#root = realpathSync(config.root);
     this.#nodeId = config.nodeId ?? readStoredNodeId(d.agentState);
@@ -139,6 +142,7 @@ export class NodeAgent {
       storeNodeId(this.#directories.agentState, message.nodeId);
     }
     this.#heartbeat.start(message.heartbeatIntervalMs);
+    if (message.certificates) void this.#installCertificates(message.certificates);
     for (const id of message.cancelDispatchIds) {
       this.#executor.terminate(
         id,
@@ -146,6 +150,17 @@ export class NodeAgent {
         "the service cancelled it after the agent reconnected",
       );
     }
+  }
+
+  /** Installs the pool's certificates; the service waits for the report before giving the node work. */
+  async #installCertificates(certificates: NodeCertificate[]): Promise<void> {
+    const failures = await installCertificates(this.#directories.certificates, certificates);
+    for (const failure of failures)
+      this.#log.error(`agent: certificate sha1-${failure.thumbprint} not installed: ${failure.message}`);
+    this.#log.info(
+      `agent: ${certificates.length - failures.length} of ${certificates.length} certificates installed`,
+    );
+    this.#connection.send({ type: "certificatesInstalled", failures });
   }
 
   #handle(message: ServiceMessage): void {

@@ -1,3 +1,4 @@
+import type { Certificate } from "../protocol/rest/certificate.js";
 import type { Job } from "../protocol/rest/job.js";
 import type { JobSchedule } from "../protocol/rest/jobSchedule.js";
 import type { JobPreparationAndReleaseTaskExecutionInformation } from "../protocol/rest/jobTasks.js";
@@ -15,6 +16,13 @@ export const poolColumns: Column<Pool>[] = [
   { header: "vmSize", value: (p) => p.vmSize },
   { header: "nodes", value: (p) => `${p.currentDedicatedNodes}/${p.targetDedicatedNodes}` },
   { header: "slotsPerNode", value: (p) => p.taskSlotsPerNode },
+];
+
+export const certificateColumns: Column<Certificate>[] = [
+  { header: "thumbprint", value: (c) => c.thumbprint },
+  { header: "algorithm", value: (c) => c.thumbprintAlgorithm },
+  { header: "state", value: (c) => c.state },
+  { header: "stateTransitionTime", value: (c) => c.stateTransitionTime },
 ];
 
 export const virtualNetworkColumns: Column<VirtualNetwork>[] = [

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { BatchConnectionError, BatchRequestError } from "../client/errors.js";
+import { registerCertificateCommands } from "./commands/certificate.js";
 import { registerJobCommands } from "./commands/job.js";
 import { registerNetworkCommands } from "./commands/network.js";
 import { registerNodeCommands } from "./commands/node.js";
@@ -56,6 +57,7 @@ export function createProgram(context: CliContext): Command {
     .addHelpText("after", helpEpilogue);
   registerServiceCommands(program, context);
   registerPoolCommands(program, context);
+  registerCertificateCommands(program, context);
   registerNodeCommands(program, context);
   registerJobCommands(program, context);
   registerScheduleCommands(program, context);

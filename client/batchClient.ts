@@ -1,3 +1,4 @@
+import { CertificateOperations } from "./certificates.js";
 import { type BatchClientOptions, BatchHttp } from "./http.js";
 import { JobScheduleOperations } from "./jobSchedules.js";
 import { JobOperations } from "./jobs.js";
@@ -20,6 +21,7 @@ export class BatchClient {
   readonly endpoint: string;
   readonly accountName: string;
   readonly pools: PoolOperations;
+  readonly certificates: CertificateOperations;
   readonly nodes: NodeOperations;
   readonly jobs: JobOperations;
   readonly jobSchedules: JobScheduleOperations;
@@ -34,6 +36,7 @@ export class BatchClient {
     this.endpoint = http.endpoint;
     this.accountName = options.accountName;
     this.pools = new PoolOperations(http);
+    this.certificates = new CertificateOperations(http);
     this.nodes = new NodeOperations(http);
     this.jobs = new JobOperations(http);
     this.jobSchedules = new JobScheduleOperations(http);

@@ -1,4 +1,9 @@
 export { BatchClient } from "./batchClient.js";
+export {
+  type CertificateFileOptions,
+  type CertificateOperations,
+  certificateFromFile,
+} from "./certificates.js";
 export { BatchConnectionError, BatchRequestError } from "./errors.js";
 export type { FileListOptions, FileProperties, FileReadOptions } from "./files.js";
 export type { BatchClientOptions } from "./http.js";

@@ -17,6 +17,7 @@ import {
   outputFileUploadConditions,
   ResourceFile,
 } from "./rest/taskFiles.js";
+import { certificateFormats } from "./states.js";
 
 export const PROTOCOL_VERSION = 1;
 /** Path of the WebSocket endpoint on the account service. */
@@ -139,12 +140,21 @@ export const FileResponseMessage = message("fileResponse", {
   data: Type.Optional(Type.String()),
 });
 
+/**
+ * The node installed the certificates `registered` gave it (or could not: `failures`). The service
+ * brings the node into service — start task, tasks — only after this report.
+ */
+export const CertificatesInstalledMessage = message("certificatesInstalled", {
+  failures: Type.Array(Type.Object({ thumbprint: Type.String(), message: Type.String() })),
+});
+
 export const AgentMessage = Type.Union([
   RegisterMessage,
   HeartbeatMessage,
   TaskStartedMessage,
   TaskCompletedMessage,
   FileResponseMessage,
+  CertificatesInstalledMessage,
 ]);
 export type AgentMessage = Static<typeof AgentMessage>;
 export type RegisterMessage = Static<typeof RegisterMessage>;
@@ -152,8 +162,22 @@ export type HeartbeatMessage = Static<typeof HeartbeatMessage>;
 export type TaskStartedMessage = Static<typeof TaskStartedMessage>;
 export type TaskCompletedMessage = Static<typeof TaskCompletedMessage>;
 export type FileResponseMessage = Static<typeof FileResponseMessage>;
+export type CertificatesInstalledMessage = Static<typeof CertificatesInstalledMessage>;
 
 // ───────────────────────────── service → agent ─────────────────────────────
+
+/** A certificate a node installs (its pool references it): the file and password, secrets in transit. */
+export const NodeCertificate = Type.Object({
+  /** Normalized: lower-case hex. */
+  thumbprint: Type.String({ pattern: "^[0-9a-f]{40}$" }),
+  thumbprintAlgorithm: Type.Literal("sha1"),
+  certificateFormat: literalUnion(certificateFormats),
+  /** The certificate file, base64. */
+  data: Type.String(),
+  /** For a pfx. */
+  password: Type.Optional(Type.String()),
+});
+export type NodeCertificate = Static<typeof NodeCertificate>;
 
 export const RegisteredMessage = message("registered", {
   replyTo: Type.String(),
@@ -165,6 +189,11 @@ export const RegisteredMessage = message("registered", {
   heartbeatIntervalMs: Type.Integer({ minimum: 100 }),
   /** Dispatches the agent reported running that the service no longer wants: kill them. */
   cancelDispatchIds: Type.Array(Type.String()),
+  /**
+   * The certificates the pool references, when it references some: the agent installs them (replacing
+   * what `certs/` held) and answers `certificatesInstalled` before the node gets any work.
+   */
+  certificates: Type.Optional(Type.Array(NodeCertificate)),
 });
 
 /** A resource file as the agent fetches it: the service has turned `autoStorageContainerName` into a `storageContainerUrl`. */

@@ -16,6 +16,7 @@ interface CreateOptions {
   nodeFillType?: NonNullable<PoolAddParameter["taskSchedulingPolicy"]>["nodeFillType"];
   startTask?: string;
   startTaskWaitForSuccess?: boolean;
+  certificate?: string[];
   subnetId?: string;
   jsonFile?: string;
 }
@@ -30,6 +31,7 @@ function poolFromFile(id: string | undefined, options: CreateOptions): PoolAddPa
     "--node-fill-type": options.nodeFillType,
     "--start-task": options.startTask,
     "--start-task-wait-for-success": options.startTaskWaitForSuccess,
+    "--certificate": options.certificate,
     "--subnet-id": options.subnetId,
   }) as PoolAddParameter;
 }
@@ -52,6 +54,10 @@ function poolFromFlags(id: string | undefined, options: CreateOptions): PoolAddP
             commandLine: options.startTask,
             waitForSuccess: options.startTaskWaitForSuccess,
           }),
+    certificateReferences: options.certificate?.map((thumbprint) => ({
+      thumbprint,
+      thumbprintAlgorithm: "sha1",
+    })),
     networkConfiguration: options.subnetId === undefined ? undefined : { subnetId: options.subnetId },
   });
 }
@@ -78,7 +84,7 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         "follow with `openbatch pool show <id>` until allocationState is steady, and " +
         "`openbatch node list <id>` until the nodes are idle. On a local account every node is an agent " +
         "process on this machine and --vm-size is only recorded. Anything the flags do not cover " +
-        "(metadata, start task environment, ...) needs --json-file: the whole body as Azure's " +
+        "(metadata, start task environment, certificate visibility, ...) needs --json-file: the whole body as Azure's " +
         "PoolAddParameter, as with `az batch pool create --json-file`.",
     )
     .argument("[id]", "pool id: letters, digits, - and _, up to 64 characters (or id in --json-file)")
@@ -95,6 +101,11 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
       "command line every node runs when it joins the pool (no shell: write /bin/sh -c '...')",
     )
     .option("--start-task-wait-for-success", "keep a node out of scheduling until its start task succeeds")
+    .option(
+      "--certificate <thumbprint>",
+      "a certificate of the account (sha1 thumbprint) every node installs in $AZ_BATCH_CERTIFICATES_DIR before any task; repeatable",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option(
       "--subnet-id <id>",
       "networkConfiguration.subnetId: a local virtual network's subnetId " +
@@ -117,8 +128,12 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
           "openbatch pool create p2 --vm-size standard_d2s_v3 --target-dedicated-nodes 1 --start-task \"/bin/sh -c 'echo ready > \\$AZ_BATCH_NODE_SHARED_DIR/ready'\" --start-task-wait-for-success",
         ],
         [
+          "nodes that install two certificates of the account before running anything",
+          "openbatch pool create p4 --vm-size standard_d2s_v3 --target-dedicated-nodes 2 --certificate 681ee4631d43fc37fe7dfa4754a2a8ff8db84001 --certificate 0a0e4f50d51beadeac1d35afc5116098e7902e6e",
+        ],
+        [
           "two nodes on the local virtual network vnet1 (openbatch network create vnet1 --address-prefix 10.88.0.0/24)",
-          "openbatch pool create p4 --vm-size standard_d2s_v3 --target-dedicated-nodes 2 --subnet-id /openbatch/virtualNetworks/vnet1/subnets/default",
+          "openbatch pool create p5 --vm-size standard_d2s_v3 --target-dedicated-nodes 2 --subnet-id /openbatch/virtualNetworks/vnet1/subnets/default",
         ],
         [
           'a full PoolAddParameter from a file: {"id":"p3","vmSize":"standard_d2s_v3","targetDedicatedNodes":2,...}',

@@ -1,5 +1,6 @@
 import Type, { type Static } from "typebox";
 import { allocationStates, nodeFillTypes, poolStates } from "../states.js";
+import { CertificateReference } from "./certificate.js";
 import {
   DisplayName,
   Duration,
@@ -94,6 +95,7 @@ export const PoolAddParameter = Type.Object(
     targetLowPriorityNodes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
     enableInterNodeCommunication: Type.Optional(Type.Boolean()),
     startTask: Type.Optional(StartTask),
+    certificateReferences: Type.Optional(Type.Array(CertificateReference)),
     taskSlotsPerNode: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
     taskSchedulingPolicy: Type.Optional(TaskSchedulingPolicy),
     metadata: Type.Optional(Type.Array(MetadataItem)),
@@ -139,6 +141,7 @@ export const Pool = Type.Object({
   enableAutoScale: Type.Boolean(),
   enableInterNodeCommunication: Type.Boolean(),
   startTask: Type.Optional(StartTask),
+  certificateReferences: Type.Optional(Type.Array(CertificateReference)),
   taskSlotsPerNode: Type.Integer(),
   taskSchedulingPolicy: TaskSchedulingPolicy,
   metadata: Type.Optional(Type.Array(MetadataItem)),

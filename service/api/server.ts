@@ -11,6 +11,7 @@ import { registerBodyParsing } from "./bodyParsing.js";
 import { type ApiLog, registerErrorHandling } from "./errors.js";
 import { registerCommonHeaders } from "./responses.js";
 import { routeContext } from "./routeContext.js";
+import { certificateRoutes } from "./routes/certificates.js";
 import { extensionRoutes } from "./routes/extensions.js";
 import { fileRoutes } from "./routes/files.js";
 import { jobScheduleRoutes } from "./routes/jobSchedules.js";
@@ -59,6 +60,7 @@ export function createRestApi(account: Account, options: RestApiOptions): Fastif
 
   extensionRoutes(app, context);
   poolRoutes(app, context);
+  certificateRoutes(app, context);
   nodeRoutes(app, context);
   jobRoutes(app, context);
   jobScheduleRoutes(app, context);

@@ -6,6 +6,7 @@ import type { TaskState } from "../../protocol/states.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { Store } from "../store/store.js";
 import { AgentReports } from "./agentReports.js";
+import { CertificateCommands } from "./certificates.js";
 import type { AccountConfig, Machines, NodeLink } from "./context.js";
 import { DispatchRegistry } from "./dispatches.js";
 import { JobNodeTasks } from "./jobNodeTasks.js";
@@ -29,6 +30,7 @@ export class Account {
     return parent?.state === "completed" && satisfiesDependents(parent);
   });
   readonly pools: PoolCommands;
+  readonly certificates: CertificateCommands;
   readonly nodes: NodeCommands;
   readonly jobs: JobCommands;
   readonly jobSchedules: JobScheduleCommands;
@@ -50,6 +52,7 @@ export class Account {
       this.runs.start(poolId, nodeId, jobId, taskId),
     );
     this.pools = new PoolCommands(this);
+    this.certificates = new CertificateCommands(this);
     this.nodes = new NodeCommands(this);
     this.jobs = new JobCommands(this);
     this.jobSchedules = new JobScheduleCommands(this);

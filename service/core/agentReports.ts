@@ -3,6 +3,7 @@
  * heartbeats, task starts and completions, and disconnection.
  */
 import type {
+  CertificatesInstalledMessage,
   Health,
   HeartbeatMessage,
   RegisteredMessage,
@@ -17,6 +18,9 @@ import type { NodeRecord, PoolRecord } from "./records.js";
 import { StartTasks } from "./startTasks.js";
 import { moveNode } from "./stateChange.js";
 import { now } from "./time.js";
+
+/** The node error (ComputeNodeError code) of a certificate the agent could not install. */
+export const CERTIFICATE_INSTALLATION_FAILED = "CertificateInstallationFailed";
 
 export type RegisteredReply = Omit<RegisteredMessage, "protocolVersion" | "requestId">;
 
@@ -83,6 +87,8 @@ export class AgentReports {
       heartbeatIntervalMs: this.account.config.heartbeatIntervalMs,
       cancelDispatchIds,
     };
+    const certificates = this.account.certificates.forNode(pool);
+    if (certificates.length > 0) reply.certificates = certificates;
     return { pool, node, reply };
   }
 
@@ -107,6 +113,29 @@ export class AgentReports {
     store.putNode(node);
     this.account.nodes.refreshActivity(poolId, nodeId);
     this.account.nodes.updateEligibility(store.getNode(poolId, nodeId)!);
+  }
+
+  /**
+   * The agent installed its pool's certificates: the node comes into service. A certificate it could
+   * not install makes it `unusable` (no start task, no tasks), with the reasons in its `errors`.
+   */
+  certificatesInstalled(poolId: string, nodeId: string, msg: CertificatesInstalledMessage): void {
+    const node = this.account.store.getNode(poolId, nodeId);
+    if (!node) return;
+    const otherErrors = (node.errors ?? []).filter((e) => e.code !== CERTIFICATE_INSTALLATION_FAILED);
+    const failures = msg.failures.map((failure) => ({
+      code: CERTIFICATE_INSTALLATION_FAILED,
+      message: `Certificate sha1-${failure.thumbprint} could not be installed on the node: ${failure.message}. The node takes no tasks; check the certificate, then delete the pool or remove the node.`,
+    }));
+    const errors = [...otherErrors, ...failures];
+    node.errors = errors.length > 0 ? errors : undefined;
+    if (failures.length === 0) {
+      this.online(poolId, nodeId);
+      return;
+    }
+    if (node.state !== "unusable") moveNode(node, "unusable");
+    this.account.store.putNode(node);
+    this.account.nodes.updateEligibility(node);
   }
 
   heartbeat(poolId: string, nodeId: string, msg: HeartbeatMessage): void {

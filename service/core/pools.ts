@@ -34,6 +34,7 @@ export class PoolCommands {
   add(spec: PoolAddParameter): PoolRecord {
     const { store } = this.account;
     if (store.getPool(spec.id)) throw new BatchError("PoolExists", `Pool id: ${spec.id}.`);
+    this.account.certificates.checkReferences(spec.certificateReferences);
     this.account.virtualNetworks.checkPoolSubnet(spec);
     const at = now();
     const pool: PoolRecord = {
@@ -236,6 +237,7 @@ export class PoolCommands {
       if (this.account.store.listNodes(pool.id).length === 0) {
         this.account.store.deletePool(pool.id);
         this.account.scheduler.dropPool(pool.id);
+        this.account.certificates.removeDeleted();
       }
       return;
     }

@@ -15,6 +15,8 @@ import type { PoolAddParameter } from "../../protocol/rest/pool.js";
 import type { DependencyAction, TaskAddParameter, TaskTimeline } from "../../protocol/rest/task.js";
 import type {
   AllocationState,
+  CertificateFormat,
+  CertificateState,
   JobScheduleState,
   JobState,
   NodeDeallocationOption,
@@ -196,6 +198,25 @@ export interface TaskRecord extends Versioned {
   dependencyAction?: DependencyAction;
   /** Accepted, dispatched, received, spawned: for latency breakdowns (an OpenBatch extension). */
   timeline?: TaskTimeline;
+}
+
+/**
+ * A certificate of the account. `data` (the file, base64) and `password` are secrets: only nodes of
+ * pools that reference the certificate get them; views show `publicData` alone.
+ */
+export interface CertificateRecord extends Versioned {
+  /** Normalized: lower-case hex, no spaces. */
+  thumbprint: string;
+  thumbprintAlgorithm: "sha1";
+  format: CertificateFormat;
+  data: string;
+  password?: string;
+  /** The public certificate, DER, base64 (Azure's `publicData`). */
+  publicData: string;
+  state: CertificateState;
+  stateTransitionTime: string;
+  previousState?: CertificateState;
+  previousStateTransitionTime?: string;
 }
 
 export function taskKey(jobId: string, taskId: string): string {

@@ -1,6 +1,7 @@
 /** Records → the Azure Batch shapes the REST API returns (protocol/rest). */
 
 import { addressAt, parseNetworkPrefix } from "../../protocol/ipv4Cidr.js";
+import type { Certificate } from "../../protocol/rest/certificate.js";
 import type { Job, JobStatistics } from "../../protocol/rest/job.js";
 import type { JobSchedule } from "../../protocol/rest/jobSchedule.js";
 import type { ComputeNode } from "../../protocol/rest/node.js";
@@ -15,6 +16,7 @@ import {
 } from "../../protocol/rest/virtualNetwork.js";
 import type { JobRunTotals, TaskStateCounts } from "./jobTaskCounts.js";
 import type {
+  CertificateRecord,
   JobRecord,
   JobScheduleRecord,
   NodeRecord,
@@ -33,6 +35,10 @@ export function poolUrl(endpoint: string, poolId: string): string {
 }
 export function nodeUrl(endpoint: string, poolId: string, nodeId: string): string {
   return `${poolUrl(endpoint, poolId)}/nodes/${nodeId}`;
+}
+/** Azure's address of a certificate: `/certificates(thumbprintAlgorithm=sha1,thumbprint=<hex>)`. */
+export function certificateUrl(endpoint: string, thumbprint: string): string {
+  return `${endpoint}/certificates(thumbprintAlgorithm=sha1,thumbprint=${thumbprint})`;
 }
 export function jobUrl(endpoint: string, jobId: string): string {
   return `${endpoint}/jobs/${jobId}`;
@@ -73,6 +79,7 @@ export function poolView(endpoint: string, pool: PoolRecord, nodes: NodeRecord[]
     enableAutoScale: false,
     enableInterNodeCommunication: spec.enableInterNodeCommunication ?? false,
     startTask: spec.startTask,
+    certificateReferences: spec.certificateReferences,
     taskSlotsPerNode: spec.taskSlotsPerNode ?? 1,
     taskSchedulingPolicy: spec.taskSchedulingPolicy ?? { nodeFillType: "spread" },
     metadata: spec.metadata,
@@ -272,5 +279,19 @@ export function taskStatsView(endpoint: string, task: TaskRecord): TaskStatistic
     lastUpdateTime: at,
     wallClockTime: formatDuration(started ? Date.parse(endTime ?? at) - Date.parse(started) : 0),
     waitTime: formatDuration(Date.parse(started ?? at) - Date.parse(task.creationTime)),
+  };
+}
+
+/** The certificate's public part: its data and password never leave the service this way. */
+export function certificateView(endpoint: string, certificate: CertificateRecord): Certificate {
+  return {
+    thumbprint: certificate.thumbprint,
+    thumbprintAlgorithm: certificate.thumbprintAlgorithm,
+    url: certificateUrl(endpoint, certificate.thumbprint),
+    state: certificate.state,
+    stateTransitionTime: certificate.stateTransitionTime,
+    previousState: certificate.previousState,
+    previousStateTransitionTime: certificate.previousStateTransitionTime,
+    publicData: certificate.publicData,
   };
 }

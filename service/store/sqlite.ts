@@ -18,6 +18,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type {
+  CertificateRecord,
   JobRecord,
   JobScheduleRecord,
   NodeRecord,
@@ -218,6 +219,28 @@ export class SqliteStore implements Store {
     }[];
   }
 
+  getCertificate(thumbprint: string): CertificateRecord | undefined {
+    return parse(this.sql.getCertificate.get(thumbprint));
+  }
+  listCertificates(page: PageQuery): CertificateRecord[] {
+    const rows = page.state
+      ? this.sql.listCertificatesInState.all(page.state, page.afterSeq ?? -1, page.limit)
+      : this.sql.listCertificates.all(page.afterSeq ?? -1, page.limit);
+    return parseAll(rows);
+  }
+  putCertificate(certificate: CertificateRecord): void {
+    this.write(
+      this.sql.putCertificate,
+      certificate.thumbprint,
+      certificate.seq,
+      certificate.state,
+      JSON.stringify(certificate),
+    );
+  }
+  deleteCertificate(thumbprint: string): void {
+    this.write(this.sql.deleteCertificate, thumbprint);
+  }
+
   getVirtualNetwork(name: string): VirtualNetworkRecord | undefined {
     return parse(this.sql.getVirtualNetwork.get(name));
   }
@@ -393,6 +416,11 @@ function prepareStatements(db: Database.Database): Record<string, Statement> {
       "ifnull(sum((julianday(json_extract(data, '$.executionInfo.startTime')) - julianday(json_extract(data, '$.creationTime'))) * 86400000), 0) AS waitMs, " +
       "ifnull(sum(json_extract(data, '$.executionInfo.retryCount')), 0) AS retries " +
       "FROM tasks WHERE state = 'completed' GROUP BY job_id",
+    getCertificate: "SELECT data FROM certificates WHERE thumbprint = ?",
+    listCertificates: "SELECT data FROM certificates WHERE seq > ? ORDER BY seq LIMIT ?",
+    listCertificatesInState: "SELECT data FROM certificates WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?",
+    putCertificate: "INSERT OR REPLACE INTO certificates (thumbprint, seq, state, data) VALUES (?, ?, ?, ?)",
+    deleteCertificate: "DELETE FROM certificates WHERE thumbprint = ?",
     putSequence: "INSERT OR REPLACE INTO sequences (name, value) VALUES (?, ?)",
     getVirtualNetwork: "SELECT data FROM virtual_networks WHERE name = ?",
     listVirtualNetworks: "SELECT data FROM virtual_networks ORDER BY name",

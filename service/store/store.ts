@@ -4,6 +4,7 @@
  * before its write is on disk awaits `flush()` (the REST layer does so before every 2xx).
  */
 import type {
+  CertificateRecord,
   JobRecord,
   JobScheduleRecord,
   NodeRecord,
@@ -20,7 +21,7 @@ export interface PageQuery {
   state?: string;
 }
 
-export type SequenceName = "pools" | "jobs" | "tasks" | "jobSchedules";
+export type SequenceName = "pools" | "jobs" | "tasks" | "jobSchedules" | "certificates";
 
 export interface Store {
   getPool(id: string): PoolRecord | undefined;
@@ -62,13 +63,19 @@ export interface Store {
   /** Per job, over its completed tasks: summed wall clock and wait times (ms) and retries; loaded at start-up. */
   taskRunTotals(): { jobId: string; wallClockMs: number; waitMs: number; retries: number }[];
 
+  /** Certificates, by normalized thumbprint (records hold their secret data: never return them as they are). */
+  getCertificate(thumbprint: string): CertificateRecord | undefined;
+  listCertificates(page: PageQuery): CertificateRecord[];
+  putCertificate(certificate: CertificateRecord): void;
+  deleteCertificate(thumbprint: string): void;
+
   getVirtualNetwork(name: string): VirtualNetworkRecord | undefined;
   /** Every local virtual network, by name. */
   listVirtualNetworks(): VirtualNetworkRecord[];
   putVirtualNetwork(network: VirtualNetworkRecord): void;
   deleteVirtualNetwork(name: string): void;
 
-  /** The next value of a named sequence (insertion order of pools, jobs, tasks, job schedules). */
+  /** The next value of a named sequence (insertion order of pools, jobs, tasks, job schedules, certificates). */
   nextSeq(name: SequenceName): number;
 
   /** Resolves when every write made before the call is committed to disk. */

@@ -49,7 +49,16 @@ export async function registeredOperations(): Promise<string[]> {
   }
 }
 
-/** `/jobs/:jobId/tasks/:taskId/files/*` → `/jobs/{jobId}/tasks/{taskId}/files/{filePath}`. */
+/**
+ * `/jobs/:jobId/tasks/:taskId/files/*` → `/jobs/{jobId}/tasks/{taskId}/files/{filePath}`; a
+ * certificate's OData key, routed as one parameter (`/certificates:key`), as Azure spells it.
+ */
 function documentedPath(url: string): string {
-  return url.replace(/:(\w+)/g, "{$1}").replace(/\/\*$/, "/{filePath}");
+  return url
+    .replace(
+      "/certificates:key",
+      "/certificates(thumbprintAlgorithm={thumbprintAlgorithm},thumbprint={thumbprint})",
+    )
+    .replace(/:(\w+)/g, "{$1}")
+    .replace(/\/\*$/, "/{filePath}");
 }
