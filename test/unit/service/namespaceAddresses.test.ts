@@ -15,13 +15,13 @@ function node(id: string): NodeRecord {
   return { poolId: "p", id, machine: { rootDirectory: `/nodes/p/${id}` } } as NodeRecord;
 }
 
+/** Only `reserve` is called: nothing listens and no `ip` command runs. */
+function networksOf(dataDir: string): NamespaceNetworks {
+  return new NamespaceNetworks({ dataDir, acceptConnection: () => {}, servicePort: () => 1, log: () => {} });
+}
+
 describe("namespace networks", () => {
-  const networks = new NamespaceNetworks({
-    dataDir: "/data/one",
-    acceptConnection: () => {},
-    servicePort: () => 1,
-    log: () => {},
-  });
+  const networks = networksOf("/data/one");
 
   it("gives the lowest free addresses after the gateway, and says so when the subnet is full", () => {
     const attachments = ["n1", "n2", "n3", "n4", "n5"].map((id) => networks.reserve(network, node(id)));
@@ -39,12 +39,7 @@ describe("namespace networks", () => {
   });
 
   it("names namespaces within the 15 characters of an interface name, by data directory and node", () => {
-    const other = new NamespaceNetworks({
-      dataDir: "/data/two",
-      acceptConnection: () => {},
-      servicePort: () => 1,
-      log: () => {},
-    });
+    const other = networksOf("/data/two");
     const mine = networks.reserve({ ...network, name: "big", addressPrefix: "10.1.0.0/16" }, node("x"));
     const theirs = other.reserve({ ...network, name: "big", addressPrefix: "10.1.0.0/16" }, node("x"));
     expect(mine.namespace).toHaveLength(15);
