@@ -5,6 +5,7 @@ import type { JobPreparationAndReleaseTaskExecutionInformation } from "../protoc
 import type { ComputeNode } from "../protocol/rest/node.js";
 import type { Pool } from "../protocol/rest/pool.js";
 import type { Task, TaskAddResult } from "../protocol/rest/task.js";
+import type { VirtualNetwork } from "../protocol/rest/virtualNetwork.js";
 import type { FailedTask } from "./jobWait.js";
 import type { Column } from "./output.js";
 
@@ -22,6 +23,14 @@ export const certificateColumns: Column<Certificate>[] = [
   { header: "algorithm", value: (c) => c.thumbprintAlgorithm },
   { header: "state", value: (c) => c.state },
   { header: "stateTransitionTime", value: (c) => c.stateTransitionTime },
+];
+
+export const virtualNetworkColumns: Column<VirtualNetwork>[] = [
+  { header: "name", value: (n) => n.name },
+  { header: "addressPrefix", value: (n) => n.addressPrefix },
+  { header: "isolation", value: (n) => n.isolation },
+  { header: "pools", value: (n) => n.poolIds.join(",") },
+  { header: "subnetId", value: (n) => n.subnetId },
 ];
 
 export const nodeColumns: Column<ComputeNode>[] = [

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { BatchConnectionError, BatchRequestError } from "../client/errors.js";
 import { registerCertificateCommands } from "./commands/certificate.js";
 import { registerJobCommands } from "./commands/job.js";
+import { registerNetworkCommands } from "./commands/network.js";
 import { registerNodeCommands } from "./commands/node.js";
 import { registerPoolCommands } from "./commands/pool.js";
 import { registerScheduleCommands } from "./commands/schedule.js";
@@ -62,6 +63,7 @@ export function createProgram(context: CliContext): Command {
   registerScheduleCommands(program, context);
   registerTaskCommands(program, context);
   registerStorageCommands(program, context);
+  registerNetworkCommands(program, context);
   return program;
 }
 

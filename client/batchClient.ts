@@ -6,6 +6,7 @@ import { NodeOperations } from "./nodes.js";
 import { PoolOperations } from "./pools.js";
 import { StorageOperations } from "./storage.js";
 import { TaskOperations } from "./tasks.js";
+import { VirtualNetworkOperations } from "./virtualNetworks.js";
 
 /**
  * A typed client for the Azure Batch data-plane REST API (api-version 2022-10-01.16.0), as served by
@@ -27,6 +28,8 @@ export class BatchClient {
   readonly tasks: TaskOperations;
   /** The account's own file store (OpenBatch extension). */
   readonly storage: StorageOperations;
+  /** Local virtual networks (OpenBatch extension). */
+  readonly virtualNetworks: VirtualNetworkOperations;
 
   constructor(options: BatchClientOptions) {
     const http = new BatchHttp(options);
@@ -39,5 +42,6 @@ export class BatchClient {
     this.jobSchedules = new JobScheduleOperations(http);
     this.tasks = new TaskOperations(http);
     this.storage = new StorageOperations(http, options);
+    this.virtualNetworks = new VirtualNetworkOperations(http);
   }
 }

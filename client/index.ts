@@ -14,3 +14,4 @@ export { collect, type ListOptions, type PageOptions } from "./paging.js";
 export type { PoolOperations } from "./pools.js";
 export type { ContainerUrlOptions, StorageOperations } from "./storage.js";
 export type { AddManyOptions, TaskOperations } from "./tasks.js";
+export type { VirtualNetworkOperations } from "./virtualNetworks.js";

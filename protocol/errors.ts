@@ -166,6 +166,19 @@ export const errorRegistry = {
     status: 400,
     message: "The container or blob name is not valid for the account's file store.",
   },
+  VirtualNetworkNotFound: {
+    status: 404,
+    message:
+      "The specified virtual network does not exist; create it with PUT /openbatch/virtualNetworks/{name}.",
+  },
+  VirtualNetworkInUse: {
+    status: 409,
+    message: "The virtual network is used by pools; delete those pools (and wait until they are gone) first.",
+  },
+  VirtualNetworkAddressOverlap: {
+    status: 409,
+    message: "The address prefix overlaps another virtual network's; choose a subnet that overlaps none.",
+  },
   ServerBusy: { status: 503, message: "The server is busy; retry with backoff." },
   InternalError: {
     status: 500,

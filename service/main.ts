@@ -9,13 +9,16 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AGENT_WS_PATH } from "../protocol/agent.js";
 import { BatchError } from "../protocol/errors.js";
+import type { NetworkIsolationInfo } from "../protocol/rest/virtualNetwork.js";
 import { createRestApi } from "./api/server.js";
 import { Account } from "./core/account.js";
 import type { AccountConfig, Machines } from "./core/context.js";
 import { parseDuration } from "./core/time.js";
+import { networkNameOf } from "./core/virtualNetworks.js";
 import { AgentGateway } from "./gateway/gateway.js";
 import { ExternalMachines } from "./provisioners/external.js";
 import { LocalMachines } from "./provisioners/local.js";
+import { probeNamespaces } from "./provisioners/localNetwork.js";
 import { SqliteStore } from "./store/sqlite.js";
 
 export interface ServiceOptions {
@@ -32,6 +35,12 @@ export interface ServiceOptions {
    * for agents started elsewhere to register (service/provisioners/external.ts).
    */
   provisioner?: ProvisionerKind;
+  /**
+   * How local nodes on a virtual network are kept apart: `auto` (default) gives each its own network
+   * namespace where the host allows it (root and `ip netns`, probed at start) and falls back to
+   * loopback otherwise; `namespaces` refuses to start without them; `loopback` never uses them.
+   */
+  networkIsolation?: NetworkIsolationOption;
   heartbeatIntervalMs?: number;
   terminateGraceMs?: number;
   /**
@@ -44,6 +53,7 @@ export interface ServiceOptions {
 }
 
 export type ProvisionerKind = "local" | "external";
+export type NetworkIsolationOption = "auto" | "namespaces" | "loopback";
 
 export interface RunningService {
   endpoint: string;
@@ -81,15 +91,26 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   };
   const gateway = new AgentGateway(log);
   const serviceUrl = () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`;
-  const machines: Machines =
+  const local =
     options.provisioner === "external"
-      ? new ExternalMachines({ dataDir, serviceUrl, nodeLink: gateway, log })
+      ? undefined
       : new LocalMachines({
           dataDir,
           agentEntry: fileURLToPath(new URL("../agent/main.js", import.meta.url)),
           serviceUrl,
           log,
+          networkIsolation: await networkIsolation(options.networkIsolation),
+          networkOf: (pool) => {
+            const name = networkNameOf(pool);
+            return name === undefined ? undefined : store.getVirtualNetwork(name);
+          },
+          // Connections on a bridge's gateway address go to the same HTTP server as the others.
+          acceptConnection: (socket) => api.server.emit("connection", socket),
+          saveNode: (node) => {
+            if (store.getNode(node.poolId, node.id) === node) store.putNode(node);
+          },
         });
+  const machines: Machines = local ?? new ExternalMachines({ dataDir, serviceUrl, nodeLink: gateway, log });
   const account = new Account(store, config, gateway, machines);
   const api = createRestApi(account, { accountName: options.accountName, accountKey, log });
   let ready = false;
@@ -111,12 +132,25 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     accountKey,
     async close() {
       account.stop();
+      local?.close();
       gateway.close();
       await api.close();
       await store.flush();
       store.close();
     },
   };
+}
+
+async function networkIsolation(option: NetworkIsolationOption = "auto"): Promise<NetworkIsolationInfo> {
+  if (option === "loopback")
+    return { isolation: "loopback", reason: "the service was started with network isolation 'loopback'" };
+  const probed = await probeNamespaces();
+  if (option === "namespaces" && probed.isolation !== "namespaces")
+    throw new Error(
+      `Network isolation 'namespaces' was asked for, but this host does not allow it: ${probed.reason}. ` +
+        "Run the service as root with iproute2 installed, or use 'auto' or 'loopback'.",
+    );
+  return probed;
 }
 
 function minimumScheduleIntervalMs(text = "PT1M"): number {

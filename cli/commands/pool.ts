@@ -17,6 +17,7 @@ interface CreateOptions {
   startTask?: string;
   startTaskWaitForSuccess?: boolean;
   certificate?: string[];
+  subnetId?: string;
   jsonFile?: string;
 }
 
@@ -31,6 +32,7 @@ function poolFromFile(id: string | undefined, options: CreateOptions): PoolAddPa
     "--start-task": options.startTask,
     "--start-task-wait-for-success": options.startTaskWaitForSuccess,
     "--certificate": options.certificate,
+    "--subnet-id": options.subnetId,
   }) as PoolAddParameter;
 }
 
@@ -56,6 +58,7 @@ function poolFromFlags(id: string | undefined, options: CreateOptions): PoolAddP
       thumbprint,
       thumbprintAlgorithm: "sha1",
     })),
+    networkConfiguration: options.subnetId === undefined ? undefined : { subnetId: options.subnetId },
   });
 }
 
@@ -104,6 +107,12 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option(
+      "--subnet-id <id>",
+      "networkConfiguration.subnetId: a local virtual network's subnetId " +
+        "(/openbatch/virtualNetworks/<name>/subnets/default, see openbatch network show) gives every " +
+        "node its own address on that network; any other value is recorded as given",
+    )
+    .option(
       "--json-file <path>",
       "the whole request body, a PoolAddParameter (docs/reference/pools.md); not combined with the flags above",
     )
@@ -121,6 +130,10 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         [
           "nodes that install two certificates of the account before running anything",
           "openbatch pool create p4 --vm-size standard_d2s_v3 --target-dedicated-nodes 2 --certificate 681ee4631d43fc37fe7dfa4754a2a8ff8db84001 --certificate 0a0e4f50d51beadeac1d35afc5116098e7902e6e",
+        ],
+        [
+          "two nodes on the local virtual network vnet1 (openbatch network create vnet1 --address-prefix 10.88.0.0/24)",
+          "openbatch pool create p5 --vm-size standard_d2s_v3 --target-dedicated-nodes 2 --subnet-id /openbatch/virtualNetworks/vnet1/subnets/default",
         ],
         [
           'a full PoolAddParameter from a file: {"id":"p3","vmSize":"standard_d2s_v3","targetDedicatedNodes":2,...}',

@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import type { ProvisionerKind, RunningService } from "../../service/main.js";
+import type { NetworkIsolationOption, ProvisionerKind, RunningService } from "../../service/main.js";
 import { nonNegativeInteger, positiveInteger } from "../arguments.js";
 import { type CliContext, globalOptions } from "../context.js";
 import { configPath, writeConfig } from "../credentials.js";
@@ -13,6 +13,7 @@ interface StartOptions {
   port: number;
   dataDir: string;
   provisioner: ProvisionerKind;
+  networkIsolation: NetworkIsolationOption;
   heartbeatIntervalMs?: number;
   minScheduleInterval?: string;
 }
@@ -62,6 +63,17 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         .choices(["local", "external"])
         .default("local"),
     )
+    .addOption(
+      new Option(
+        "--network-isolation <mode>",
+        "how local nodes on a virtual network (openbatch network create) are kept apart. auto: each " +
+          "node gets its own network namespace and address where the host allows it (root and " +
+          "ip netns), loopback otherwise; namespaces: refuse to start without them; loopback: never " +
+          "use them, every node on 127.0.0.1",
+      )
+        .choices(["auto", "namespaces", "loopback"])
+        .default("auto"),
+    )
     .option(
       "--heartbeat-interval-ms <ms>",
       "how often agents send a heartbeat, told to each agent when it registers (a tuning knob: " +
@@ -90,6 +102,10 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           "openbatch service start --min-schedule-interval PT2S",
         ],
         [
+          "nodes on virtual networks share 127.0.0.1 instead of getting namespaces of their own",
+          "openbatch service start --network-isolation loopback",
+        ],
+        [
           "bring your own machines: agents you start register for the nodes listed in <data-dir>/external/<pool>.json",
           "openbatch service start --provisioner external --data-dir /srv/openbatch",
         ],
@@ -112,6 +128,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           accountName: globals.accountName || context.env.OPENBATCH_ACCOUNT_NAME || "local",
           accountKey,
           provisioner: options.provisioner,
+          networkIsolation: options.networkIsolation,
           heartbeatIntervalMs: options.heartbeatIntervalMs,
           minimumScheduleInterval: options.minScheduleInterval,
         });

@@ -56,6 +56,33 @@ export type StartTask = Static<typeof StartTask>;
 
 export const TaskSchedulingPolicy = Type.Object({ nodeFillType: literalUnion(nodeFillTypes) }, strict);
 
+/**
+ * Azure's NetworkConfiguration. `subnetId` naming a local virtual network
+ * (`/openbatch/virtualNetworks/{name}/subnets/default`) puts a local pool's nodes on it; any other
+ * value, and the other properties, are recorded as given for cloud provisioners.
+ */
+export const NetworkConfiguration = Type.Object(
+  {
+    subnetId: Type.Optional(Type.String({ minLength: 1 })),
+    dynamicVNetAssignmentScope: Type.Optional(literalUnion(["none", "job"] as const)),
+    endpointConfiguration: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    publicIPAddressConfiguration: Type.Optional(
+      Type.Object(
+        {
+          provision: Type.Optional(
+            literalUnion(["batchmanaged", "usermanaged", "nopublicipaddresses"] as const),
+          ),
+          ipAddressIds: Type.Optional(Type.Array(Type.String())),
+        },
+        strict,
+      ),
+    ),
+    enableAcceleratedNetworking: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+export type NetworkConfiguration = Static<typeof NetworkConfiguration>;
+
 /** Body of `POST /pools`. */
 export const PoolAddParameter = Type.Object(
   {
@@ -72,6 +99,7 @@ export const PoolAddParameter = Type.Object(
     taskSlotsPerNode: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
     taskSchedulingPolicy: Type.Optional(TaskSchedulingPolicy),
     metadata: Type.Optional(Type.Array(MetadataItem)),
+    networkConfiguration: Type.Optional(NetworkConfiguration),
   },
   strict,
 );
@@ -117,5 +145,6 @@ export const Pool = Type.Object({
   taskSlotsPerNode: Type.Integer(),
   taskSchedulingPolicy: TaskSchedulingPolicy,
   metadata: Type.Optional(Type.Array(MetadataItem)),
+  networkConfiguration: Type.Optional(NetworkConfiguration),
 });
 export type Pool = Static<typeof Pool>;

@@ -20,6 +20,7 @@ import { nodeRoutes } from "./routes/nodes.js";
 import { poolRoutes } from "./routes/pools.js";
 import { storageRoutes } from "./routes/storage.js";
 import { taskRoutes } from "./routes/tasks.js";
+import { virtualNetworkRoutes } from "./routes/virtualNetworks.js";
 
 export interface RestApiOptions {
   accountName: string;
@@ -66,5 +67,6 @@ export function createRestApi(account: Account, options: RestApiOptions): Fastif
   taskRoutes(app, context);
   fileRoutes(app, context);
   storageRoutes(app, context);
+  virtualNetworkRoutes(app, context);
   return app;
 }

@@ -19,6 +19,7 @@ import type { JobRecord, TaskRecord } from "./records.js";
 import { TaskDependencyGraph } from "./taskDependencies.js";
 import { TaskRuns } from "./taskRuns.js";
 import { TaskCommands } from "./tasks.js";
+import { VirtualNetworkCommands } from "./virtualNetworks.js";
 
 export class Account {
   readonly scheduler: Scheduler;
@@ -37,6 +38,7 @@ export class Account {
   readonly runs: TaskRuns;
   readonly jobNodeTasks: JobNodeTasks;
   readonly agents: AgentReports;
+  readonly virtualNetworks: VirtualNetworkCommands;
 
   constructor(
     readonly store: Store,
@@ -56,6 +58,7 @@ export class Account {
     this.jobSchedules = new JobScheduleCommands(this);
     this.tasks = new TaskCommands(this);
     this.agents = new AgentReports(this);
+    this.virtualNetworks = new VirtualNetworkCommands(this);
   }
 
   /** Rebuilds the in-memory indexes from the store and recovers the machines of every pool. */
@@ -77,6 +80,18 @@ export class Account {
     for (const node of nodes) this.store.putNode(node);
     for (const pool of pools) this.pools.continueLifecycle(pool);
     this.jobSchedules.start();
+  }
+
+  /**
+   * The service's endpoint as a node reaches it, for the URLs sent to its agent (account URL, file
+   * store): the gateway of its network when it lives in a namespace, where 127.0.0.1 is its own.
+   */
+  endpointSeenBy(poolId: string, nodeId: string): string {
+    const gateway = this.store.getNode(poolId, nodeId)?.machine.network?.gateway;
+    if (!gateway) return this.config.endpoint;
+    const url = new URL(this.config.endpoint);
+    url.hostname = gateway;
+    return url.origin;
   }
 
   /** Stops the timers that would change state (the store is about to close). */

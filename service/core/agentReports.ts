@@ -82,7 +82,7 @@ export class AgentReports {
       poolId: pool.id,
       nodeId: node.id,
       accountName: this.account.config.accountName,
-      accountUrl: this.account.config.endpoint,
+      accountUrl: this.account.endpointSeenBy(pool.id, node.id),
       isDedicated: node.isDedicated,
       heartbeatIntervalMs: this.account.config.heartbeatIntervalMs,
       cancelDispatchIds,

@@ -35,6 +35,7 @@ export class PoolCommands {
     const { store } = this.account;
     if (store.getPool(spec.id)) throw new BatchError("PoolExists", `Pool id: ${spec.id}.`);
     this.account.certificates.checkReferences(spec.certificateReferences);
+    this.account.virtualNetworks.checkPoolSubnet(spec);
     const at = now();
     const pool: PoolRecord = {
       ...firstVersion(spec.id, store.nextSeq("pools"), spec, "active" as const, at),

@@ -82,7 +82,27 @@ export interface NodeRecord {
   /** Set when the node is being removed: how its running tasks are treated. */
   removal?: NodeDeallocationOption;
   /** Provisioner-owned facts (for local nodes: the agent's pid and root directory). */
-  machine: { rootDirectory: string; pid?: number };
+  machine: { rootDirectory: string; pid?: number; network?: NodeNetworkAttachment };
+}
+
+/** A local node on a virtual network with namespace isolation: where it lives and its address. */
+export interface NodeNetworkAttachment {
+  networkName: string;
+  /** The node's network namespace; also the name of its veth's end on the bridge (15 characters at most). */
+  namespace: string;
+  /** Its `eth0` address in the network's subnet (kept, so that a restart reuses it). */
+  address: string;
+  /** The network's gateway: where the node reaches the service. */
+  gateway: string;
+}
+
+/** A local virtual network (an OpenBatch extension). */
+export interface VirtualNetworkRecord {
+  name: string;
+  addressPrefix: string;
+  version: number;
+  creationTime: string;
+  lastModified: string;
 }
 
 export interface JobExecutionState {

@@ -1,5 +1,6 @@
 /** Records → the Azure Batch shapes the REST API returns (protocol/rest). */
 
+import { addressAt, parseNetworkPrefix } from "../../protocol/ipv4Cidr.js";
 import type { Certificate } from "../../protocol/rest/certificate.js";
 import type { Job, JobStatistics } from "../../protocol/rest/job.js";
 import type { JobSchedule } from "../../protocol/rest/jobSchedule.js";
@@ -7,6 +8,12 @@ import type { ComputeNode } from "../../protocol/rest/node.js";
 import type { Pool } from "../../protocol/rest/pool.js";
 import type { Task, TaskStatistics } from "../../protocol/rest/task.js";
 import { withoutSecrets } from "../../protocol/rest/taskFiles.js";
+import {
+  type NetworkIsolationInfo,
+  subnetIdOf,
+  VIRTUAL_NETWORKS_PATH,
+  type VirtualNetwork,
+} from "../../protocol/rest/virtualNetwork.js";
 import type { JobRunTotals, TaskStateCounts } from "./jobTaskCounts.js";
 import type {
   CertificateRecord,
@@ -15,6 +22,7 @@ import type {
   NodeRecord,
   PoolRecord,
   TaskRecord,
+  VirtualNetworkRecord,
 } from "./records.js";
 import { formatDuration } from "./time.js";
 
@@ -75,6 +83,29 @@ export function poolView(endpoint: string, pool: PoolRecord, nodes: NodeRecord[]
     taskSlotsPerNode: spec.taskSlotsPerNode ?? 1,
     taskSchedulingPolicy: spec.taskSchedulingPolicy ?? { nodeFillType: "spread" },
     metadata: spec.metadata,
+    networkConfiguration: spec.networkConfiguration,
+  };
+}
+
+export function virtualNetworkView(
+  endpoint: string,
+  network: VirtualNetworkRecord,
+  isolation: NetworkIsolationInfo,
+  poolIds: string[],
+): VirtualNetwork {
+  const cidr = parseNetworkPrefix(network.addressPrefix);
+  return {
+    name: network.name,
+    url: `${endpoint}${VIRTUAL_NETWORKS_PATH}/${network.name}`,
+    eTag: eTag(network.version),
+    creationTime: network.creationTime,
+    lastModified: network.lastModified,
+    addressPrefix: network.addressPrefix,
+    subnetId: subnetIdOf(network.name),
+    gatewayAddress: "problem" in cidr ? "" : addressAt(cidr, 1),
+    isolation: isolation.isolation,
+    isolationReason: isolation.reason,
+    poolIds,
   };
 }
 

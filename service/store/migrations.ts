@@ -45,4 +45,11 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX certificates_by_state ON certificates (state, seq);
     `,
   },
+  {
+    version: 5,
+    name: "virtual networks",
+    sql: `
+      CREATE TABLE virtual_networks (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+    `,
+  },
 ];

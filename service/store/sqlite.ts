@@ -24,6 +24,7 @@ import type {
   NodeRecord,
   PoolRecord,
   TaskRecord,
+  VirtualNetworkRecord,
 } from "../core/records.js";
 import { migrations } from "./migrations.js";
 import type { PageQuery, SequenceName, Store } from "./store.js";
@@ -240,6 +241,19 @@ export class SqliteStore implements Store {
     this.write(this.sql.deleteCertificate, thumbprint);
   }
 
+  getVirtualNetwork(name: string): VirtualNetworkRecord | undefined {
+    return parse(this.sql.getVirtualNetwork.get(name));
+  }
+  listVirtualNetworks(): VirtualNetworkRecord[] {
+    return parseAll(this.sql.listVirtualNetworks.all());
+  }
+  putVirtualNetwork(network: VirtualNetworkRecord): void {
+    this.write(this.sql.putVirtualNetwork, network.name, JSON.stringify(network));
+  }
+  deleteVirtualNetwork(name: string): void {
+    this.write(this.sql.deleteVirtualNetwork, name);
+  }
+
   nextSeq(name: SequenceName): number {
     const value = (this.sequences.get(name) ?? 0) + 1;
     this.sequences.set(name, value);
@@ -408,6 +422,10 @@ function prepareStatements(db: Database.Database): Record<string, Statement> {
     putCertificate: "INSERT OR REPLACE INTO certificates (thumbprint, seq, state, data) VALUES (?, ?, ?, ?)",
     deleteCertificate: "DELETE FROM certificates WHERE thumbprint = ?",
     putSequence: "INSERT OR REPLACE INTO sequences (name, value) VALUES (?, ?)",
+    getVirtualNetwork: "SELECT data FROM virtual_networks WHERE name = ?",
+    listVirtualNetworks: "SELECT data FROM virtual_networks ORDER BY name",
+    putVirtualNetwork: "INSERT OR REPLACE INTO virtual_networks (name, data) VALUES (?, ?)",
+    deleteVirtualNetwork: "DELETE FROM virtual_networks WHERE name = ?",
   };
   return Object.fromEntries(Object.entries(statements).map(([k, sql]) => [k, db.prepare(sql)]));
 }

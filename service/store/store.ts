@@ -10,6 +10,7 @@ import type {
   NodeRecord,
   PoolRecord,
   TaskRecord,
+  VirtualNetworkRecord,
 } from "../core/records.js";
 
 export interface PageQuery {
@@ -67,6 +68,12 @@ export interface Store {
   listCertificates(page: PageQuery): CertificateRecord[];
   putCertificate(certificate: CertificateRecord): void;
   deleteCertificate(thumbprint: string): void;
+
+  getVirtualNetwork(name: string): VirtualNetworkRecord | undefined;
+  /** Every local virtual network, by name. */
+  listVirtualNetworks(): VirtualNetworkRecord[];
+  putVirtualNetwork(network: VirtualNetworkRecord): void;
+  deleteVirtualNetwork(name: string): void;
 
   /** The next value of a named sequence (insertion order of pools, jobs, tasks, job schedules, certificates). */
   nextSeq(name: SequenceName): number;

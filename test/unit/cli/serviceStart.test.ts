@@ -42,6 +42,7 @@ describe("openbatch service start", () => {
         accountName: "envname",
         accountKey: undefined,
         provisioner: "local",
+        networkIsolation: "auto",
       },
     ]);
     expect(closed).toBe(1);
@@ -84,10 +85,21 @@ describe("openbatch service start --provisioner and --heartbeat-interval-ms", ()
   }
 
   it("passes them to the service", async () => {
-    const { code, started } = await start(["--provisioner", "external", "--heartbeat-interval-ms", "1000"]);
+    const { code, started } = await start([
+      "--provisioner",
+      "external",
+      "--heartbeat-interval-ms",
+      "1000",
+      "--network-isolation",
+      "loopback",
+    ]);
     expect(code).toBe(0);
     expect(started).toEqual([
-      expect.objectContaining({ provisioner: "external", heartbeatIntervalMs: 1000 }),
+      expect.objectContaining({
+        provisioner: "external",
+        heartbeatIntervalMs: 1000,
+        networkIsolation: "loopback",
+      }),
     ]);
   });
 
