@@ -73,6 +73,7 @@ export class NodeAgent {
       registration: () => ({
         poolId: config.poolId,
         nodeId: this.#nodeId,
+        machineId: config.machineId,
         joinToken: config.joinToken,
         agentVersion: AGENT_VERSION,
         hostname: hostname(),

@@ -1,6 +1,7 @@
 /**
  * The account service: REST API (Azure Batch), agent gateway, scheduler and a provisioner (local agent
- * processes, or external: agents started by someone else) over one SQLite store.
+ * processes; external: agents started by someone else; azure / aws: scale sets and Auto Scaling groups)
+ * over one SQLite store.
  * `openbatch service start` runs it; tests and the demo start it in-process.
  */
 import { randomBytes } from "node:crypto";
@@ -14,6 +15,9 @@ import { Account } from "./core/account.js";
 import type { AccountConfig, Machines } from "./core/context.js";
 import { parseDuration } from "./core/time.js";
 import { AgentGateway } from "./gateway/gateway.js";
+import type { AwsProvisionerConfig } from "./provisioners/aws.js";
+import type { AzureProvisionerConfig } from "./provisioners/azure.js";
+import { cloudMachines } from "./provisioners/cloudMachines.js";
 import { ExternalMachines } from "./provisioners/external.js";
 import { LocalMachines } from "./provisioners/local.js";
 import { SqliteStore } from "./store/sqlite.js";
@@ -29,9 +33,15 @@ export interface ServiceOptions {
   /**
    * Who starts the nodes' agents: `local` (default) runs each node as an agent process on this
    * machine; `external` only lists each pool's nodes in `<dataDir>/external/<poolId>.json` and waits
-   * for agents started elsewhere to register (service/provisioners/external.ts).
+   * for agents started elsewhere to register (service/provisioners/external.ts); `azure` and `aws`
+   * size each pool's scale set / Auto Scaling group `<prefix><poolId>` (service/provisioners/scaleGroups.ts),
+   * whose machines' agents register with `--machine-id`.
    */
   provisioner?: ProvisionerKind;
+  /** Where the pools' scale sets are, for `provisioner: "azure"`. */
+  azure?: AzureProvisionerConfig;
+  /** Where the pools' Auto Scaling groups are, for `provisioner: "aws"`. */
+  aws?: AwsProvisionerConfig;
   heartbeatIntervalMs?: number;
   terminateGraceMs?: number;
   /**
@@ -43,7 +53,7 @@ export interface ServiceOptions {
   log?: (line: string) => void;
 }
 
-export type ProvisionerKind = "local" | "external";
+export type ProvisionerKind = "local" | "external" | "azure" | "aws";
 
 export interface RunningService {
   endpoint: string;
@@ -82,7 +92,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const gateway = new AgentGateway(log);
   const serviceUrl = () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`;
   const machines: Machines =
-    options.provisioner === "external"
+    options.provisioner === "azure" || options.provisioner === "aws"
+      ? await cloudMachines(
+          { provisioner: options.provisioner, azure: options.azure, aws: options.aws },
+          {
+            nodesOf: (poolId) => store.listNodes(poolId),
+            reportResizeError: (poolId, error) => account.pools.recordResizeError(poolId, error),
+            log,
+          },
+        )
+      : options.provisioner === "external"
       ? new ExternalMachines({ dataDir, serviceUrl, nodeLink: gateway, log })
       : new LocalMachines({
           dataDir,

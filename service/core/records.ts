@@ -79,8 +79,11 @@ export interface NodeRecord {
   rebootPending?: boolean;
   /** Set when the node is being removed: how its running tasks are treated. */
   removal?: NodeDeallocationOption;
-  /** Provisioner-owned facts (for local nodes: the agent's pid and root directory). */
-  machine: { rootDirectory: string; pid?: number };
+  /**
+   * Provisioner-owned facts (for local nodes: the agent's pid and root directory; for cloud nodes: the
+   * instance that claimed the node, as its agent reported it at registration).
+   */
+  machine: { rootDirectory: string; pid?: number; machineId?: string };
 }
 
 export interface JobExecutionState {
