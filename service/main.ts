@@ -102,13 +102,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           },
         )
       : options.provisioner === "external"
-      ? new ExternalMachines({ dataDir, serviceUrl, nodeLink: gateway, log })
-      : new LocalMachines({
-          dataDir,
-          agentEntry: fileURLToPath(new URL("../agent/main.js", import.meta.url)),
-          serviceUrl,
-          log,
-        });
+        ? new ExternalMachines({ dataDir, serviceUrl, nodeLink: gateway, log })
+        : new LocalMachines({
+            dataDir,
+            agentEntry: fileURLToPath(new URL("../agent/main.js", import.meta.url)),
+            serviceUrl,
+            log,
+          });
   const account = new Account(store, config, gateway, machines);
   const api = createRestApi(account, { accountName: options.accountName, accountKey, log });
   let ready = false;

@@ -13,8 +13,8 @@ import type {
 import { BatchError } from "../../protocol/errors.js";
 import type { NodeState } from "../../protocol/states.js";
 import type { Account } from "./account.js";
-import type { NodeRecord, PoolRecord } from "./records.js";
 import { claimNode } from "./nodeClaims.js";
+import type { NodeRecord, PoolRecord } from "./records.js";
 import { StartTasks } from "./startTasks.js";
 import { moveNode } from "./stateChange.js";
 import { now } from "./time.js";

@@ -20,7 +20,11 @@ export function claimNode(pool: PoolRecord, nodes: readonly NodeRecord[], claim:
   if (nodeId !== undefined) {
     const node = live.find((n) => n.id === nodeId);
     if (!node) throw new BatchError("NodeNotFound", `Node ${nodeId} is not a member of pool ${pool.id}.`);
-    if (machineId !== undefined && node.machine.machineId !== undefined && node.machine.machineId !== machineId)
+    if (
+      machineId !== undefined &&
+      node.machine.machineId !== undefined &&
+      node.machine.machineId !== machineId
+    )
       throw new BatchError(
         "NodeNotFound",
         `Node ${nodeId} of pool ${pool.id} belongs to machine ${node.machine.machineId}, not ${machineId}; ` +

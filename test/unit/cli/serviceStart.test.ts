@@ -102,6 +102,75 @@ describe("openbatch service start --provisioner and --heartbeat-interval-ms", ()
   });
 });
 
+describe("openbatch service start --provisioner azure|aws", () => {
+  async function start(extra: string[], env: NodeJS.ProcessEnv = {}) {
+    const dir = mkdtempSync(join(tmpdir(), "openbatch-service-"));
+    let stderr = "";
+    const started: unknown[] = [];
+    const context: CliContext = {
+      env: { OPENBATCH_CONFIG: join(dir, "config.json"), ...env },
+      stdout: () => {},
+      stderr: (text) => {
+        stderr += text;
+      },
+      untilShutdown: () => Promise.resolve("SIGINT"),
+      startService: async (options) => {
+        started.push(options);
+        return {
+          endpoint: "http://127.0.0.1:1",
+          accountName: "local",
+          accountKey: "a2V5",
+          close: async () => {},
+        };
+      },
+    };
+    const args = ["node", "openbatch", "service", "start", "--data-dir", join(dir, "data"), ...extra];
+    return { code: await run(args, context), stderr, started };
+  }
+
+  it("passes where the scale sets are, from flags or the environment", async () => {
+    const azure = await start(
+      ["--provisioner", "azure", "--azure-resource-group", "rg", "--scale-set-prefix", "batch-"],
+      { AZURE_SUBSCRIPTION_ID: "sub" },
+    );
+    expect(azure.code).toBe(0);
+    expect(azure.started).toEqual([
+      expect.objectContaining({
+        provisioner: "azure",
+        azure: { subscriptionId: "sub", resourceGroup: "rg", scaleSetPrefix: "batch-" },
+      }),
+    ]);
+    const aws = await start(["--provisioner", "aws", "--aws-region", "eu-west-1"]);
+    expect(aws.started).toEqual([
+      expect.objectContaining({
+        provisioner: "aws",
+        aws: { region: "eu-west-1", autoScalingGroupPrefix: undefined },
+      }),
+    ]);
+  });
+
+  it("names a missing flag, and a flag meant for the other cloud", async () => {
+    const missing = await start(["--provisioner", "azure", "--azure-subscription-id", "sub"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      "--provisioner azure needs --azure-resource-group (or OPENBATCH_AZURE_RESOURCE_GROUP)",
+    );
+    const noRegion = await start(["--provisioner", "aws"]);
+    expect(noRegion.stderr).toContain("--provisioner aws needs --aws-region (or AWS_REGION)");
+    const misplaced = await start([
+      "--provisioner",
+      "aws",
+      "--aws-region",
+      "r",
+      "--azure-resource-group",
+      "rg",
+    ]);
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain("--azure-resource-group applies to --provisioner azure only, not aws");
+    expect([...missing.started, ...noRegion.started, ...misplaced.started]).toEqual([]);
+  });
+});
+
 describe("openbatch service start, when the service cannot start", () => {
   async function startFailing(error: Error): Promise<{ code: number; stderr: string }> {
     const dir = mkdtempSync(join(tmpdir(), "openbatch-service-"));

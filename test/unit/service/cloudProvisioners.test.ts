@@ -166,7 +166,7 @@ describe.each(clouds)("the $name provisioner", (c) => {
     /** Like PoolCommands: nodes are provisioned, then stored in the same turn. */
     const grow = (count: number) => {
       const added = Array.from({ length: count }, (_, i) => node(nodes.length + i + 1, "creating"));
-      machines.provision(pool, added);
+      machines.provision(pool); // the capacity is counted from nodesOf, when the call runs
       for (const n of added) {
         n.state = "starting";
         nodes.push(n);
@@ -259,7 +259,7 @@ describe.each(clouds)("the $name provisioner", (c) => {
     const { cloud, nodes, machines, settled } = await setUp();
     cloud.capacity.set("openbatch-p1", 7);
     nodes.push(node(1, "idle", c.machineId(1)), node(2, "unknown", c.machineId(2)), node(3, "leavingpool"));
-    machines.recover([pool], nodes);
+    machines.recover([pool]);
     await settled();
     expect(cloud.changes()).toEqual([c.capacityCall(2)]);
   });
@@ -319,7 +319,7 @@ describe("the AWS provisioner's instances", () => {
     const resizeErrors: string[] = [];
     const nodes = Array.from({ length: 11 }, (_, i) => node(i, "starting"));
     const machines = await awsMachines(cloud, resizeErrors, nodes);
-    machines.recover([pool], nodes);
+    machines.recover([pool]);
     await machines.release(node(99, "leavingpool"));
     expect(cloud.changes()).toEqual([]);
     expect(resizeErrors).toEqual([
