@@ -3,6 +3,7 @@ import type { JobSchedule } from "../protocol/rest/jobSchedule.js";
 import type { JobPreparationAndReleaseTaskExecutionInformation } from "../protocol/rest/jobTasks.js";
 import type { ComputeNode } from "../protocol/rest/node.js";
 import type { Pool } from "../protocol/rest/pool.js";
+import type { PoolJoinInformation } from "../protocol/rest/poolJoin.js";
 import type { Task, TaskAddResult } from "../protocol/rest/task.js";
 import type { FailedTask } from "./jobWait.js";
 import type { Column } from "./output.js";
@@ -14,6 +15,12 @@ export const poolColumns: Column<Pool>[] = [
   { header: "vmSize", value: (p) => p.vmSize },
   { header: "nodes", value: (p) => `${p.currentDedicatedNodes}/${p.targetDedicatedNodes}` },
   { header: "slotsPerNode", value: (p) => p.taskSlotsPerNode },
+];
+
+export const poolJoinColumns: Column<PoolJoinInformation>[] = [
+  { header: "serviceUrl", value: (j) => j.serviceUrl },
+  { header: "bundleUrl", value: (j) => j.bundleUrl },
+  { header: "joinToken", value: (j) => j.joinToken },
 ];
 
 export const nodeColumns: Column<ComputeNode>[] = [

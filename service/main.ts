@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AGENT_WS_PATH } from "../protocol/agent.js";
 import { BatchError } from "../protocol/errors.js";
+import { AgentBundle, installationRoot } from "./agentBundle/agentBundle.js";
 import { createRestApi } from "./api/server.js";
 import { Account } from "./core/account.js";
 import type { AccountConfig, Machines } from "./core/context.js";
@@ -110,7 +111,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
             log,
           });
   const account = new Account(store, config, gateway, machines);
-  const api = createRestApi(account, { accountName: options.accountName, accountKey, log });
+  const agentBundle = new AgentBundle(
+    installationRoot(path.dirname(fileURLToPath(import.meta.url))),
+    path.join(dataDir, "agent-bundle"),
+  );
+  const api = createRestApi(account, { accountName: options.accountName, accountKey, log, agentBundle });
   let ready = false;
   api.addHook("onRequest", async () => {
     if (!ready) throw new BatchError("ServerBusy", "The service is starting.");
