@@ -57,13 +57,16 @@ describe("openbatch service start", () => {
   });
 });
 
-describe("openbatch service start --provisioner and --heartbeat-interval-ms", () => {
-  async function start(extra: string[]): Promise<{ code: number; stderr: string; started: unknown[] }> {
+describe("openbatch service start --provisioner (local, external, azure, aws) and --heartbeat-interval-ms", () => {
+  async function start(
+    extra: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<{ code: number; stderr: string; started: unknown[] }> {
     const dir = mkdtempSync(join(tmpdir(), "openbatch-service-"));
     let stderr = "";
     const started: unknown[] = [];
     const context: CliContext = {
-      env: { OPENBATCH_CONFIG: join(dir, "config.json") },
+      env: { OPENBATCH_CONFIG: join(dir, "config.json"), ...env },
       stdout: () => {},
       stderr: (text) => {
         stderr += text;
@@ -100,33 +103,6 @@ describe("openbatch service start --provisioner and --heartbeat-interval-ms", ()
     expect(short.stderr).toContain("at least 100");
     expect([...unknown.started, ...short.started]).toEqual([]);
   });
-});
-
-describe("openbatch service start --provisioner azure|aws", () => {
-  async function start(extra: string[], env: NodeJS.ProcessEnv = {}) {
-    const dir = mkdtempSync(join(tmpdir(), "openbatch-service-"));
-    let stderr = "";
-    const started: unknown[] = [];
-    const context: CliContext = {
-      env: { OPENBATCH_CONFIG: join(dir, "config.json"), ...env },
-      stdout: () => {},
-      stderr: (text) => {
-        stderr += text;
-      },
-      untilShutdown: () => Promise.resolve("SIGINT"),
-      startService: async (options) => {
-        started.push(options);
-        return {
-          endpoint: "http://127.0.0.1:1",
-          accountName: "local",
-          accountKey: "a2V5",
-          close: async () => {},
-        };
-      },
-    };
-    const args = ["node", "openbatch", "service", "start", "--data-dir", join(dir, "data"), ...extra];
-    return { code: await run(args, context), stderr, started };
-  }
 
   it("passes where the scale sets are, from flags or the environment", async () => {
     const azure = await start(
