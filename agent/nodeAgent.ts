@@ -76,6 +76,7 @@ export class NodeAgent {
       registration: () => ({
         poolId: config.poolId,
         nodeId: this.#nodeId,
+        machineId: config.machineId,
         joinToken: config.joinToken,
         agentVersion: AGENT_VERSION,
         hostname: hostname(),

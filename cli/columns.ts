@@ -4,6 +4,7 @@ import type { JobSchedule } from "../protocol/rest/jobSchedule.js";
 import type { JobPreparationAndReleaseTaskExecutionInformation } from "../protocol/rest/jobTasks.js";
 import type { ComputeNode } from "../protocol/rest/node.js";
 import type { Pool } from "../protocol/rest/pool.js";
+import type { PoolJoinInformation } from "../protocol/rest/poolJoin.js";
 import type { Task, TaskAddResult } from "../protocol/rest/task.js";
 import type { VirtualNetwork } from "../protocol/rest/virtualNetwork.js";
 import type { FailedTask } from "./jobWait.js";
@@ -31,6 +32,12 @@ export const virtualNetworkColumns: Column<VirtualNetwork>[] = [
   { header: "isolation", value: (n) => n.isolation },
   { header: "pools", value: (n) => n.poolIds.join(",") },
   { header: "subnetId", value: (n) => n.subnetId },
+];
+
+export const poolJoinColumns: Column<PoolJoinInformation>[] = [
+  { header: "serviceUrl", value: (j) => j.serviceUrl },
+  { header: "bundleUrl", value: (j) => j.bundleUrl },
+  { header: "joinToken", value: (j) => j.joinToken },
 ];
 
 export const nodeColumns: Column<ComputeNode>[] = [

@@ -1,5 +1,6 @@
 import type { List } from "../protocol/rest/common.js";
 import type { Pool, PoolAddParameter, PoolResizeParameter } from "../protocol/rest/pool.js";
+import type { PoolJoinInformation } from "../protocol/rest/poolJoin.js";
 import { type BatchHttp, batchPath } from "./http.js";
 import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
 
@@ -47,6 +48,17 @@ export class PoolOperations {
   /** `POST /pools/{poolId}/resize` (202). */
   async resize(poolId: string, parameters: PoolResizeParameter): Promise<void> {
     await this.http.send({ method: "POST", path: batchPath`/pools/${poolId}/resize`, body: parameters });
+  }
+
+  /**
+   * `GET /openbatch/pools/{poolId}/join` (an OpenBatch extension): the agents' URL, the pool's join
+   * token (a secret) and the agent bundle's URL, which a machine's boot script needs to join the pool.
+   */
+  getJoinInfo(poolId: string): Promise<PoolJoinInformation> {
+    return this.http.json<PoolJoinInformation>({
+      method: "GET",
+      path: batchPath`/openbatch/pools/${poolId}/join`,
+    });
   }
 
   /** `POST /pools/{poolId}/stopresize` (202): keeps the nodes allocated so far. */

@@ -69,10 +69,18 @@ export type FailureReport = Static<typeof FailureReport>;
 
 // ───────────────────────────── agent → service ─────────────────────────────
 
-/** First frame on every connection. Without `nodeId` the service assigns one (cloud VMs). */
+/**
+ * First frame on every connection. Without `nodeId` the service assigns one (cloud VMs): the node of
+ * the pool that `machineId` claimed before, else a node of the pool still waiting for a machine.
+ */
 export const RegisterMessage = message("register", {
   poolId: Type.String(),
   nodeId: Type.Optional(Type.String()),
+  /**
+   * The cloud instance the agent runs on (Azure uniform scale set: the VM name `<scaleSet>_<instanceId>`;
+   * AWS: the EC2 instance id). The service records it on the node, to remove or restart that instance.
+   */
+  machineId: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   joinToken: Type.String(),
   agentVersion: Type.String(),
   hostname: Type.String(),

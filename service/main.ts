@@ -1,6 +1,7 @@
 /**
  * The account service: REST API (Azure Batch), agent gateway, scheduler and a provisioner (local agent
- * processes, or external: agents started by someone else) over one SQLite store.
+ * processes; external: agents started by someone else; azure / aws: scale sets and Auto Scaling groups)
+ * over one SQLite store.
  * `openbatch service start` runs it; tests and the demo start it in-process.
  */
 import { randomBytes } from "node:crypto";
@@ -10,12 +11,16 @@ import { fileURLToPath } from "node:url";
 import { AGENT_WS_PATH } from "../protocol/agent.js";
 import { BatchError } from "../protocol/errors.js";
 import type { NetworkIsolationInfo } from "../protocol/rest/virtualNetwork.js";
+import { AgentBundle, installationRoot } from "./agentBundle/agentBundle.js";
 import { createRestApi } from "./api/server.js";
 import { Account } from "./core/account.js";
 import type { AccountConfig, Machines } from "./core/context.js";
 import { parseDuration } from "./core/time.js";
 import { networkNameOf } from "./core/virtualNetworks.js";
 import { AgentGateway } from "./gateway/gateway.js";
+import type { AwsProvisionerConfig } from "./provisioners/aws.js";
+import type { AzureProvisionerConfig } from "./provisioners/azure.js";
+import { cloudMachines } from "./provisioners/cloudMachines.js";
 import { ExternalMachines } from "./provisioners/external.js";
 import { LocalMachines } from "./provisioners/local.js";
 import { probeNamespaces } from "./provisioners/localNetwork.js";
@@ -32,7 +37,9 @@ export interface ServiceOptions {
   /**
    * Who starts the nodes' agents: `local` (default) runs each node as an agent process on this
    * machine; `external` only lists each pool's nodes in `<dataDir>/external/<poolId>.json` and waits
-   * for agents started elsewhere to register (service/provisioners/external.ts).
+   * for agents started elsewhere to register (service/provisioners/external.ts); `azure` and `aws`
+   * size each pool's scale set / Auto Scaling group `<prefix><poolId>` (service/provisioners/scaleGroups.ts),
+   * whose machines' agents register with `--machine-id`.
    */
   provisioner?: ProvisionerKind;
   /**
@@ -41,6 +48,10 @@ export interface ServiceOptions {
    * loopback otherwise; `namespaces` refuses to start without them; `loopback` never uses them.
    */
   networkIsolation?: NetworkIsolationOption;
+  /** Where the pools' scale sets are, for `provisioner: "azure"`. */
+  azure?: AzureProvisionerConfig;
+  /** Where the pools' Auto Scaling groups are, for `provisioner: "aws"`. */
+  aws?: AwsProvisionerConfig;
   heartbeatIntervalMs?: number;
   terminateGraceMs?: number;
   /**
@@ -52,7 +63,7 @@ export interface ServiceOptions {
   log?: (line: string) => void;
 }
 
-export type ProvisionerKind = "local" | "external";
+export type ProvisionerKind = "local" | "external" | "azure" | "aws";
 export type NetworkIsolationOption = "auto" | "namespaces" | "loopback";
 
 export interface RunningService {
@@ -92,9 +103,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const gateway = new AgentGateway(log);
   const serviceUrl = () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`;
   const local =
-    options.provisioner === "external"
-      ? undefined
-      : new LocalMachines({
+    options.provisioner === undefined || options.provisioner === "local"
+      ? new LocalMachines({
           dataDir,
           agentEntry: fileURLToPath(new URL("../agent/main.js", import.meta.url)),
           serviceUrl,
@@ -109,10 +119,26 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           saveNode: (node) => {
             if (store.getNode(node.poolId, node.id) === node) store.putNode(node);
           },
-        });
-  const machines: Machines = local ?? new ExternalMachines({ dataDir, serviceUrl, nodeLink: gateway, log });
+        })
+      : undefined;
+  const machines: Machines =
+    local ??
+    (options.provisioner === "azure" || options.provisioner === "aws"
+      ? await cloudMachines(
+          { provisioner: options.provisioner, azure: options.azure, aws: options.aws },
+          {
+            nodesOf: (poolId) => store.listNodes(poolId),
+            reportResizeError: (poolId, error) => account.pools.recordResizeError(poolId, error),
+            log,
+          },
+        )
+      : new ExternalMachines({ dataDir, serviceUrl, nodeLink: gateway, log }));
   const account = new Account(store, config, gateway, machines);
-  const api = createRestApi(account, { accountName: options.accountName, accountKey, log });
+  const agentBundle = new AgentBundle(
+    installationRoot(path.dirname(fileURLToPath(import.meta.url))),
+    path.join(dataDir, "agent-bundle"),
+  );
+  const api = createRestApi(account, { accountName: options.accountName, accountKey, log, agentBundle });
   let ready = false;
   api.addHook("onRequest", async () => {
     if (!ready) throw new BatchError("ServerBusy", "The service is starting.");

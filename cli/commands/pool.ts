@@ -3,7 +3,7 @@ import { collect } from "../../client/paging.js";
 import type { PoolAddParameter, PoolResizeParameter, StartTask } from "../../protocol/rest/pool.js";
 import { nodeDeallocationOptions, nodeFillTypes } from "../../protocol/states.js";
 import { definedOnly, nonNegativeInteger, positiveInteger, readJsonBody } from "../arguments.js";
-import { poolColumns } from "../columns.js";
+import { poolColumns, poolJoinColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
 import { examples } from "../examples.js";
@@ -191,6 +191,32 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         globalOptions(command).output,
         await clientFor(command, context).pools.get(id),
         poolColumns,
+      );
+    });
+
+  pool
+    .command("join-info")
+    .description(
+      "Show what a machine needs to join a pool as a node (GET /openbatch/pools/{id}/join, an OpenBatch " +
+        "extension): the agents' URL, the agent bundle's URL and the pool's join token (a secret).",
+    )
+    .argument("<id>", "pool id")
+    .addHelpText(
+      "after",
+      examples(
+        ["the URLs and the token", "openbatch pool join-info p1"],
+        [
+          "start an agent of the bundle on a machine of your own, as a cloud VM's boot script does",
+          'OPENBATCH_JOIN_TOKEN=$(openbatch pool join-info p1 -o json | jq -r .joinToken) bin/openbatch-agent --service-url "$URL" --pool-id p1 --machine-id "$(hostname)" --root /mnt/openbatch',
+        ],
+      ),
+    )
+    .action(async (id: string, _options: unknown, command: Command) => {
+      printRecord(
+        context,
+        globalOptions(command).output,
+        await clientFor(command, context).pools.getJoinInfo(id),
+        poolJoinColumns,
       );
     });
 

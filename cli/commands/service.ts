@@ -3,12 +3,13 @@ import { join, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { NetworkIsolationOption, ProvisionerKind, RunningService } from "../../service/main.js";
 import { nonNegativeInteger, positiveInteger } from "../arguments.js";
+import { addCloudFlags, type CloudFlags, cloudProvisionerConfig } from "../cloudProvisionerOptions.js";
 import { type CliContext, globalOptions } from "../context.js";
 import { configPath, writeConfig } from "../credentials.js";
 import { CommandError } from "../errors.js";
 import { examples } from "../examples.js";
 
-interface StartOptions {
+interface StartOptions extends CloudFlags {
   host: string;
   port: number;
   dataDir: string;
@@ -32,7 +33,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       ),
     );
 
-  service
+  const start = service
     .command("start")
     .summary("Run the account service in the foreground; prints its endpoint and account key.")
     .description(
@@ -47,7 +48,11 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         "With --provisioner external the service starts no agents: you run one per node (the agent " +
         "bundle's dist/agent/main.js with --service-url, --pool-id, --node-id, --root, and the join " +
         "token in OPENBATCH_JOIN_TOKEN), as listed in <data-dir>/external/<pool>.json; a node that " +
-        "leaves its pool is taken off that list and its agent is told to shut down.",
+        "leaves its pool is taken off that list and its agent is told to shut down. " +
+        "With --provisioner azure or aws, pool P's machines are the VMs of the scale set or Auto Scaling " +
+        "group <prefix>P (created by the Pulumi components): the service sets its capacity and removes a " +
+        "leaving node's own instance; each VM's agent, from the bundle at /openbatch/agent/bundle.tar.gz, " +
+        "registers with --machine-id. See docs/cloud.md.",
     )
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 picks a free one)", nonNegativeInteger, 8765)
@@ -58,9 +63,10 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         "who starts the nodes' agents. local: each node is an agent process on this machine. " +
           "external: you start them yourself, anywhere that reaches the service; for each pool the " +
           "service lists the nodes waiting for an agent, the agent URL and the join token in " +
-          "<data-dir>/external/<pool>.json, and a node stays 'starting' until its agent registers",
+          "<data-dir>/external/<pool>.json, and a node stays 'starting' until its agent registers. " +
+          "azure / aws: each pool is a VM scale set / Auto Scaling group that the service sizes",
       )
-        .choices(["local", "external"])
+        .choices(["local", "external", "azure", "aws"])
         .default("local"),
     )
     .addOption(
@@ -84,7 +90,9 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       "--min-schedule-interval <duration>",
       "the shortest recurrenceInterval and startWindow a job schedule may have, as an ISO 8601 " +
         "duration (default PT1M, Azure's minimum; lower it to try schedules out, e.g. PT5S)",
-    )
+    );
+  addCloudFlags(start);
+  start
     .addHelpText(
       "after",
       examples(
@@ -113,12 +121,21 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           "then, for each node N of pool P in that file (serviceUrl and joinToken come from it too)",
           'OPENBATCH_JOIN_TOKEN="$TOKEN" node dist/agent/main.js --service-url "$URL" --pool-id P --node-id N --root /var/openbatch/N',
         ],
+        [
+          "pools on Azure: pool P is the scale set openbatch-P of resource group batch-rg (managed identity on this host)",
+          "openbatch service start --host 0.0.0.0 --provisioner azure --azure-subscription-id $SUB --azure-resource-group batch-rg",
+        ],
+        [
+          "pools on AWS: pool P is the Auto Scaling group batch-P in eu-west-1 (instance profile on this host)",
+          "openbatch service start --host 0.0.0.0 --provisioner aws --aws-region eu-west-1 --auto-scaling-group-prefix batch-",
+        ],
       ),
     )
     .action(async (options: StartOptions, command: Command) => {
       const globals = globalOptions(command);
       const accountKey = globals.accountKey || context.env.OPENBATCH_ACCOUNT_KEY || undefined;
       const dataDir = expandHome(options.dataDir);
+      const cloud = cloudProvisionerConfig(options.provisioner, options, context.env);
       let running: RunningService;
       try {
         running = await context.startService({
@@ -129,6 +146,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           accountKey,
           provisioner: options.provisioner,
           networkIsolation: options.networkIsolation,
+          ...cloud,
           heartbeatIntervalMs: options.heartbeatIntervalMs,
           minimumScheduleInterval: options.minScheduleInterval,
         });

@@ -14,6 +14,7 @@ import type {
 import { BatchError } from "../../protocol/errors.js";
 import type { NodeState } from "../../protocol/states.js";
 import type { Account } from "./account.js";
+import { claimNode } from "./nodeClaims.js";
 import type { NodeRecord, PoolRecord } from "./records.js";
 import { StartTasks } from "./startTasks.js";
 import { moveNode } from "./stateChange.js";
@@ -45,13 +46,7 @@ export class AgentReports {
     if (pool.state === "deleting") throw new BatchError("PoolBeingDeleted", `Pool id: ${msg.poolId}.`);
     if (msg.joinToken !== pool.joinToken)
       throw new BatchError("AuthenticationFailed", `Wrong join token for pool ${pool.id}.`);
-    const node = msg.nodeId ? store.getNode(pool.id, msg.nodeId) : undefined;
-    if (!node || node.state === "leavingpool") {
-      throw new BatchError(
-        "NodeNotFound",
-        `Node ${msg.nodeId ?? "(none)"} is not a member of pool ${pool.id}.`,
-      );
-    }
+    const node = claimNode(pool, store.listNodes(pool.id), msg);
     const known = new Set([...msg.runningDispatchIds, ...msg.unackedDispatchIds]);
     for (const d of dispatches.onNode(pool.id, node.id)) {
       if (known.has(d.dispatchId)) continue;

@@ -14,6 +14,8 @@ import { moveAllocation, moveNode, movePool, touch } from "./stateChange.js";
 import { now } from "./time.js";
 
 const DEFAULT_RESIZE_TIMEOUT = "PT15M";
+/** A cloud that keeps refusing fills resizeErrors with its latest complaints, not without end. */
+const MAX_RESIZE_ERRORS = 10;
 
 /** Nodes removed first when a pool shrinks: those doing the least. */
 const removalOrder = [
@@ -74,6 +76,8 @@ export class PoolCommands {
     pool.targetLowPriorityNodes = params.targetLowPriorityNodes ?? pool.targetLowPriorityNodes;
     pool.resizeTimeout = params.resizeTimeout ?? pool.resizeTimeout;
     pool.nodeDeallocationOption = params.nodeDeallocationOption ?? "requeue";
+    // resizeErrors describe the last resize only.
+    pool.resizeErrors = undefined;
     moveAllocation(pool, "resizing");
     this.account.store.putPool(pool);
     this.applyTargets(pool);
@@ -109,6 +113,16 @@ export class PoolCommands {
       if (node.state === "leavingpool") this.release(pool, node);
     }
     this.applyTargets(pool);
+  }
+
+  /** The machines could not follow the pool's targets (a cloud API refused): the pool's `resizeErrors` say why. */
+  recordResizeError(poolId: string, error: { code: string; message: string }): void {
+    const pool = this.account.store.getPool(poolId);
+    if (!pool) return;
+    const kept = (pool.resizeErrors ?? []).filter((e) => e.message !== error.message);
+    pool.resizeErrors = [...kept, error].slice(-MAX_RESIZE_ERRORS);
+    touch(pool);
+    this.account.store.putPool(pool);
   }
 
   /** A node's tasks changed: a node waiting to leave with `taskcompletion` leaves once it has none. */

@@ -81,8 +81,11 @@ export interface NodeRecord {
   rebootPending?: boolean;
   /** Set when the node is being removed: how its running tasks are treated. */
   removal?: NodeDeallocationOption;
-  /** Provisioner-owned facts (for local nodes: the agent's pid and root directory). */
-  machine: { rootDirectory: string; pid?: number; network?: NodeNetworkAttachment };
+  /**
+   * Provisioner-owned facts (for local nodes: the agent's pid, root directory and, on a virtual network,
+   * its namespace; for cloud nodes: the instance that claimed the node, as its agent reported it).
+   */
+  machine: { rootDirectory: string; pid?: number; network?: NodeNetworkAttachment; machineId?: string };
 }
 
 /** A local node on a virtual network with namespace isolation: where it lives and its address. */

@@ -58,6 +58,14 @@ beforeAll(async () => {
     "GET /pools": () => ({ status: 200, body: { value: [pool] } }),
     "GET /pools/p1": () => ({ status: 200, body: pool }),
     "POST /pools/p1/resize": () => ({ status: 202 }),
+    "GET /openbatch/pools/p1/join": () => ({
+      status: 200,
+      body: {
+        serviceUrl: "ws://h:1/openbatch/agent",
+        joinToken: "tok",
+        bundleUrl: "http://h:1/openbatch/agent/bundle.tar.gz",
+      },
+    }),
     "DELETE /pools/p1": () => {
       deleted = true;
       return { status: 202 };
@@ -218,6 +226,22 @@ describe("openbatch pool", () => {
       vmSize: "large",
       targetDedicatedNodes: 5,
       metadata: [],
+    });
+  });
+
+  it("join-info shows what a machine needs to join the pool", async () => {
+    const { code, stdout } = await openbatch(["pool", "join-info", "p1"]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      [
+        "serviceUrl  ws://h:1/openbatch/agent",
+        "bundleUrl   http://h:1/openbatch/agent/bundle.tar.gz",
+        "joinToken   tok",
+        "",
+      ].join("\n"),
+    );
+    expect(JSON.parse((await openbatch(["pool", "join-info", "p1", "-o", "json"])).stdout)).toMatchObject({
+      joinToken: "tok",
     });
   });
 

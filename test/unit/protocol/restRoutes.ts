@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { AgentBundle } from "../../../service/agentBundle/agentBundle.js";
 import { createRestApi } from "../../../service/api/server.js";
 import { Account } from "../../../service/core/account.js";
 import { AgentGateway } from "../../../service/gateway/gateway.js";
@@ -34,6 +35,7 @@ export async function registeredOperations(): Promise<string[]> {
     accountName: config.accountName,
     accountKey: config.accountKey,
     log,
+    agentBundle: new AgentBundle(dataDir, dataDir),
     onRoute: ({ method, url }) => {
       for (const each of [method].flat()) routes.push(`${each} ${documentedPath(url)}`);
     },
