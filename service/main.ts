@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AGENT_WS_PATH } from "../protocol/agent.js";
 import { BatchError } from "../protocol/errors.js";
+import { removeServiceFile, writeServiceFile } from "../protocol/serviceFile.js";
 import { createRestApi } from "./api/server.js";
 import { Account } from "./core/account.js";
 import type { AccountConfig, Machines } from "./core/context.js";
@@ -45,6 +46,10 @@ export interface ServiceOptions {
 
 export type ProvisionerKind = "local" | "external";
 
+/**
+ * While it runs, the service names itself in `<dataDir>/service.json` (protocol/serviceFile.ts) and
+ * removes that file when closed.
+ */
 export interface RunningService {
   endpoint: string;
   accountName: string;
@@ -104,6 +109,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   gateway.listen(api.server, account);
   account.start();
   ready = true;
+  writeServiceFile(dataDir, {
+    pid: process.pid,
+    endpoint: config.endpoint,
+    accountName: options.accountName,
+    startedAt: new Date().toISOString(),
+  });
 
   return {
     endpoint: config.endpoint,
@@ -115,6 +126,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await api.close();
       await store.flush();
       store.close();
+      removeServiceFile(dataDir, process.pid);
     },
   };
 }
