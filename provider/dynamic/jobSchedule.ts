@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { JobSpecification, Schedule } from "../../protocol/rest/jobSchedule.js";
 import { type AccountRef, withConnection } from "./accountRef.js";
 import type { AccountConnection } from "./connection.js";
+import type { DeepInput } from "./deepInput.js";
 import { delegatingProvider } from "./delegatingProvider.js";
 
 export interface JobScheduleProperties {
@@ -22,7 +23,7 @@ export interface JobScheduleProperties {
 }
 
 export type JobScheduleArgs = {
-  [K in keyof JobScheduleProperties]: pulumi.Input<JobScheduleProperties[K]>;
+  [K in keyof JobScheduleProperties]: DeepInput<JobScheduleProperties[K]>;
 } & AccountRef;
 
 /** The inputs after `check`. */

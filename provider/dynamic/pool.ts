@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type AccountRef, withConnection } from "./accountRef.js";
 import type { AccountConnection } from "./connection.js";
+import type { DeepInput } from "./deepInput.js";
 import { delegatingProvider } from "./delegatingProvider.js";
 
 export interface ImageReference {
@@ -103,7 +104,7 @@ export interface PoolProperties {
   waitForNodes?: boolean;
 }
 
-export type PoolArgs = { [K in keyof PoolProperties]: pulumi.Input<PoolProperties[K]> } & AccountRef;
+export type PoolArgs = { [K in keyof PoolProperties]: DeepInput<PoolProperties[K]> } & AccountRef;
 
 /** The inputs after `check`: defaults applied. */
 export type PoolInputs = PoolProperties & AccountConnection & { poolName: string; waitForNodes: boolean };
