@@ -6,13 +6,18 @@
  */
 import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { readServiceFile, type ServiceFile } from "../../protocol/serviceFile.js";
 
-const cli = fileURLToPath(new URL("../../cli/main.js", import.meta.url));
+/** The `openbatch` command of this package (its `bin`, built), also when this file runs from source in tests. */
+const cli = (() => {
+  const packageJson = createRequire(import.meta.url).resolve("openbatch/package.json");
+  const { bin } = JSON.parse(fs.readFileSync(packageJson, "utf8")) as { bin: { openbatch: string } };
+  return path.join(path.dirname(packageJson), bin.openbatch);
+})();
 const START_TIMEOUT_MS = 30_000;
 const POLL_MS = 100;
 
