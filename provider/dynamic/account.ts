@@ -78,5 +78,8 @@ export class Account extends pulumi.dynamic.Resource {
       "openbatch",
       "Account",
     );
+    // additionalSecretOutputs keeps the key secret in the engine's state; this keeps it secret in the
+    // program too (and in the inputs of the resources that take it), engine or not.
+    Object.assign(this, { primaryKey: pulumi.secret(this.primaryKey) });
   }
 }

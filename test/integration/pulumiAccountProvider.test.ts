@@ -45,12 +45,15 @@ describe("Account provider with a local daemon", () => {
   }
 
   it("checks names and clouds, saying what to use instead", async () => {
-    const { failures } = await provider.check({} as AccountInputs, {
-      cloud: "azure",
-      accountName: "Not_Valid",
-      dataDir,
-      port: 70000,
-    } as unknown as AccountInputs);
+    const { failures } = await provider.check(
+      {} as AccountInputs,
+      {
+        cloud: "azure",
+        accountName: "Not_Valid",
+        dataDir,
+        port: 70000,
+      } as unknown as AccountInputs,
+    );
     expect(failures!.map((f) => f.property)).toEqual(["cloud", "accountName", "port"]);
     expect(failures![0]!.reason).toContain('use cloud "local"');
   });
@@ -61,7 +64,11 @@ describe("Account provider with a local daemon", () => {
     const created = await provider.create(inputs);
     expect(created.id).toBe(dataDir);
     outputs = created.outs!;
-    const client = new BatchClient({ endpoint: outputs.endpoint, accountName: "acctone", accountKey: outputs.primaryKey });
+    const client = new BatchClient({
+      endpoint: outputs.endpoint,
+      accountName: "acctone",
+      accountKey: outputs.primaryKey,
+    });
     expect(await client.pools.listPage()).toMatchObject({ value: [] });
     const service = JSON.parse(fs.readFileSync(path.join(dataDir, "service.json"), "utf8"));
     expect(service).toMatchObject({ pid: outputs.pid, endpoint: outputs.endpoint, accountName: "acctone" });
@@ -72,7 +79,9 @@ describe("Account provider with a local daemon", () => {
   });
 
   it("adopts the running daemon instead of starting another", async () => {
-    const again = await provider.create(await checked({ accountName: "acctone", dataDir, retainData: false }));
+    const again = await provider.create(
+      await checked({ accountName: "acctone", dataDir, retainData: false }),
+    );
     expect(again.outs!.pid).toBe(outputs.pid);
     expect(again.outs!.endpoint).toBe(outputs.endpoint);
   });
@@ -110,7 +119,10 @@ describe("Account provider with a local daemon", () => {
     const news = await checked({ accountName: "acctone", dataDir, retainData: false, port: outputs.port });
     const refreshed = await provider.read(dataDir, outputs);
     expect(refreshed).toMatchObject({ id: dataDir, props: { pid: 0, primaryKey: outputs.primaryKey } });
-    expect(await provider.diff(dataDir, refreshed.props, news)).toMatchObject({ changes: true, replaces: [] });
+    expect(await provider.diff(dataDir, refreshed.props, news)).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
     outputs = (await provider.update(dataDir, refreshed.props, news)).outs!;
     expect(await healthy(outputs.endpoint)).toBe(true);
   });
@@ -119,7 +131,12 @@ describe("Account provider with a local daemon", () => {
     const imported = await provider.read(dataDir, undefined);
     expect(imported).toMatchObject({
       id: dataDir,
-      props: { accountName: "acctone", endpoint: outputs.endpoint, primaryKey: outputs.primaryKey, pid: outputs.pid },
+      props: {
+        accountName: "acctone",
+        endpoint: outputs.endpoint,
+        primaryKey: outputs.primaryKey,
+        pid: outputs.pid,
+      },
       inputs: { cloud: "local", accountName: "acctone", dataDir },
     });
   });

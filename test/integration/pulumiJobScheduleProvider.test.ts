@@ -58,7 +58,11 @@ describe("JobSchedule provider against a real service", () => {
         metadata: [{ name: "k", value: "v" }],
       }),
     );
-    expect(await provider.diff("js", outputs, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(await provider.diff("js", outputs, news)).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     outputs = (await provider.update("js", outputs, news)).outs!;
     const schedule = await suite.service.client.jobSchedules.get("js");
     expect(schedule.schedule.recurrenceInterval).toBe("PT2H");

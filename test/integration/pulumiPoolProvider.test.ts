@@ -32,13 +32,18 @@ describe("Pool provider against a real service", () => {
   }
 
   it("refuses autoscale, bad ids and missing connections in check, saying what to fix", async () => {
-    const { failures } = await provider.check({} as PoolInputs, {
-      poolName: "no spaces",
-      vmSize: "",
-      scaleSettings: { autoScale: { formula: "$TargetDedicatedNodes = 1;" } },
-    } as PoolInputs);
+    const { failures } = await provider.check(
+      {} as PoolInputs,
+      {
+        poolName: "no spaces",
+        vmSize: "",
+        scaleSettings: { autoScale: { formula: "$TargetDedicatedNodes = 1;" } },
+      } as PoolInputs,
+    );
     const reasons = failures!.map((f) => `${f.property}: ${f.reason}`).join("\n");
-    expect(reasons).toContain("scaleSettings: scaleSettings.autoScale is not supported yet: autoscale pools come with issue 7");
+    expect(reasons).toContain(
+      "scaleSettings: scaleSettings.autoScale is not supported yet: autoscale pools come with issue 7",
+    );
     expect(reasons).toContain("poolName: poolName 'no spaces' is not a valid id");
     expect(reasons).toContain("vmSize: vmSize is required");
     expect(reasons).toContain("endpoint: endpoint is required");

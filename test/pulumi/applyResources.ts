@@ -29,7 +29,17 @@ export interface AppliedStack {
 
 const PLACEHOLDER = /«([^».]+)\.([^»]+)»/g;
 
-/** Replaces `«name.output»` placeholders by the real outputs of resources applied so far. */
+/** How the SDK marks a secret value in resource inputs; the engine unwraps it for a provider that does not accept secrets. */
+const SECRET_SIGNATURE = ["4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"] as const;
+
+function isSecretValue(value: object): value is { value: unknown } {
+  return (value as Record<string, unknown>)[SECRET_SIGNATURE[0]] === SECRET_SIGNATURE[1];
+}
+
+/**
+ * Replaces `«name.output»` placeholders by the real outputs of resources applied so far, and unwraps
+ * secrets as the engine does for the dynamic-provider plugin (it answers acceptSecrets=false).
+ */
 function resolvePlaceholders(value: unknown, applied: Map<string, AppliedResource>): unknown {
   if (typeof value === "string") {
     const whole = /^«([^».]+)\.([^»]+)»$/.exec(value);
@@ -39,6 +49,8 @@ function resolvePlaceholders(value: unknown, applied: Map<string, AppliedResourc
     );
   }
   if (Array.isArray(value)) return value.map((v) => resolvePlaceholders(v, applied));
+  if (value && typeof value === "object" && isSecretValue(value))
+    return resolvePlaceholders(value.value, applied);
   if (value && typeof value === "object")
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolvePlaceholders(v, applied)]));
   return value;
