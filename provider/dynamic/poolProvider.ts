@@ -82,7 +82,7 @@ class PoolProvider implements pulumi.dynamic.ResourceProvider<PoolInputs, PoolOu
       accountName: client.accountName,
       accountKey: props?.accountKey ?? process.env.OPENBATCH_ACCOUNT_KEY ?? "",
     });
-    const inputs = poolInputsFromService(pool, connection, props);
+    const inputs = poolInputsFromService(pool, connection, props?.poolName ? props : undefined);
     return { id, props: outputs(inputs, pool), inputs };
   }
 

@@ -2,6 +2,7 @@
  * Pure parts of the Pool provider: checking inputs, mapping them to the service's `PoolAddParameter`
  * (Azure Batch REST names), and the table of which changes replace the pool and which update it.
  */
+import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import type {
   Pool,
@@ -10,7 +11,7 @@ import type {
   StartTask,
 } from "../../protocol/rest/pool.js";
 import { type AccountConnection, connectionFailures } from "./connection.js";
-import type { CertificateReference, PoolInputs, PoolProperties } from "./pool.js";
+import type { CertificateReference, FixedScaleSettings, PoolInputs, PoolProperties } from "./pool.js";
 import { type ChangeTable, idFailure, withoutUndefined } from "./propertyDiff.js";
 
 /**
@@ -158,26 +159,41 @@ export function poolTargets(inputs: PoolInputs) {
   };
 }
 
-/** The inputs that would produce a pool as the service shows it (refresh and import). */
+/**
+ * The inputs that would produce a pool as the service shows it (refresh and import). Where `known`
+ * (the inputs in state) says the same thing in other words (`Pack` for `pack`, a default spelled
+ * out or left out), its words are kept, so that a refresh shows no drift that is not there.
+ */
 export function poolInputsFromService(
   pool: Pool,
   connection: AccountConnection,
   known: Partial<PoolInputs> | undefined,
 ): PoolInputs {
+  const read = serviceInputs(pool, connection, known?.scaleSettings?.fixedScale);
+  if (!known) return read;
+  const knownBody = poolAddParameter(known as PoolInputs);
+  const kept = Object.keys(poolChangeEffects).filter((key) =>
+    isDeepStrictEqual(
+      poolAddParameter({ ...known, [key]: read[key as keyof PoolInputs] } as PoolInputs),
+      knownBody,
+    ),
+  );
+  const merged = { ...read, ...Object.fromEntries(kept.map((key) => [key, known[key as keyof PoolInputs]])) };
+  return withoutUndefined({ ...merged, ...connection, waitForNodes: known.waitForNodes ?? true });
+}
+
+function serviceInputs(
+  pool: Pool,
+  connection: AccountConnection,
+  fixedKnown: FixedScaleSettings | undefined,
+): PoolInputs {
   const vm = pool.virtualMachineConfiguration;
   const extra = pool as Pool & {
-    certificateReferences?: (CertificateReference & { thumbprintAlgorithm?: string })[];
+    certificateReferences?: CertificateReference[];
     applicationPackageReferences?: { applicationId: string; version?: string }[];
     networkConfiguration?: { subnetId?: string };
   };
-  const fixed = withoutUndefined({
-    targetDedicatedNodes: pool.targetDedicatedNodes,
-    targetLowPriorityNodes: pool.targetLowPriorityNodes,
-    resizeTimeout: known?.scaleSettings?.fixedScale?.resizeTimeout,
-    nodeDeallocationOption: known?.scaleSettings?.fixedScale?.nodeDeallocationOption,
-  });
-  const fill = pool.taskSchedulingPolicy.nodeFillType;
-  const inputs: PoolInputs = {
+  return withoutUndefined({
     ...connection,
     poolName: pool.id,
     displayName: pool.displayName,
@@ -194,24 +210,22 @@ export function poolInputsFromService(
         nodeAgentSkuId: vm.nodeAgentSKUId,
       },
     },
-    scaleSettings: { fixedScale: fixed },
+    scaleSettings: {
+      fixedScale: withoutUndefined({
+        targetDedicatedNodes: pool.targetDedicatedNodes,
+        targetLowPriorityNodes: pool.targetLowPriorityNodes,
+        // Not shown by the pool (the last resize's values are): kept from state.
+        resizeTimeout: fixedKnown?.resizeTimeout,
+        nodeDeallocationOption: fixedKnown?.nodeDeallocationOption,
+      }),
+    },
     startTask: pool.startTask,
-    // Kept as the program spelled it when the service's value agrees (Spread vs spread).
-    taskSlotsPerNode:
-      known?.taskSlotsPerNode ?? (pool.taskSlotsPerNode === 1 ? undefined : pool.taskSlotsPerNode),
+    // The service's defaults are left out, as a program that does not set them would.
+    taskSlotsPerNode: pool.taskSlotsPerNode === 1 ? undefined : pool.taskSlotsPerNode,
     taskSchedulingPolicy:
-      known?.taskSchedulingPolicy?.nodeFillType.toLowerCase() === fill
-        ? known.taskSchedulingPolicy
-        : fill === "spread"
-          ? undefined
-          : { nodeFillType: "Pack" },
-    interNodeCommunication:
-      pool.enableInterNodeCommunication || known?.interNodeCommunication
-        ? pool.enableInterNodeCommunication
-          ? "Enabled"
-          : "Disabled"
-        : undefined,
-    metadata: pool.metadata?.length || known?.metadata ? pool.metadata : undefined,
+      pool.taskSchedulingPolicy.nodeFillType === "pack" ? { nodeFillType: "Pack" } : undefined,
+    interNodeCommunication: pool.enableInterNodeCommunication ? "Enabled" : undefined,
+    metadata: pool.metadata,
     certificates: extra.certificateReferences,
     applicationPackages: extra.applicationPackageReferences?.map((p) =>
       withoutUndefined({ id: p.applicationId, version: p.version }),
@@ -219,7 +233,6 @@ export function poolInputsFromService(
     networkConfiguration: extra.networkConfiguration?.subnetId
       ? { subnetId: extra.networkConfiguration.subnetId }
       : undefined,
-    waitForNodes: known?.waitForNodes ?? true,
-  };
-  return withoutUndefined(inputs);
+    waitForNodes: true,
+  });
 }
