@@ -4,7 +4,7 @@
  * made from them.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { BatchClient } from "../../client/index.js";
+import { BatchClient, BatchRequestError } from "../../client/index.js";
 
 /** Inputs that say which account service a resource lives in; an `Account`'s outputs fit. */
 export interface AccountConnection {
@@ -46,7 +46,27 @@ export function clientFor(props: Partial<AccountConnection> | undefined): BatchC
   return new BatchClient({ endpoint, accountName, accountKey });
 }
 
-/** The connection as it will be stored in outputs. */
-export function connectionOf(props: AccountConnection): AccountConnection {
-  return { endpoint: props.endpoint, accountName: props.accountName, accountKey: props.accountKey };
+/** The connection a read used, as it goes back into state. */
+export function connectionOf(
+  client: BatchClient,
+  props: Partial<AccountConnection> | undefined,
+): AccountConnection {
+  return {
+    endpoint: client.endpoint,
+    accountName: client.accountName,
+    accountKey: props?.accountKey || process.env.OPENBATCH_ACCOUNT_KEY || "",
+  };
+}
+
+/** A request's answer, or `{ found: false }` when the service answers `notFoundCode` (the resource is gone). */
+export async function unlessGone<T>(
+  request: Promise<T>,
+  notFoundCode: string,
+): Promise<{ found: true; value: T } | { found: false }> {
+  try {
+    return { found: true, value: await request };
+  } catch (error) {
+    if (error instanceof BatchRequestError && error.code === notFoundCode) return { found: false };
+    throw error;
+  }
 }

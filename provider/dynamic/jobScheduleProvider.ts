@@ -4,9 +4,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { Value } from "typebox/value";
-import { BatchRequestError } from "../../client/index.js";
 import { type JobSchedule, JobScheduleAddParameter } from "../../protocol/rest/jobSchedule.js";
-import { clientFor, connectionFailures, connectionOf } from "./connection.js";
+import { clientFor, connectionFailures, connectionOf, unlessGone } from "./connection.js";
 import type { JobScheduleInputs, JobScheduleOutputs } from "./jobSchedule.js";
 import { until } from "./polling.js";
 import { type ChangeTable, diffByTable, idFailure, withoutUndefined } from "./propertyDiff.js";
@@ -81,20 +80,11 @@ class JobScheduleProvider implements pulumi.dynamic.ResourceProvider<JobSchedule
   /** No id when the schedule is gone (or being deleted), so that the engine drops it. */
   async read(id: string, props?: JobScheduleOutputs): Promise<pulumi.dynamic.ReadResult> {
     const client = clientFor(props);
-    let schedule: JobSchedule;
-    try {
-      schedule = await client.jobSchedules.get(id);
-    } catch (error) {
-      if (error instanceof BatchRequestError && error.code === "JobScheduleNotFound") return {};
-      throw error;
-    }
-    if (schedule.state === "deleting") return {};
+    const answer = await unlessGone(client.jobSchedules.get(id), "JobScheduleNotFound");
+    if (!answer.found || answer.value.state === "deleting") return {};
+    const schedule = answer.value;
     const inputs: JobScheduleInputs = withoutUndefined({
-      ...connectionOf({
-        endpoint: client.endpoint,
-        accountName: client.accountName,
-        accountKey: props?.accountKey ?? process.env.OPENBATCH_ACCOUNT_KEY ?? "",
-      }),
+      ...connectionOf(client, props),
       jobScheduleId: schedule.id,
       displayName: schedule.displayName,
       schedule: schedule.schedule,
@@ -107,12 +97,7 @@ class JobScheduleProvider implements pulumi.dynamic.ResourceProvider<JobSchedule
   /** Returns once the schedule and the jobs it created are gone. */
   async delete(id: string, props: JobScheduleOutputs): Promise<void> {
     const client = clientFor(props);
-    try {
-      await client.jobSchedules.delete(id);
-    } catch (error) {
-      if (error instanceof BatchRequestError && error.code === "JobScheduleNotFound") return;
-      throw error;
-    }
+    if (!(await unlessGone(client.jobSchedules.delete(id), "JobScheduleNotFound")).found) return;
     await until(
       `Job schedule ${id} is still being deleted after 5 minutes.`,
       5 * 60_000,

@@ -1,8 +1,7 @@
 /** The implementation behind `Pool` (pool.ts), loaded inside the dynamic-provider plugin. The id is the pool id. */
 import type * as pulumi from "@pulumi/pulumi";
-import { BatchRequestError } from "../../client/index.js";
 import type { Pool } from "../../protocol/rest/pool.js";
-import { clientFor, connectionOf } from "./connection.js";
+import { clientFor, connectionOf, unlessGone } from "./connection.js";
 import type { PoolInputs, PoolOutputs } from "./pool.js";
 import { waitForNodes, waitUntilPoolGone, waitUntilSteady } from "./poolNodes.js";
 import {
@@ -69,33 +68,22 @@ class PoolProvider implements pulumi.dynamic.ResourceProvider<PoolInputs, PoolOu
   /** No id when the pool is gone (or being deleted), so that the engine drops it. */
   async read(id: string, props?: PoolOutputs): Promise<pulumi.dynamic.ReadResult> {
     const client = clientFor(props);
-    let pool: Pool;
-    try {
-      pool = await client.pools.get(id);
-    } catch (error) {
-      if (error instanceof BatchRequestError && error.code === "PoolNotFound") return {};
-      throw error;
-    }
-    if (pool.state === "deleting") return {};
-    const connection = connectionOf({
-      endpoint: client.endpoint,
-      accountName: client.accountName,
-      accountKey: props?.accountKey ?? process.env.OPENBATCH_ACCOUNT_KEY ?? "",
-    });
-    const inputs = poolInputsFromService(pool, connection, props?.poolName ? props : undefined);
+    const answer = await unlessGone(client.pools.get(id), "PoolNotFound");
+    if (!answer.found || answer.value.state === "deleting") return {};
+    const pool = answer.value;
+    const inputs = poolInputsFromService(
+      pool,
+      connectionOf(client, props),
+      props?.poolName ? props : undefined,
+    );
     return { id, props: outputs(inputs, pool), inputs };
   }
 
   /** Returns once the pool is gone: its nodes released and their agents stopped. */
   async delete(id: string, props: PoolOutputs): Promise<void> {
     const client = clientFor(props);
-    try {
-      await client.pools.delete(id);
-    } catch (error) {
-      if (error instanceof BatchRequestError && error.code === "PoolNotFound") return;
-      throw error;
-    }
-    await waitUntilPoolGone(client, id);
+    if ((await unlessGone(client.pools.delete(id), "PoolNotFound")).found)
+      await waitUntilPoolGone(client, id);
   }
 }
 
