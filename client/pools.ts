@@ -1,5 +1,10 @@
 import type { List } from "../protocol/rest/common.js";
-import type { Pool, PoolAddParameter, PoolResizeParameter } from "../protocol/rest/pool.js";
+import type {
+  Pool,
+  PoolAddParameter,
+  PoolResizeParameter,
+  PoolUpdatePropertiesParameter,
+} from "../protocol/rest/pool.js";
 import type { PoolJoinInformation } from "../protocol/rest/poolJoin.js";
 import { type BatchHttp, batchPath } from "./http.js";
 import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
@@ -64,5 +69,17 @@ export class PoolOperations {
   /** `POST /pools/{poolId}/stopresize` (202): keeps the nodes allocated so far. */
   async stopResize(poolId: string): Promise<void> {
     await this.http.send({ method: "POST", path: batchPath`/pools/${poolId}/stopresize` });
+  }
+
+  /**
+   * `POST /pools/{poolId}/updateproperties` (204): replaces the start task (absent: removed) and the
+   * metadata. Nodes run the new start task when they next join or reboot.
+   */
+  async updateProperties(poolId: string, properties: PoolUpdatePropertiesParameter): Promise<void> {
+    await this.http.send({
+      method: "POST",
+      path: batchPath`/pools/${poolId}/updateproperties`,
+      body: properties,
+    });
   }
 }

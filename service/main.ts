@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { AGENT_WS_PATH } from "../protocol/agent.js";
 import { BatchError } from "../protocol/errors.js";
 import type { NetworkIsolationInfo } from "../protocol/rest/virtualNetwork.js";
+import { removeServiceFile, writeServiceFile } from "../protocol/serviceFile.js";
 import { AgentBundle, installationRoot } from "./agentBundle/agentBundle.js";
 import { createRestApi } from "./api/server.js";
 import { Account } from "./core/account.js";
@@ -66,6 +67,10 @@ export interface ServiceOptions {
 export type ProvisionerKind = "local" | "external" | "azure" | "aws";
 export type NetworkIsolationOption = "auto" | "namespaces" | "loopback";
 
+/**
+ * While it runs, the service names itself in `<dataDir>/service.json` (protocol/serviceFile.ts) and
+ * removes that file when closed.
+ */
 export interface RunningService {
   endpoint: string;
   accountName: string;
@@ -151,6 +156,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   gateway.listen(api.server, account);
   account.start();
   ready = true;
+  writeServiceFile(dataDir, {
+    pid: process.pid,
+    endpoint: config.endpoint,
+    accountName: options.accountName,
+    startedAt: new Date().toISOString(),
+  });
 
   return {
     endpoint: config.endpoint,
@@ -163,6 +174,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await api.close();
       await store.flush();
       store.close();
+      removeServiceFile(dataDir, process.pid);
     },
   };
 }

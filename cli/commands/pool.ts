@@ -1,8 +1,19 @@
 import { type Command, Option } from "commander";
 import { collect } from "../../client/paging.js";
-import type { PoolAddParameter, PoolResizeParameter, StartTask } from "../../protocol/rest/pool.js";
+import type {
+  PoolAddParameter,
+  PoolResizeParameter,
+  PoolUpdatePropertiesParameter,
+  StartTask,
+} from "../../protocol/rest/pool.js";
 import { nodeDeallocationOptions, nodeFillTypes } from "../../protocol/states.js";
-import { definedOnly, nonNegativeInteger, positiveInteger, readJsonBody } from "../arguments.js";
+import {
+  definedOnly,
+  nonNegativeInteger,
+  positiveInteger,
+  readJsonBody,
+  readJsonObject,
+} from "../arguments.js";
 import { poolColumns, poolJoinColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -265,6 +276,33 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         );
       },
     );
+
+  pool
+    .command("update-properties")
+    .description(
+      "Replace a pool's start task and metadata (POST /pools/{id}/updateproperties): a start task absent " +
+        "from the file is removed, and nodes run the new one when they next join or reboot.",
+    )
+    .argument("<id>", "pool id")
+    .requiredOption(
+      "--json-file <path>",
+      'a PoolUpdatePropertiesParameter: {"startTask":{...},"metadata":[{"name":"n","value":"v"}]} (metadata required)',
+    )
+    .addHelpText(
+      "after",
+      examples(
+        ["replace the start task and metadata", "openbatch pool update-properties p1 --json-file props.json"],
+        [
+          'remove the start task and every metadata item: props.json holds {"metadata":[]}',
+          "openbatch pool update-properties p1 --json-file props.json",
+        ],
+      ),
+    )
+    .action(async (id: string, options: { jsonFile: string }, command: Command) => {
+      const body = readJsonObject(options.jsonFile) as PoolUpdatePropertiesParameter;
+      await clientFor(command, context).pools.updateProperties(id, body);
+      printMessage(context, globalOptions(command).output, `Pool ${id}'s start task and metadata replaced.`);
+    });
 
   pool
     .command("stop-resize")

@@ -1,8 +1,10 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { readServiceFile, removeServiceFile } from "../../protocol/serviceFile.js";
 import type { NetworkIsolationOption, ProvisionerKind, RunningService } from "../../service/main.js";
-import { nonNegativeInteger, positiveInteger } from "../arguments.js";
+import { isAlive, signal, waitForExit } from "../../service/provisioners/processes.js";
+import { durationMs, nonNegativeInteger, positiveInteger } from "../arguments.js";
 import { addCloudFlags, type CloudFlags, cloudProvisionerConfig } from "../cloudProvisionerOptions.js";
 import { type CliContext, globalOptions } from "../context.js";
 import { configPath, writeConfig } from "../credentials.js";
@@ -171,10 +173,58 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           "",
         ].join("\n"),
       );
-      const signal = await context.untilShutdown();
-      context.stderr(`${signal}: stopping the service...\n`);
+      const received = await context.untilShutdown();
+      context.stderr(`${received}: stopping the service...\n`);
       await running.close();
     });
+
+  service
+    .command("stop")
+    .summary("Stop the service running on a data directory (one started in the background).")
+    .description(
+      "Stop the account service that runs on --data-dir, as named in <data-dir>/service.json (which " +
+        "a running service writes): SIGTERM, then SIGKILL after --grace. Returns once it has exited. " +
+        "Its nodes' agents keep running, as after Ctrl+C; delete the pools first to stop them.",
+    )
+    .option("--data-dir <dir>", "the data directory the service was started with", DEFAULT_DATA_DIR)
+    .option(
+      "--grace <duration>",
+      "how long to wait after SIGTERM before SIGKILL (e.g. 10s)",
+      durationMs,
+      10_000,
+    )
+    .addHelpText(
+      "after",
+      examples(
+        ["stop the default account's service", "openbatch service stop"],
+        [
+          "one started by the Pulumi Account resource",
+          "openbatch service stop --data-dir ~/.openbatch/pulumi/proj-dev-acct",
+        ],
+      ),
+    )
+    .action(async (options: { dataDir: string; grace: number }) => {
+      await stopDaemon(expandHome(options.dataDir), options.grace, context);
+    });
+}
+
+/** SIGTERM, then SIGKILL once `graceMs` has passed; resolves once the process is gone. */
+async function stopDaemon(dataDir: string, graceMs: number, context: CliContext): Promise<void> {
+  const running = readServiceFile(dataDir);
+  if (!running || !isAlive(running.pid)) {
+    if (running) removeServiceFile(dataDir, running.pid);
+    context.stdout(`No service is running on ${dataDir}.\n`);
+    return;
+  }
+  signal(running.pid, "SIGTERM");
+  if (!(await waitForExit(running.pid, graceMs))) {
+    context.stderr(`The service (pid ${running.pid}) did not stop within ${graceMs} ms; killing it.\n`);
+    signal(running.pid, "SIGKILL");
+    if (!(await waitForExit(running.pid, 5_000)))
+      throw new CommandError("ServiceNotStopped", `pid ${running.pid} outlived SIGKILL; stop it by hand.`);
+  }
+  removeServiceFile(dataDir, running.pid);
+  context.stdout(`Stopped the service on ${dataDir} (pid ${running.pid}, ${running.endpoint}).\n`);
 }
 
 function heartbeatInterval(value: string): number {

@@ -119,6 +119,19 @@ export const PoolResizeParameter = Type.Object(
 );
 export type PoolResizeParameter = Static<typeof PoolResizeParameter>;
 
+/**
+ * Body of `POST /pools/{poolId}/updateproperties`: replaces the pool's start task (absent: the pool has
+ * none any more) and metadata. Nodes run the new start task when they next join or reboot, as in Azure.
+ */
+export const PoolUpdatePropertiesParameter = Type.Object(
+  {
+    startTask: Type.Optional(StartTask),
+    metadata: Type.Array(MetadataItem),
+  },
+  strict,
+);
+export type PoolUpdatePropertiesParameter = Static<typeof PoolUpdatePropertiesParameter>;
+
 export const ResizeError = Type.Object({
   code: Type.String(),
   message: Type.String(),

@@ -6,7 +6,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { BatchError } from "../../protocol/errors.js";
-import type { PoolAddParameter, PoolResizeParameter } from "../../protocol/rest/pool.js";
+import type {
+  PoolAddParameter,
+  PoolResizeParameter,
+  PoolUpdatePropertiesParameter,
+} from "../../protocol/rest/pool.js";
 import type { NodeDeallocationOption } from "../../protocol/states.js";
 import type { Account } from "./account.js";
 import { firstVersion, type NodeRecord, type PoolRecord } from "./records.js";
@@ -81,6 +85,14 @@ export class PoolCommands {
     moveAllocation(pool, "resizing");
     this.account.store.putPool(pool);
     this.applyTargets(pool);
+  }
+
+  /** Replaces the start task (for nodes that join or reboot from now on) and the metadata. */
+  updateProperties(poolId: string, params: PoolUpdatePropertiesParameter): void {
+    const pool = this.activePool(poolId);
+    pool.spec = { ...pool.spec, startTask: params.startTask, metadata: params.metadata };
+    touch(pool);
+    this.account.store.putPool(pool);
   }
 
   /** Stops a resize where it is: the targets become the nodes the pool has now. */

@@ -66,6 +66,7 @@ beforeAll(async () => {
         bundleUrl: "http://h:1/openbatch/agent/bundle.tar.gz",
       },
     }),
+    "POST /pools/p1/updateproperties": () => ({ status: 204 }),
     "DELETE /pools/p1": () => {
       deleted = true;
       return { status: 202 };
@@ -311,6 +312,16 @@ describe("openbatch pool", () => {
       targetDedicatedNodes: 3,
       nodeDeallocationOption: "requeue",
     });
+  });
+
+  it("update-properties sends the file as a PoolUpdatePropertiesParameter", async () => {
+    const body = { startTask: { commandLine: "/bin/true" }, metadata: [{ name: "k", value: "v" }] };
+    const file = join(dir, "props.json");
+    writeFileSync(file, JSON.stringify(body));
+    const { code, stdout } = await openbatch(["pool", "update-properties", "p1", "--json-file", file]);
+    expect(code).toBe(0);
+    expect(stdout).toBe("Pool p1's start task and metadata replaced.\n");
+    expect(JSON.parse(lastRequest("POST", "/pools/p1/updateproperties").body)).toEqual(body);
   });
 
   it("delete --wait returns once the pool is gone", async () => {
