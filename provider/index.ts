@@ -1,9 +1,15 @@
 /**
- * OpenBatch for Pulumi: dynamic resources that declare an account, its pools and its job schedules.
+ * OpenBatch for Pulumi: dynamic resources that declare an account, its pools, job schedules,
+ * certificates, virtual networks, applications and application packages.
  * See docs/pulumi.md.
  */
 export { Account, type AccountArgs, type AccountOutputs } from "./dynamic/account.js";
 export type { AccountRef } from "./dynamic/accountRef.js";
+export {
+  Certificate,
+  type CertificateArgs,
+  type CertificateOutputs,
+} from "./dynamic/certificate.js";
 export type { AccountConnection } from "./dynamic/connection.js";
 export { JobSchedule, type JobScheduleArgs } from "./dynamic/jobSchedule.js";
 export {
@@ -16,3 +22,8 @@ export {
   type ScaleSettings,
   type StartTaskArgs,
 } from "./dynamic/pool.js";
+export {
+  VirtualNetwork,
+  type VirtualNetworkArgs,
+  type VirtualNetworkOutputs,
+} from "./dynamic/virtualNetwork.js";

@@ -113,6 +113,8 @@ export interface PoolOutputs extends PoolInputs {
   currentDedicatedNodes: number;
   currentLowPriorityNodes: number;
   creationTime: string;
+  /** The token machines join the pool with (`OPENBATCH_JOIN_TOKEN`), a secret. */
+  joinToken: string;
 }
 
 export class Pool extends pulumi.dynamic.Resource {
@@ -121,6 +123,11 @@ export class Pool extends pulumi.dynamic.Resource {
   declare readonly currentDedicatedNodes: pulumi.Output<number>;
   declare readonly currentLowPriorityNodes: pulumi.Output<number>;
   declare readonly creationTime: pulumi.Output<string>;
+  /**
+   * The pool's join token, a secret: what a cloud component's machines join the pool with (e.g.
+   * `AzureBatchCluster`'s `pools: [{ poolId, joinToken: pool.joinToken }]`).
+   */
+  declare readonly joinToken: pulumi.Output<string>;
 
   constructor(name: string, args: PoolArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -132,10 +139,13 @@ export class Pool extends pulumi.dynamic.Resource {
         currentDedicatedNodes: undefined,
         currentLowPriorityNodes: undefined,
         creationTime: undefined,
+        joinToken: undefined,
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["accountKey"] }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["accountKey", "joinToken"] }),
       "openbatch",
       "Pool",
     );
+    // As Account's primaryKey: secret in the program too, engine or not.
+    Object.assign(this, { joinToken: pulumi.secret(this.joinToken) });
   }
 }

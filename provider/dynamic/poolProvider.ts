@@ -1,5 +1,6 @@
 /** The implementation behind `Pool` (pool.ts), loaded inside the dynamic-provider plugin. The id is the pool id. */
 import type * as pulumi from "@pulumi/pulumi";
+import type { BatchClient } from "../../client/index.js";
 import type { Pool } from "../../protocol/rest/pool.js";
 import { clientFor, connectionOf, unlessGone } from "./connection.js";
 import type { PoolInputs, PoolOutputs } from "./pool.js";
@@ -36,7 +37,10 @@ class PoolProvider implements pulumi.dynamic.ResourceProvider<PoolInputs, PoolOu
         throw error;
       }
     }
-    return { id: inputs.poolName, outs: outputs(inputs, await client.pools.get(inputs.poolName)) };
+    return {
+      id: inputs.poolName,
+      outs: await outputs(client, inputs, await client.pools.get(inputs.poolName)),
+    };
   }
 
   /** Start task and metadata through updateproperties, target counts through resize. */
@@ -62,7 +66,7 @@ class PoolProvider implements pulumi.dynamic.ResourceProvider<PoolInputs, PoolOu
       );
     }
     if (news.waitForNodes) await waitForNodes(client, id, news.scaleSettings?.fixedScale?.resizeTimeout);
-    return { outs: outputs(news, await client.pools.get(id)) };
+    return { outs: await outputs(client, news, await client.pools.get(id)) };
   }
 
   /** No id when the pool is gone (or being deleted), so that the engine drops it. */
@@ -76,7 +80,7 @@ class PoolProvider implements pulumi.dynamic.ResourceProvider<PoolInputs, PoolOu
       connectionOf(client, props),
       props?.poolName ? props : undefined,
     );
-    return { id, props: outputs(inputs, pool), inputs };
+    return { id, props: await outputs(client, inputs, pool), inputs };
   }
 
   /** Returns once the pool is gone: its nodes released and their agents stopped. */
@@ -87,12 +91,15 @@ class PoolProvider implements pulumi.dynamic.ResourceProvider<PoolInputs, PoolOu
   }
 }
 
-function outputs(inputs: PoolInputs, pool: Pool): PoolOutputs {
+/** The inputs, the pool's node counts and creation time, and its join token (for cloud components). */
+async function outputs(client: BatchClient, inputs: PoolInputs, pool: Pool): Promise<PoolOutputs> {
+  const { joinToken } = await client.pools.getJoinInfo(pool.id);
   return withoutUndefined({
     ...inputs,
     currentDedicatedNodes: pool.currentDedicatedNodes,
     currentLowPriorityNodes: pool.currentLowPriorityNodes,
     creationTime: pool.creationTime,
+    joinToken,
   });
 }
 

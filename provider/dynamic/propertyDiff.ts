@@ -58,3 +58,11 @@ export function idFailure(property: string, value: unknown): pulumi.dynamic.Chec
     reason: `${property} '${String(value)}' is not a valid id: use 1 to 64 letters, digits, '-' and '_' (set ${property} explicitly if the resource name does not fit).`,
   };
 }
+
+/** How the engine sends an input that is not known yet (a preview of an output of another resource). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Whether check has the value itself: a string that is not the engine's unknown placeholder. */
+export function isKnownString(value: unknown): value is string {
+  return typeof value === "string" && value !== UNKNOWN;
+}

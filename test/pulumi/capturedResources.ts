@@ -51,8 +51,16 @@ export const openbatchOutputs: Record<string, string[]> = {
     "currentDedicatedNodes",
     "currentLowPriorityNodes",
     "creationTime",
+    "joinToken",
   ],
   "pulumi-nodejs:dynamic/openbatch:JobSchedule": ["state", "creationTime"],
+  "pulumi-nodejs:dynamic/openbatch:VirtualNetwork": [
+    "subnetId",
+    "gatewayAddress",
+    "isolation",
+    "isolationReason",
+  ],
+  "pulumi-nodejs:dynamic/openbatch:Certificate": ["thumbprint", "thumbprintAlgorithm", "publicData"],
 };
 
 /** Resolves once every output of `resources` has resolved (so that every registration happened). */
