@@ -55,6 +55,8 @@ export class Certificate extends pulumi.dynamic.Resource {
         ...withConnection(args),
         data: pulumi.secret(args.data),
         password: args.password === undefined ? undefined : pulumi.secret(args.password),
+        // An output too when left out: check computes it.
+        thumbprint: args.thumbprint,
         thumbprintAlgorithm: undefined,
         publicData: undefined,
       },

@@ -56,6 +56,7 @@ describe("Pool provider against a real service", () => {
     expect(created.id).toBe("pp");
     outputs = created.outs!;
     expect(outputs.currentDedicatedNodes).toBe(1);
+    expect(outputs.joinToken).toBe((await suite.service.client.pools.getJoinInfo("pp")).joinToken);
     const nodes = await suite.service.client.nodes.list("pp").next();
     expect(nodes.value?.state).toBe("idle");
   });
