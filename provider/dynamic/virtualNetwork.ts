@@ -14,7 +14,7 @@ export interface VirtualNetworkProperties {
   networkName?: string;
   /**
    * A private IPv4 subnet in CIDR notation with a prefix length from 16 to 29, e.g. `10.88.0.0/24`.
-   * Changing it updates the network in place, which the service allows only while no pool uses it.
+   * Changing it replaces the network, and with it the pools on it (they are deleted first).
    */
   addressPrefix: string;
 }

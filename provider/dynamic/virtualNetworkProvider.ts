@@ -1,6 +1,7 @@
 /**
  * The implementation behind `VirtualNetwork` (virtualNetwork.ts), loaded inside the dynamic-provider
- * plugin. The id is the network's name; its address prefix changes in place (`PUT`).
+ * plugin. The id is the network's name. A new address prefix replaces the network: the service changes
+ * a subnet only while no pool uses it, and a replace lets Pulumi delete (and recreate) those pools first.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { VirtualNetwork } from "../../protocol/rest/virtualNetwork.js";
@@ -12,7 +13,7 @@ import type { VirtualNetworkInputs, VirtualNetworkOutputs } from "./virtualNetwo
 const changeEffects: ChangeTable<VirtualNetworkInputs> = {
   networkName: "replace",
   accountName: "replace",
-  addressPrefix: "update",
+  addressPrefix: "replace",
   endpoint: "update",
   accountKey: "update",
 };
@@ -53,10 +54,9 @@ class VirtualNetworkProvider
     return { id: inputs.networkName, outs: outputs(inputs, network) };
   }
 
-  /** A new prefix: refused by the service (VirtualNetworkInUse) while a pool uses the network. */
-  async update(id: string, _olds: VirtualNetworkOutputs, news: VirtualNetworkInputs) {
-    const network = await clientFor(news).virtualNetworks.put(id, { addressPrefix: news.addressPrefix });
-    return { outs: outputs(news, network) };
+  /** Only the connection changes in place. */
+  async update(_id: string, olds: VirtualNetworkOutputs, news: VirtualNetworkInputs) {
+    return { outs: { ...olds, ...news } };
   }
 
   /** No id when the network is gone, so that the engine drops it. */

@@ -1,6 +1,6 @@
 /**
  * The VirtualNetwork dynamic provider's CRUD called directly against a real service (isolation forced
- * to loopback, so no namespaces are made): create → update in place → replace → refresh after an
+ * to loopback, so no namespaces are made): create → update in place (the connection) → replace → refresh after an
  * out-of-band delete → import → delete, and a delete refused while a pool uses the network.
  */
 import { describe, expect, it } from "vitest";
@@ -55,27 +55,28 @@ describe("VirtualNetwork provider against a real service", () => {
     expect(outputs.isolationReason).toBeTruthy();
   });
 
-  it("changes the prefix in place", async () => {
-    const news = await checked(declared({ addressPrefix: "10.93.0.0/24" }));
+  it("takes a new endpoint in place", async () => {
+    const news = await checked(declared({ endpoint: `${suite.service.endpoint}/` }));
     expect(await provider.diff("net", outputs, news)).toEqual({
       changes: true,
       replaces: [],
       deleteBeforeReplace: false,
     });
     outputs = (await provider.update("net", outputs, news)).outs!;
-    expect(outputs.gatewayAddress).toBe("10.93.0.1");
-    expect((await suite.service.client.virtualNetworks.get("net")).addressPrefix).toBe("10.93.0.0/24");
+    expect(outputs).toMatchObject({ endpoint: `${suite.service.endpoint}/`, subnetId: expect.any(String) });
   });
 
-  it("replaces the network when its name changes, deleting the old one first", async () => {
+  it("replaces the network when its name or prefix changes, deleting the old one first", async () => {
     const news = await checked(declared({ networkName: "net2", addressPrefix: "10.93.0.0/24" }));
     expect(await provider.diff("net", outputs, news)).toMatchObject({
-      replaces: ["networkName"],
+      replaces: ["networkName", "addressPrefix"],
       deleteBeforeReplace: true,
     });
     await provider.delete("net", outputs);
     outputs = (await provider.create(news)).outs!;
-    expect((await suite.service.client.virtualNetworks.list()).map((n) => n.name)).toEqual(["net2"]);
+    expect(
+      (await suite.service.client.virtualNetworks.list()).map((n) => [n.name, n.gatewayAddress]),
+    ).toEqual([["net2", "10.93.0.1"]]);
   });
 
   it("refuses to delete a network a pool uses, with the service's error", async () => {
@@ -88,7 +89,9 @@ describe("VirtualNetwork provider against a real service", () => {
     await suite.service.client.pools.delete("onnet");
     await provider.delete("net2", outputs);
     expect((await provider.read("net2", outputs)).id).toBeUndefined();
-    outputs = (await provider.create(await checked(declared({ networkName: "net2" })))).outs!;
+    outputs = (
+      await provider.create(await checked(declared({ networkName: "net2", addressPrefix: "10.93.0.0/24" })))
+    ).outs!;
   });
 
   it("refresh matches the service, and drops the network once deleted out of band", async () => {
