@@ -16,6 +16,7 @@ import { Heartbeat } from "./heartbeat.js";
 import { errorText, type Log } from "./log.js";
 import { NodeDirectories } from "./nodeDirectories.js";
 import { Outbox } from "./outbox.js";
+import { PackageInstaller } from "./packages.js";
 import { readStoredNodeId, storeNodeId } from "./storedNodeId.js";
 import type { NodeIdentity } from "./taskEnvironment.js";
 
@@ -32,6 +33,7 @@ export class NodeAgent {
   readonly #root: string;
   readonly #outbox: Outbox;
   readonly #executor: Executor;
+  readonly #packages: PackageInstaller;
   readonly #sampler: HealthSampler;
   readonly #heartbeat: Heartbeat;
   readonly #connection: ServiceConnection;
@@ -51,8 +53,10 @@ export class NodeAgent {
     this.#root = realpathSync(config.root);
     this.#nodeId = config.nodeId ?? readStoredNodeId(d.agentState);
     this.#outbox = new Outbox(join(d.agentState, "outbox.jsonl"), log);
+    this.#packages = new PackageInstaller(d.applications, d.agentState, log);
     this.#executor = new Executor({
       directories: d,
+      packages: this.#packages,
       records: new DispatchRecords(d.dispatchRecords, log),
       outbox: this.#outbox,
       report: (message) => this.#connection.send(message),
@@ -139,6 +143,11 @@ export class NodeAgent {
       storeNodeId(this.#directories.agentState, message.nodeId);
     }
     this.#heartbeat.start(message.heartbeatIntervalMs);
+    if (message.applicationPackages) {
+      void this.#packages
+        .installPoolPackages(message.applicationPackages)
+        .then((errors) => this.#connection.send({ type: "nodePrepared", errors }));
+    }
     for (const id of message.cancelDispatchIds) {
       this.#executor.terminate(
         id,

@@ -1,3 +1,4 @@
+import { ApplicationOperations } from "./applications.js";
 import { type BatchClientOptions, BatchHttp } from "./http.js";
 import { JobScheduleOperations } from "./jobSchedules.js";
 import { JobOperations } from "./jobs.js";
@@ -25,6 +26,8 @@ export class BatchClient {
   readonly tasks: TaskOperations;
   /** The account's own file store (OpenBatch extension). */
   readonly storage: StorageOperations;
+  /** Applications and their packages. */
+  readonly applications: ApplicationOperations;
 
   constructor(options: BatchClientOptions) {
     const http = new BatchHttp(options);
@@ -36,5 +39,6 @@ export class BatchClient {
     this.jobSchedules = new JobScheduleOperations(http);
     this.tasks = new TaskOperations(http);
     this.storage = new StorageOperations(http, options);
+    this.applications = new ApplicationOperations(http);
   }
 }

@@ -1,3 +1,4 @@
+export type { ApplicationOperations } from "./applications.js";
 export { BatchClient } from "./batchClient.js";
 export { BatchConnectionError, BatchRequestError } from "./errors.js";
 export type { FileListOptions, FileProperties, FileReadOptions } from "./files.js";

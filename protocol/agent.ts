@@ -10,6 +10,7 @@
  */
 import Type, { type Static, type TSchema } from "typebox";
 import { Compile } from "typebox/compile";
+import { packageFormats } from "./rest/application.js";
 import { literalUnion } from "./rest/common.js";
 import {
   OutputFileBlobContainerDestination,
@@ -139,8 +140,18 @@ export const FileResponseMessage = message("fileResponse", {
   data: Type.Optional(Type.String()),
 });
 
+/**
+ * After `registered`: the pool's application packages (`registered.applicationPackages`) are installed
+ * (`errors` empty) or could not be (one error per package). The service keeps a joining node `starting`
+ * until then, and makes it `unusable` on errors.
+ */
+export const NodePreparedMessage = message("nodePrepared", {
+  errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
+});
+
 export const AgentMessage = Type.Union([
   RegisterMessage,
+  NodePreparedMessage,
   HeartbeatMessage,
   TaskStartedMessage,
   TaskCompletedMessage,
@@ -148,12 +159,37 @@ export const AgentMessage = Type.Union([
 ]);
 export type AgentMessage = Static<typeof AgentMessage>;
 export type RegisterMessage = Static<typeof RegisterMessage>;
+export type NodePreparedMessage = Static<typeof NodePreparedMessage>;
 export type HeartbeatMessage = Static<typeof HeartbeatMessage>;
 export type TaskStartedMessage = Static<typeof TaskStartedMessage>;
 export type TaskCompletedMessage = Static<typeof TaskCompletedMessage>;
 export type FileResponseMessage = Static<typeof FileResponseMessage>;
 
 // ───────────────────────────── service → agent ─────────────────────────────
+
+/**
+ * An application package as the agent installs it: the service has resolved the reference's version
+ * and signed a download URL (`applicationPackageUrl` in protocol/storageToken.ts). A reference it could not resolve
+ * carries `problem` instead; the agent fails the run with it.
+ */
+export const DispatchApplicationPackage = Type.Union([
+  Type.Object({
+    applicationId: Type.String(),
+    version: Type.String(),
+    /** The reference named no version: `AZ_BATCH_APP_PACKAGE_<applicationId>` is set too. */
+    isDefault: Type.Boolean(),
+    url: Type.String(),
+    sha256: Type.String(),
+    format: literalUnion(packageFormats),
+  }),
+  Type.Object({
+    applicationId: Type.String(),
+    version: Type.Optional(Type.String()),
+    problem: Type.String(),
+  }),
+]);
+export type DispatchApplicationPackage = Static<typeof DispatchApplicationPackage>;
+export type ResolvedApplicationPackage = Extract<DispatchApplicationPackage, { url: string }>;
 
 export const RegisteredMessage = message("registered", {
   replyTo: Type.String(),
@@ -165,6 +201,8 @@ export const RegisteredMessage = message("registered", {
   heartbeatIntervalMs: Type.Integer({ minimum: 100 }),
   /** Dispatches the agent reported running that the service no longer wants: kill them. */
   cancelDispatchIds: Type.Array(Type.String()),
+  /** The pool's application packages: install them, then send `nodePrepared`. */
+  applicationPackages: Type.Optional(Type.Array(DispatchApplicationPackage)),
 });
 
 /** A resource file as the agent fetches it: the service has turned `autoStorageContainerName` into a `storageContainerUrl`. */
@@ -203,6 +241,8 @@ export const DispatchMessage = message("dispatch", {
   resourceFiles: Type.Optional(Type.Array(DispatchResourceFile)),
   /** Uploaded after the process exits, each when its condition matches the outcome. */
   outputFiles: Type.Optional(Type.Array(DispatchOutputFile)),
+  /** The task's own application packages, installed (once per node) before its command runs. */
+  applicationPackages: Type.Optional(Type.Array(DispatchApplicationPackage)),
 });
 
 export const TerminateMessage = message("terminate", {

@@ -11,6 +11,7 @@ import { registerBodyParsing } from "./bodyParsing.js";
 import { type ApiLog, registerErrorHandling } from "./errors.js";
 import { registerCommonHeaders } from "./responses.js";
 import { routeContext } from "./routeContext.js";
+import { applicationRoutes } from "./routes/applications.js";
 import { extensionRoutes } from "./routes/extensions.js";
 import { fileRoutes } from "./routes/files.js";
 import { jobScheduleRoutes } from "./routes/jobSchedules.js";
@@ -64,5 +65,6 @@ export function createRestApi(account: Account, options: RestApiOptions): Fastif
   taskRoutes(app, context);
   fileRoutes(app, context);
   storageRoutes(app, context);
+  applicationRoutes(app, context);
   return app;
 }

@@ -34,6 +34,10 @@ export class PoolCommands {
   add(spec: PoolAddParameter): PoolRecord {
     const { store } = this.account;
     if (store.getPool(spec.id)) throw new BatchError("PoolExists", `Pool id: ${spec.id}.`);
+    this.account.applications.checkReferences(
+      spec.applicationPackageReferences,
+      "applicationPackageReferences",
+    );
     const at = now();
     const pool: PoolRecord = {
       ...firstVersion(spec.id, store.nextSeq("pools"), spec, "active" as const, at),

@@ -95,6 +95,7 @@ export class TaskRuns {
       retentionTimeMs: parseDuration(task.spec.constraints?.retentionTime ?? DEFAULT_TASK_RETENTION),
       sentAt,
       ...dispatchFiles(task.spec, this.account.config, maxWallClockTimeMs),
+      applicationPackages: this.account.applications.forNode(task.spec.applicationPackageReferences),
     });
   }
 

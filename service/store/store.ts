@@ -3,7 +3,15 @@
  * at once and become durable together at the next group commit. A caller that must not answer
  * before its write is on disk awaits `flush()` (the REST layer does so before every 2xx).
  */
-import type { JobRecord, JobScheduleRecord, NodeRecord, PoolRecord, TaskRecord } from "../core/records.js";
+import type {
+  ApplicationPackageRecord,
+  ApplicationRecord,
+  JobRecord,
+  JobScheduleRecord,
+  NodeRecord,
+  PoolRecord,
+  TaskRecord,
+} from "../core/records.js";
 
 export interface PageQuery {
   /** Return records whose `seq` is greater than this (the paging cursor). */
@@ -54,6 +62,18 @@ export interface Store {
   taskStateCounts(): { jobId: string; state: string; failed: number; count: number; slots: number }[];
   /** Per job, over its completed tasks: summed wall clock and wait times (ms) and retries; loaded at start-up. */
   taskRunTotals(): { jobId: string; wallClockMs: number; waitMs: number; retries: number }[];
+
+  getApplication(id: string): ApplicationRecord | undefined;
+  /** Every application, in id order (an account has few). */
+  listApplications(): ApplicationRecord[];
+  putApplication(application: ApplicationRecord): void;
+  /** Deletes the application and its packages' records. */
+  deleteApplication(id: string): void;
+  getApplicationPackage(applicationId: string, version: string): ApplicationPackageRecord | undefined;
+  /** The application's packages, in version order. */
+  listApplicationPackages(applicationId: string): ApplicationPackageRecord[];
+  putApplicationPackage(pkg: ApplicationPackageRecord): void;
+  deleteApplicationPackage(applicationId: string, version: string): void;
 
   /** The next value of a named sequence (insertion order of pools, jobs, tasks, job schedules). */
   nextSeq(name: SequenceName): number;
