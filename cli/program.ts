@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { BatchConnectionError, BatchRequestError } from "../client/errors.js";
+import { registerApplicationCommands } from "./commands/application.js";
 import { registerJobCommands } from "./commands/job.js";
 import { registerNodeCommands } from "./commands/node.js";
 import { registerPoolCommands } from "./commands/pool.js";
@@ -60,6 +61,7 @@ export function createProgram(context: CliContext): Command {
   registerScheduleCommands(program, context);
   registerTaskCommands(program, context);
   registerStorageCommands(program, context);
+  registerApplicationCommands(program, context);
   return program;
 }
 

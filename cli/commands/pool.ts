@@ -1,8 +1,15 @@
 import { type Command, Option } from "commander";
 import { collect } from "../../client/paging.js";
+import type { ApplicationPackageReference } from "../../protocol/rest/application.js";
 import type { PoolAddParameter, PoolResizeParameter, StartTask } from "../../protocol/rest/pool.js";
 import { nodeDeallocationOptions, nodeFillTypes } from "../../protocol/states.js";
-import { definedOnly, nonNegativeInteger, positiveInteger, readJsonBody } from "../arguments.js";
+import {
+  applicationPackageReference,
+  definedOnly,
+  nonNegativeInteger,
+  positiveInteger,
+  readJsonBody,
+} from "../arguments.js";
 import { poolColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -16,6 +23,7 @@ interface CreateOptions {
   nodeFillType?: NonNullable<PoolAddParameter["taskSchedulingPolicy"]>["nodeFillType"];
   startTask?: string;
   startTaskWaitForSuccess?: boolean;
+  applicationPackage?: ApplicationPackageReference[];
   jsonFile?: string;
 }
 
@@ -29,6 +37,7 @@ function poolFromFile(id: string | undefined, options: CreateOptions): PoolAddPa
     "--node-fill-type": options.nodeFillType,
     "--start-task": options.startTask,
     "--start-task-wait-for-success": options.startTaskWaitForSuccess,
+    "--application-package": options.applicationPackage,
   }) as PoolAddParameter;
 }
 
@@ -50,6 +59,7 @@ function poolFromFlags(id: string | undefined, options: CreateOptions): PoolAddP
             commandLine: options.startTask,
             waitForSuccess: options.startTaskWaitForSuccess,
           }),
+    applicationPackageReferences: options.applicationPackage,
   });
 }
 
@@ -93,6 +103,11 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
     )
     .option("--start-task-wait-for-success", "keep a node out of scheduling until its start task succeeds")
     .option(
+      "--application-package <app[:version]>",
+      "an application package every node installs when it joins (without :version, the default); repeatable",
+      applicationPackageReference,
+    )
+    .option(
       "--json-file <path>",
       "the whole request body, a PoolAddParameter (docs/reference/pools.md); not combined with the flags above",
     )
@@ -106,6 +121,10 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         [
           "nodes that get tasks only once their start task has succeeded",
           "openbatch pool create p2 --vm-size standard_d2s_v3 --target-dedicated-nodes 1 --start-task \"/bin/sh -c 'echo ready > \\$AZ_BATCH_NODE_SHARED_DIR/ready'\" --start-task-wait-for-success",
+        ],
+        [
+          "nodes with the default version of application blender installed ($AZ_BATCH_APP_PACKAGE_blender)",
+          "openbatch pool create p4 --vm-size standard_d2s_v3 --target-dedicated-nodes 2 --application-package blender",
         ],
         [
           'a full PoolAddParameter from a file: {"id":"p3","vmSize":"standard_d2s_v3","targetDedicatedNodes":2,...}',
