@@ -8,7 +8,7 @@
  * service gives a node (protocol/storageToken.ts `applicationPackageUrl`), so nodes need no key.
  */
 import type { Readable } from "node:stream";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { ID_REGEX } from "../../../protocol/apiVersion.js";
 import { BatchError, invalidPropertyValue } from "../../../protocol/errors.js";
 import {
@@ -16,9 +16,9 @@ import {
   ApplicationPutParameter,
   type PackageFormat,
 } from "../../../protocol/rest/application.js";
-import { signableRequest, verifyAuthorization } from "../../../protocol/sharedKey.js";
-import { applicationTokenScope, verifyContainerToken } from "../../../protocol/storageToken.js";
+import { applicationTokenScope } from "../../../protocol/storageToken.js";
 import { applicationPackageView, applicationSummary, applicationView } from "../../core/applications.js";
+import { verifyKeyOrToken } from "../auth.js";
 import { sendEmpty, sendJson } from "../responses.js";
 import type { RouteContext } from "../routeContext.js";
 import { bodyValidator } from "../validation.js";
@@ -142,7 +142,7 @@ export function applicationRoutes(app: FastifyInstance, { account, endpoint }: R
       { config: { openbatchPublic: true } },
       async (request, reply) => {
         const { applicationId, version } = request.params;
-        authorizeDownload(request, applicationId, account.config);
+        verifyKeyOrToken(request, account.config, applicationTokenScope(applicationId), "r");
         const pkg = applications.getVersion(applicationId, version);
         const content = await applications.archives.read(applicationId, version, pkg.format);
         return reply
@@ -154,30 +154,6 @@ export function applicationRoutes(app: FastifyInstance, { account, endpoint }: R
       },
     );
   });
-}
-
-/** SharedKey, or the read token the service signed for this application. */
-function authorizeDownload(
-  request: FastifyRequest,
-  applicationId: string,
-  config: { accountName: string; accountKey: string },
-): void {
-  const query = request.query as Record<string, string | undefined>;
-  const verdict =
-    query.sig !== undefined
-      ? verifyContainerToken(
-          config.accountName,
-          config.accountKey,
-          applicationTokenScope(applicationId),
-          query,
-          "r",
-        )
-      : verifyAuthorization(
-          config.accountName,
-          config.accountKey,
-          signableRequest(request.method, request.raw.url ?? request.url, request.headers),
-        );
-  if (!verdict.ok) throw new BatchError("AuthenticationFailed", `Reason: ${verdict.reason}.`);
 }
 
 function checkedApplicationId(applicationId: string): string {
