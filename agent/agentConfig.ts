@@ -12,6 +12,8 @@ export interface AgentConfig {
   poolId: string;
   /** Absent on cloud VMs until the service assigns one (then kept in `<root>/.agent/node.json`). */
   nodeId?: string;
+  /** The cloud instance this agent runs on, sent at registration so the service can claim a node for it. */
+  machineId?: string;
   joinToken: string;
   /** Absolute path of the node root directory (`AZ_BATCH_NODE_ROOT_DIR`). */
   root: string;
@@ -29,18 +31,25 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage: openbatch-agent --service-url ws://HOST:PORT/openbatch/agent --pool-id POOL --join-token TOKEN --root DIR
-                       [--node-id NODE] [--ip-address ADDRESS] [--debug]
+                       [--node-id NODE | --machine-id ID] [--ip-address ADDRESS] [--debug]
 Each flag may come from the environment instead: OPENBATCH_SERVICE_URL, OPENBATCH_POOL_ID,
-OPENBATCH_JOIN_TOKEN, OPENBATCH_NODE_ROOT, OPENBATCH_NODE_ID, OPENBATCH_IP_ADDRESS.`;
+OPENBATCH_JOIN_TOKEN, OPENBATCH_NODE_ROOT, OPENBATCH_NODE_ID, OPENBATCH_MACHINE_ID, OPENBATCH_IP_ADDRESS.
+Without --node-id the service gives the agent a node of the pool: the one --machine-id (the cloud
+instance: an Azure scale set VM name <scaleSet>_<instanceId>, an EC2 instance id i-...) had before, else
+one waiting for a machine. The node id it gets is kept under --root for the next start.`;
 
 const FLAGS = {
   "service-url": { type: "string", env: "OPENBATCH_SERVICE_URL" },
   "pool-id": { type: "string", env: "OPENBATCH_POOL_ID" },
   "node-id": { type: "string", env: "OPENBATCH_NODE_ID" },
+  "machine-id": { type: "string", env: "OPENBATCH_MACHINE_ID" },
   "join-token": { type: "string", env: "OPENBATCH_JOIN_TOKEN" },
   root: { type: "string", env: "OPENBATCH_NODE_ROOT" },
   "ip-address": { type: "string", env: "OPENBATCH_IP_ADDRESS" },
 } as const;
+
+/** Cloud instance ids: scale set VM names (`openbatch-p1_3`), EC2 ids (`i-0abc...`). */
+const MACHINE_ID = /^[A-Za-z0-9._:/-]{1,256}$/;
 
 /** Returns the config, `"help"` when help was asked for, or throws `UsageError`. */
 export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig | "help" {
@@ -88,10 +97,17 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
   if (nodeId !== undefined && !ID_REGEX.test(nodeId)) {
     throw new UsageError(`--node-id '${nodeId}' is not a valid id (${ID_REGEX.source})`);
   }
+  const machineId = value("machine-id");
+  if (machineId !== undefined && !MACHINE_ID.test(machineId)) {
+    throw new UsageError(
+      `--machine-id '${machineId}' is not a cloud instance id (1 to 256 letters, digits and ._:/-)`,
+    );
+  }
   return {
     serviceUrl,
     poolId,
     nodeId,
+    machineId,
     joinToken: required("join-token"),
     root: resolve(required("root")),
     ipAddress: value("ip-address") ?? defaultIpAddress(),

@@ -8,13 +8,14 @@
  * rules), so the agent's files would not help there. Two fsyncs per task cost more than the spawn.
  * The same holds for the journals (journal.ts) that keep the per-task state.
  */
-import { closeSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, openSync, renameSync, writeFileSync } from "node:fs";
 
-export function writeFileAtomic(path: string, text: string): void {
+/** `mode` applies to the new file (under the umask): private to the agent's user unless told otherwise. */
+export function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o600): void {
   const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, "w", 0o600);
+  const fd = openSync(temporary, "w", mode);
   try {
-    writeSync(fd, text);
+    writeFileSync(fd, content);
   } finally {
     closeSync(fd);
   }

@@ -3,7 +3,7 @@
  * The OpenBatch node agent: one process per compute node.
  *
  *   node dist/agent/main.js --service-url ws://127.0.0.1:PORT/openbatch/agent --pool-id P \
- *     --join-token T --root /path/to/node/root [--node-id N] [--ip-address A] [--debug]
+ *     --join-token T --root /path/to/node/root [--node-id N | --machine-id M] [--ip-address A] [--debug]
  *
  * Exit statuses:
  *   0  stopped on request: the service sent `shutdown`, or the agent got SIGTERM/SIGINT; every task

@@ -5,8 +5,14 @@
 import { mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type { RegisteredMessage, ServiceMessage } from "../protocol/agent.js";
+import type {
+  DispatchApplicationPackage,
+  NodeCertificate,
+  RegisteredMessage,
+  ServiceMessage,
+} from "../protocol/agent.js";
 import type { AgentConfig } from "./agentConfig.js";
+import { installCertificates } from "./certificates.js";
 import { ServiceConnection } from "./connection.js";
 import { DispatchRecords } from "./dispatchRecords.js";
 import { Executor } from "./executor.js";
@@ -49,6 +55,8 @@ export class NodeAgent {
     const d = this.#directories;
     for (const dir of [d.shared, d.startup, d.applications, d.workitems, d.agentState])
       mkdirSync(dir, { recursive: true });
+    // Private keys go in there (agent/certificates.ts): only the agent's user may look inside.
+    mkdirSync(d.certificates, { recursive: true, mode: 0o700 });
     // File requests compare real paths, so the root itself must be one.
     this.#root = realpathSync(config.root);
     this.#nodeId = config.nodeId ?? readStoredNodeId(d.agentState);
@@ -77,6 +85,7 @@ export class NodeAgent {
       registration: () => ({
         poolId: config.poolId,
         nodeId: this.#nodeId,
+        machineId: config.machineId,
         joinToken: config.joinToken,
         agentVersion: AGENT_VERSION,
         hostname: hostname(),
@@ -143,11 +152,11 @@ export class NodeAgent {
       storeNodeId(this.#directories.agentState, message.nodeId);
     }
     this.#heartbeat.start(message.heartbeatIntervalMs);
-    if (message.applicationPackages) {
-      void this.#packages
-        .installPoolPackages(message.applicationPackages)
-        .then((errors) => this.#connection.send({ type: "nodePrepared", errors }));
-    }
+    // Certificates first (the service brings the node online on their report), then the pool's packages.
+    void (async () => {
+      if (message.certificates) await this.#installCertificates(message.certificates);
+      if (message.applicationPackages) await this.#installPoolPackages(message.applicationPackages);
+    })();
     for (const id of message.cancelDispatchIds) {
       this.#executor.terminate(
         id,
@@ -155,6 +164,24 @@ export class NodeAgent {
         "the service cancelled it after the agent reconnected",
       );
     }
+  }
+
+  /** Installs the pool's certificates; the service waits for the report before giving the node work. */
+  async #installCertificates(certificates: NodeCertificate[]): Promise<void> {
+    const failures = await installCertificates(this.#directories.certificates, certificates);
+    for (const failure of failures)
+      this.#log.error(`agent: certificate sha1-${failure.thumbprint} not installed: ${failure.message}`);
+    this.#log.info(
+      `agent: ${certificates.length - failures.length} of ${certificates.length} certificates installed`,
+    );
+    this.#connection.send({ type: "certificatesInstalled", failures });
+  }
+
+  /** Installs the pool's application packages; the service keeps the node `starting` until the report. */
+  async #installPoolPackages(packages: DispatchApplicationPackage[]): Promise<void> {
+    const errors = await this.#packages.installPoolPackages(packages);
+    for (const error of errors) this.#log.error(`agent: ${error.message}`);
+    this.#connection.send({ type: "nodePrepared", errors });
   }
 
   #handle(message: ServiceMessage): void {

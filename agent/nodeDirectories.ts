@@ -13,8 +13,6 @@ export interface TaskDirectories {
   workingDir: string;
   stdoutPath: string;
   stderrPath: string;
-  /** `AZ_BATCH_CERTIFICATES_DIR` (filled when certificates are implemented). */
-  certificatesDir: string;
 }
 
 export class NodeDirectories {
@@ -32,6 +30,11 @@ export class NodeDirectories {
 
   get applications(): string {
     return join(this.root, "applications");
+  }
+
+  /** `AZ_BATCH_CERTIFICATES_DIR`: the certificates of the node's pool (agent/certificates.ts). */
+  get certificates(): string {
+    return join(this.root, "certs");
   }
 
   get workitems(): string {
@@ -67,7 +70,6 @@ function taskDirectories(taskDir: string): TaskDirectories {
     workingDir: join(taskDir, "wd"),
     stdoutPath: join(taskDir, "stdout.txt"),
     stderrPath: join(taskDir, "stderr.txt"),
-    certificatesDir: join(taskDir, "certs"),
   };
 }
 

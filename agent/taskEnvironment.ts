@@ -73,7 +73,7 @@ export function buildTaskEnvironment(input: TaskEnvironmentInput): Record<string
     AZ_BATCH_TASK_DIR: task.taskDir,
     AZ_BATCH_TASK_WORKING_DIR: task.workingDir,
     AZ_BATCH_TASK_USER: user.username,
-    AZ_BATCH_CERTIFICATES_DIR: task.certificatesDir,
+    AZ_BATCH_CERTIFICATES_DIR: directories.certificates,
   };
   // Azure sets the job and task ids for every task except the start task.
   if (input.kind !== "startTask") {

@@ -1,9 +1,12 @@
+import type { Certificate } from "../protocol/rest/certificate.js";
 import type { Job } from "../protocol/rest/job.js";
 import type { JobSchedule } from "../protocol/rest/jobSchedule.js";
 import type { JobPreparationAndReleaseTaskExecutionInformation } from "../protocol/rest/jobTasks.js";
 import type { ComputeNode } from "../protocol/rest/node.js";
 import type { Pool } from "../protocol/rest/pool.js";
+import type { PoolJoinInformation } from "../protocol/rest/poolJoin.js";
 import type { Task, TaskAddResult } from "../protocol/rest/task.js";
+import type { VirtualNetwork } from "../protocol/rest/virtualNetwork.js";
 import type { FailedTask } from "./jobWait.js";
 import type { Column } from "./output.js";
 
@@ -14,6 +17,27 @@ export const poolColumns: Column<Pool>[] = [
   { header: "vmSize", value: (p) => p.vmSize },
   { header: "nodes", value: (p) => `${p.currentDedicatedNodes}/${p.targetDedicatedNodes}` },
   { header: "slotsPerNode", value: (p) => p.taskSlotsPerNode },
+];
+
+export const certificateColumns: Column<Certificate>[] = [
+  { header: "thumbprint", value: (c) => c.thumbprint },
+  { header: "algorithm", value: (c) => c.thumbprintAlgorithm },
+  { header: "state", value: (c) => c.state },
+  { header: "stateTransitionTime", value: (c) => c.stateTransitionTime },
+];
+
+export const virtualNetworkColumns: Column<VirtualNetwork>[] = [
+  { header: "name", value: (n) => n.name },
+  { header: "addressPrefix", value: (n) => n.addressPrefix },
+  { header: "isolation", value: (n) => n.isolation },
+  { header: "pools", value: (n) => n.poolIds.join(",") },
+  { header: "subnetId", value: (n) => n.subnetId },
+];
+
+export const poolJoinColumns: Column<PoolJoinInformation>[] = [
+  { header: "serviceUrl", value: (j) => j.serviceUrl },
+  { header: "bundleUrl", value: (j) => j.bundleUrl },
+  { header: "joinToken", value: (j) => j.joinToken },
 ];
 
 export const nodeColumns: Column<ComputeNode>[] = [

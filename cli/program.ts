@@ -1,7 +1,9 @@
 import { Command, CommanderError, Option } from "commander";
 import { BatchConnectionError, BatchRequestError } from "../client/errors.js";
 import { registerApplicationCommands } from "./commands/application.js";
+import { registerCertificateCommands } from "./commands/certificate.js";
 import { registerJobCommands } from "./commands/job.js";
+import { registerNetworkCommands } from "./commands/network.js";
 import { registerNodeCommands } from "./commands/node.js";
 import { registerPoolCommands } from "./commands/pool.js";
 import { registerScheduleCommands } from "./commands/schedule.js";
@@ -56,12 +58,14 @@ export function createProgram(context: CliContext): Command {
     .addHelpText("after", helpEpilogue);
   registerServiceCommands(program, context);
   registerPoolCommands(program, context);
+  registerCertificateCommands(program, context);
   registerNodeCommands(program, context);
   registerJobCommands(program, context);
   registerScheduleCommands(program, context);
   registerTaskCommands(program, context);
   registerStorageCommands(program, context);
   registerApplicationCommands(program, context);
+  registerNetworkCommands(program, context);
   return program;
 }
 

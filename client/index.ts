@@ -1,5 +1,10 @@
 export type { ApplicationOperations } from "./applications.js";
 export { BatchClient } from "./batchClient.js";
+export {
+  type CertificateFileOptions,
+  type CertificateOperations,
+  certificateFromFile,
+} from "./certificates.js";
 export { BatchConnectionError, BatchRequestError } from "./errors.js";
 export type { FileListOptions, FileProperties, FileReadOptions } from "./files.js";
 export type { BatchClientOptions } from "./http.js";
@@ -10,3 +15,4 @@ export { collect, type ListOptions, type PageOptions } from "./paging.js";
 export type { PoolOperations } from "./pools.js";
 export type { ContainerUrlOptions, StorageOperations } from "./storage.js";
 export type { AddManyOptions, TaskOperations } from "./tasks.js";
+export type { VirtualNetworkOperations } from "./virtualNetworks.js";

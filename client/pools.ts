@@ -1,5 +1,11 @@
 import type { List } from "../protocol/rest/common.js";
-import type { Pool, PoolAddParameter, PoolResizeParameter } from "../protocol/rest/pool.js";
+import type {
+  Pool,
+  PoolAddParameter,
+  PoolResizeParameter,
+  PoolUpdatePropertiesParameter,
+} from "../protocol/rest/pool.js";
+import type { PoolJoinInformation } from "../protocol/rest/poolJoin.js";
 import { type BatchHttp, batchPath } from "./http.js";
 import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
 
@@ -49,8 +55,31 @@ export class PoolOperations {
     await this.http.send({ method: "POST", path: batchPath`/pools/${poolId}/resize`, body: parameters });
   }
 
+  /**
+   * `GET /openbatch/pools/{poolId}/join` (an OpenBatch extension): the agents' URL, the pool's join
+   * token (a secret) and the agent bundle's URL, which a machine's boot script needs to join the pool.
+   */
+  getJoinInfo(poolId: string): Promise<PoolJoinInformation> {
+    return this.http.json<PoolJoinInformation>({
+      method: "GET",
+      path: batchPath`/openbatch/pools/${poolId}/join`,
+    });
+  }
+
   /** `POST /pools/{poolId}/stopresize` (202): keeps the nodes allocated so far. */
   async stopResize(poolId: string): Promise<void> {
     await this.http.send({ method: "POST", path: batchPath`/pools/${poolId}/stopresize` });
+  }
+
+  /**
+   * `POST /pools/{poolId}/updateproperties` (204): replaces the start task (absent: removed) and the
+   * metadata. Nodes run the new start task when they next join or reboot.
+   */
+  async updateProperties(poolId: string, properties: PoolUpdatePropertiesParameter): Promise<void> {
+    await this.http.send({
+      method: "POST",
+      path: batchPath`/pools/${poolId}/updateproperties`,
+      body: properties,
+    });
   }
 }

@@ -18,6 +18,7 @@ import {
   outputFileUploadConditions,
   ResourceFile,
 } from "./rest/taskFiles.js";
+import { certificateFormats } from "./states.js";
 
 export const PROTOCOL_VERSION = 1;
 /** Path of the WebSocket endpoint on the account service. */
@@ -69,10 +70,18 @@ export type FailureReport = Static<typeof FailureReport>;
 
 // ───────────────────────────── agent → service ─────────────────────────────
 
-/** First frame on every connection. Without `nodeId` the service assigns one (cloud VMs). */
+/**
+ * First frame on every connection. Without `nodeId` the service assigns one (cloud VMs): the node of
+ * the pool that `machineId` claimed before, else a node of the pool still waiting for a machine.
+ */
 export const RegisterMessage = message("register", {
   poolId: Type.String(),
   nodeId: Type.Optional(Type.String()),
+  /**
+   * The cloud instance the agent runs on (Azure uniform scale set: the VM name `<scaleSet>_<instanceId>`;
+   * AWS: the EC2 instance id). The service records it on the node, to remove or restart that instance.
+   */
+  machineId: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   joinToken: Type.String(),
   agentVersion: Type.String(),
   hostname: Type.String(),
@@ -141,12 +150,21 @@ export const FileResponseMessage = message("fileResponse", {
 });
 
 /**
- * After `registered`: the pool's application packages (`registered.applicationPackages`) are installed
- * (`errors` empty) or could not be (one error per package). The service keeps a joining node `starting`
- * until then, and makes it `unusable` on errors.
+ * After `registered` (and, when there were certificates, after `certificatesInstalled`): the pool's
+ * application packages (`registered.applicationPackages`) are installed (`errors` empty) or could not
+ * be (one error per package). The service keeps a joining node `starting` until then, and makes it
+ * `unusable` on errors.
  */
 export const NodePreparedMessage = message("nodePrepared", {
   errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
+});
+
+/**
+ * The node installed the certificates `registered` gave it (or could not: `failures`). The service
+ * brings the node into service — start task, tasks — only after this report.
+ */
+export const CertificatesInstalledMessage = message("certificatesInstalled", {
+  failures: Type.Array(Type.Object({ thumbprint: Type.String(), message: Type.String() })),
 });
 
 export const AgentMessage = Type.Union([
@@ -156,6 +174,7 @@ export const AgentMessage = Type.Union([
   TaskStartedMessage,
   TaskCompletedMessage,
   FileResponseMessage,
+  CertificatesInstalledMessage,
 ]);
 export type AgentMessage = Static<typeof AgentMessage>;
 export type RegisterMessage = Static<typeof RegisterMessage>;
@@ -164,6 +183,7 @@ export type HeartbeatMessage = Static<typeof HeartbeatMessage>;
 export type TaskStartedMessage = Static<typeof TaskStartedMessage>;
 export type TaskCompletedMessage = Static<typeof TaskCompletedMessage>;
 export type FileResponseMessage = Static<typeof FileResponseMessage>;
+export type CertificatesInstalledMessage = Static<typeof CertificatesInstalledMessage>;
 
 // ───────────────────────────── service → agent ─────────────────────────────
 
@@ -190,6 +210,18 @@ export const DispatchApplicationPackage = Type.Union([
 ]);
 export type DispatchApplicationPackage = Static<typeof DispatchApplicationPackage>;
 export type ResolvedApplicationPackage = Extract<DispatchApplicationPackage, { url: string }>;
+/** A certificate a node installs (its pool references it): the file and password, secrets in transit. */
+export const NodeCertificate = Type.Object({
+  /** Normalized: lower-case hex. */
+  thumbprint: Type.String({ pattern: "^[0-9a-f]{40}$" }),
+  thumbprintAlgorithm: Type.Literal("sha1"),
+  certificateFormat: literalUnion(certificateFormats),
+  /** The certificate file, base64. */
+  data: Type.String(),
+  /** For a pfx. */
+  password: Type.Optional(Type.String()),
+});
+export type NodeCertificate = Static<typeof NodeCertificate>;
 
 export const RegisteredMessage = message("registered", {
   replyTo: Type.String(),
@@ -203,6 +235,11 @@ export const RegisteredMessage = message("registered", {
   cancelDispatchIds: Type.Array(Type.String()),
   /** The pool's application packages: install them, then send `nodePrepared`. */
   applicationPackages: Type.Optional(Type.Array(DispatchApplicationPackage)),
+  /**
+   * The certificates the pool references, when it references some: the agent installs them (replacing
+   * what `certs/` held) and answers `certificatesInstalled` before the node gets any work.
+   */
+  certificates: Type.Optional(Type.Array(NodeCertificate)),
 });
 
 /** A resource file as the agent fetches it: the service has turned `autoStorageContainerName` into a `storageContainerUrl`. */

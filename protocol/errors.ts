@@ -126,6 +126,33 @@ export const errorRegistry = {
     status: 400,
     message: "The task's dependsOn.taskIds are too long in total (64,000 characters at most).",
   },
+  CertificateExists: {
+    status: 409,
+    message: "The specified certificate already exists in the account; to replace it, delete it first.",
+  },
+  CertificateNotFound: {
+    status: 404,
+    message: "The specified certificate does not exist in the account; list them with GET /certificates.",
+  },
+  CertificateBeingDeleted: {
+    status: 409,
+    message:
+      "The specified certificate is being deleted; cancel the deletion (canceldelete) to use it again.",
+  },
+  CertificateStateActive: {
+    status: 409,
+    message: "The specified certificate is active: there is no deletion to cancel.",
+  },
+  PoolsReferencingCertificate: {
+    status: 409,
+    message:
+      "The specified certificate is referenced by pools and cannot be deleted; remove the reference (delete those pools) first.",
+  },
+  InvalidCertificateReferences: {
+    status: 409,
+    message:
+      "The pool references certificates the account does not have; add them with POST /certificates first.",
+  },
   InvalidRange: {
     status: 416,
     message: "The range specified is invalid for the current size of the resource.",
@@ -164,6 +191,19 @@ export const errorRegistry = {
   InvalidApplicationPackageReferences: {
     status: 409,
     message: "One or more of the application package references are invalid.",
+  },
+  VirtualNetworkNotFound: {
+    status: 404,
+    message:
+      "The specified virtual network does not exist; create it with PUT /openbatch/virtualNetworks/{name}.",
+  },
+  VirtualNetworkInUse: {
+    status: 409,
+    message: "The virtual network is used by pools; delete those pools (and wait until they are gone) first.",
+  },
+  VirtualNetworkAddressOverlap: {
+    status: 409,
+    message: "The address prefix overlaps another virtual network's; choose a subnet that overlaps none.",
   },
   ServerBusy: { status: 503, message: "The server is busy; retry with backoff." },
   InternalError: {

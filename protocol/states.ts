@@ -57,3 +57,13 @@ export type ErrorCategory = (typeof errorCategories)[number];
 
 export const jobScheduleStates = ["active", "completed", "disabled", "terminating", "deleting"] as const;
 export type JobScheduleState = (typeof jobScheduleStates)[number];
+
+/** OpenBatch never enters `deletefailed`: a delete that would fail is refused up front (docs/reference/certificates.md). */
+export const certificateStates = ["active", "deleting", "deletefailed"] as const;
+export type CertificateState = (typeof certificateStates)[number];
+
+export const certificateFormats = ["pfx", "cer"] as const;
+export type CertificateFormat = (typeof certificateFormats)[number];
+
+export const certificateVisibilities = ["starttask", "task", "remoteuser"] as const;
+export type CertificateVisibility = (typeof certificateVisibilities)[number];

@@ -1,6 +1,7 @@
 /**
  * The account service: REST API (Azure Batch), agent gateway, scheduler and a provisioner (local agent
- * processes, or external: agents started by someone else) over one SQLite store.
+ * processes; external: agents started by someone else; azure / aws: scale sets and Auto Scaling groups)
+ * over one SQLite store.
  * `openbatch service start` runs it; tests and the demo start it in-process.
  */
 import { randomBytes } from "node:crypto";
@@ -9,13 +10,21 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AGENT_WS_PATH } from "../protocol/agent.js";
 import { BatchError } from "../protocol/errors.js";
+import type { NetworkIsolationInfo } from "../protocol/rest/virtualNetwork.js";
+import { removeServiceFile, writeServiceFile } from "../protocol/serviceFile.js";
+import { AgentBundle, installationRoot } from "./agentBundle/agentBundle.js";
 import { createRestApi } from "./api/server.js";
 import { Account } from "./core/account.js";
 import type { AccountConfig, Machines } from "./core/context.js";
 import { parseDuration } from "./core/time.js";
+import { networkNameOf } from "./core/virtualNetworks.js";
 import { AgentGateway } from "./gateway/gateway.js";
+import type { AwsProvisionerConfig } from "./provisioners/aws.js";
+import type { AzureProvisionerConfig } from "./provisioners/azure.js";
+import { cloudMachines } from "./provisioners/cloudMachines.js";
 import { ExternalMachines } from "./provisioners/external.js";
 import { LocalMachines } from "./provisioners/local.js";
+import { probeNamespaces } from "./provisioners/localNetwork.js";
 import { SqliteStore } from "./store/sqlite.js";
 
 export interface ServiceOptions {
@@ -29,9 +38,21 @@ export interface ServiceOptions {
   /**
    * Who starts the nodes' agents: `local` (default) runs each node as an agent process on this
    * machine; `external` only lists each pool's nodes in `<dataDir>/external/<poolId>.json` and waits
-   * for agents started elsewhere to register (service/provisioners/external.ts).
+   * for agents started elsewhere to register (service/provisioners/external.ts); `azure` and `aws`
+   * size each pool's scale set / Auto Scaling group `<prefix><poolId>` (service/provisioners/scaleGroups.ts),
+   * whose machines' agents register with `--machine-id`.
    */
   provisioner?: ProvisionerKind;
+  /**
+   * How local nodes on a virtual network are kept apart: `auto` (default) gives each its own network
+   * namespace where the host allows it (root and `ip netns`, probed at start) and falls back to
+   * loopback otherwise; `namespaces` refuses to start without them; `loopback` never uses them.
+   */
+  networkIsolation?: NetworkIsolationOption;
+  /** Where the pools' scale sets are, for `provisioner: "azure"`. */
+  azure?: AzureProvisionerConfig;
+  /** Where the pools' Auto Scaling groups are, for `provisioner: "aws"`. */
+  aws?: AwsProvisionerConfig;
   heartbeatIntervalMs?: number;
   terminateGraceMs?: number;
   /**
@@ -43,8 +64,13 @@ export interface ServiceOptions {
   log?: (line: string) => void;
 }
 
-export type ProvisionerKind = "local" | "external";
+export type ProvisionerKind = "local" | "external" | "azure" | "aws";
+export type NetworkIsolationOption = "auto" | "namespaces" | "loopback";
 
+/**
+ * While it runs, the service names itself in `<dataDir>/service.json` (protocol/serviceFile.ts) and
+ * removes that file when closed.
+ */
 export interface RunningService {
   endpoint: string;
   accountName: string;
@@ -82,17 +108,43 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   };
   const gateway = new AgentGateway(log);
   const serviceUrl = () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`;
-  const machines: Machines =
-    options.provisioner === "external"
-      ? new ExternalMachines({ dataDir, serviceUrl, nodeLink: gateway, log })
-      : new LocalMachines({
+  const local =
+    options.provisioner === undefined || options.provisioner === "local"
+      ? new LocalMachines({
           dataDir,
           agentEntry: fileURLToPath(new URL("../agent/main.js", import.meta.url)),
           serviceUrl,
           log,
-        });
+          networkIsolation: await networkIsolation(options.networkIsolation),
+          networkOf: (pool) => {
+            const name = networkNameOf(pool);
+            return name === undefined ? undefined : store.getVirtualNetwork(name);
+          },
+          // Connections on a bridge's gateway address go to the same HTTP server as the others.
+          acceptConnection: (socket) => api.server.emit("connection", socket),
+          saveNode: (node) => {
+            if (store.getNode(node.poolId, node.id) === node) store.putNode(node);
+          },
+        })
+      : undefined;
+  const machines: Machines =
+    local ??
+    (options.provisioner === "azure" || options.provisioner === "aws"
+      ? await cloudMachines(
+          { provisioner: options.provisioner, azure: options.azure, aws: options.aws },
+          {
+            nodesOf: (poolId) => store.listNodes(poolId),
+            reportResizeError: (poolId, error) => account.pools.recordResizeError(poolId, error),
+            log,
+          },
+        )
+      : new ExternalMachines({ dataDir, serviceUrl, nodeLink: gateway, log }));
   const account = new Account(store, config, gateway, machines);
-  const api = createRestApi(account, { accountName: options.accountName, accountKey, log });
+  const agentBundle = new AgentBundle(
+    installationRoot(path.dirname(fileURLToPath(import.meta.url))),
+    path.join(dataDir, "agent-bundle"),
+  );
+  const api = createRestApi(account, { accountName: options.accountName, accountKey, log, agentBundle });
   let ready = false;
   api.addHook("onRequest", async () => {
     if (!ready) throw new BatchError("ServerBusy", "The service is starting.");
@@ -105,6 +157,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   gateway.listen(api.server, account);
   account.start();
   ready = true;
+  writeServiceFile(dataDir, {
+    pid: process.pid,
+    endpoint: config.endpoint,
+    accountName: options.accountName,
+    startedAt: new Date().toISOString(),
+  });
 
   return {
     endpoint: config.endpoint,
@@ -112,12 +170,26 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     accountKey,
     async close() {
       account.stop();
+      local?.close();
       gateway.close();
       await api.close();
       await store.flush();
       store.close();
+      removeServiceFile(dataDir, process.pid);
     },
   };
+}
+
+async function networkIsolation(option: NetworkIsolationOption = "auto"): Promise<NetworkIsolationInfo> {
+  if (option === "loopback")
+    return { isolation: "loopback", reason: "the service was started with network isolation 'loopback'" };
+  const probed = await probeNamespaces();
+  if (option === "namespaces" && probed.isolation !== "namespaces")
+    throw new Error(
+      `Network isolation 'namespaces' was asked for, but this host does not allow it: ${probed.reason}. ` +
+        "Run the service as root with iproute2 installed, or use 'auto' or 'loopback'.",
+    );
+  return probed;
 }
 
 function minimumScheduleIntervalMs(text = "PT1M"): number {

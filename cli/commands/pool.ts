@@ -1,7 +1,12 @@
 import { type Command, Option } from "commander";
 import { collect } from "../../client/paging.js";
 import type { ApplicationPackageReference } from "../../protocol/rest/application.js";
-import type { PoolAddParameter, PoolResizeParameter, StartTask } from "../../protocol/rest/pool.js";
+import type {
+  PoolAddParameter,
+  PoolResizeParameter,
+  PoolUpdatePropertiesParameter,
+  StartTask,
+} from "../../protocol/rest/pool.js";
 import { nodeDeallocationOptions, nodeFillTypes } from "../../protocol/states.js";
 import {
   applicationPackageReference,
@@ -9,8 +14,9 @@ import {
   nonNegativeInteger,
   positiveInteger,
   readJsonBody,
+  readJsonObject,
 } from "../arguments.js";
-import { poolColumns } from "../columns.js";
+import { poolColumns, poolJoinColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
 import { examples } from "../examples.js";
@@ -24,6 +30,8 @@ interface CreateOptions {
   startTask?: string;
   startTaskWaitForSuccess?: boolean;
   applicationPackage?: ApplicationPackageReference[];
+  certificate?: string[];
+  subnetId?: string;
   jsonFile?: string;
 }
 
@@ -38,6 +46,8 @@ function poolFromFile(id: string | undefined, options: CreateOptions): PoolAddPa
     "--start-task": options.startTask,
     "--start-task-wait-for-success": options.startTaskWaitForSuccess,
     "--application-package": options.applicationPackage,
+    "--certificate": options.certificate,
+    "--subnet-id": options.subnetId,
   }) as PoolAddParameter;
 }
 
@@ -60,6 +70,11 @@ function poolFromFlags(id: string | undefined, options: CreateOptions): PoolAddP
             waitForSuccess: options.startTaskWaitForSuccess,
           }),
     applicationPackageReferences: options.applicationPackage,
+    certificateReferences: options.certificate?.map((thumbprint) => ({
+      thumbprint,
+      thumbprintAlgorithm: "sha1",
+    })),
+    networkConfiguration: options.subnetId === undefined ? undefined : { subnetId: options.subnetId },
   });
 }
 
@@ -85,7 +100,7 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         "follow with `openbatch pool show <id>` until allocationState is steady, and " +
         "`openbatch node list <id>` until the nodes are idle. On a local account every node is an agent " +
         "process on this machine and --vm-size is only recorded. Anything the flags do not cover " +
-        "(metadata, start task environment, ...) needs --json-file: the whole body as Azure's " +
+        "(metadata, start task environment, certificate visibility, ...) needs --json-file: the whole body as Azure's " +
         "PoolAddParameter, as with `az batch pool create --json-file`.",
     )
     .argument("[id]", "pool id: letters, digits, - and _, up to 64 characters (or id in --json-file)")
@@ -108,6 +123,17 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
       applicationPackageReference,
     )
     .option(
+      "--certificate <thumbprint>",
+      "a certificate of the account (sha1 thumbprint) every node installs in $AZ_BATCH_CERTIFICATES_DIR before any task; repeatable",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      "--subnet-id <id>",
+      "networkConfiguration.subnetId: a local virtual network's subnetId " +
+        "(/openbatch/virtualNetworks/<name>/subnets/default, see openbatch network show) gives every " +
+        "node its own address on that network; any other value is recorded as given",
+    )
+    .option(
       "--json-file <path>",
       "the whole request body, a PoolAddParameter (docs/reference/pools.md); not combined with the flags above",
     )
@@ -124,7 +150,15 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         ],
         [
           "nodes with the default version of application blender installed ($AZ_BATCH_APP_PACKAGE_blender)",
-          "openbatch pool create p4 --vm-size standard_d2s_v3 --target-dedicated-nodes 2 --application-package blender",
+          "openbatch pool create p6 --vm-size standard_d2s_v3 --target-dedicated-nodes 2 --application-package blender",
+        ],
+        [
+          "nodes that install two certificates of the account before running anything",
+          "openbatch pool create p4 --vm-size standard_d2s_v3 --target-dedicated-nodes 2 --certificate 681ee4631d43fc37fe7dfa4754a2a8ff8db84001 --certificate 0a0e4f50d51beadeac1d35afc5116098e7902e6e",
+        ],
+        [
+          "two nodes on the local virtual network vnet1 (openbatch network create vnet1 --address-prefix 10.88.0.0/24)",
+          "openbatch pool create p5 --vm-size standard_d2s_v3 --target-dedicated-nodes 2 --subnet-id /openbatch/virtualNetworks/vnet1/subnets/default",
         ],
         [
           'a full PoolAddParameter from a file: {"id":"p3","vmSize":"standard_d2s_v3","targetDedicatedNodes":2,...}',
@@ -186,6 +220,32 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
     });
 
   pool
+    .command("join-info")
+    .description(
+      "Show what a machine needs to join a pool as a node (GET /openbatch/pools/{id}/join, an OpenBatch " +
+        "extension): the agents' URL, the agent bundle's URL and the pool's join token (a secret).",
+    )
+    .argument("<id>", "pool id")
+    .addHelpText(
+      "after",
+      examples(
+        ["the URLs and the token", "openbatch pool join-info p1"],
+        [
+          "start an agent of the bundle on a machine of your own, as a cloud VM's boot script does",
+          'OPENBATCH_JOIN_TOKEN=$(openbatch pool join-info p1 -o json | jq -r .joinToken) bin/openbatch-agent --service-url "$URL" --pool-id p1 --machine-id "$(hostname)" --root /mnt/openbatch',
+        ],
+      ),
+    )
+    .action(async (id: string, _options: unknown, command: Command) => {
+      printRecord(
+        context,
+        globalOptions(command).output,
+        await clientFor(command, context).pools.getJoinInfo(id),
+        poolJoinColumns,
+      );
+    });
+
+  pool
     .command("resize")
     .description(
       "Change a pool's target node count (POST /pools/{id}/resize); the pool resizes in the background.",
@@ -230,6 +290,33 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         );
       },
     );
+
+  pool
+    .command("update-properties")
+    .description(
+      "Replace a pool's start task and metadata (POST /pools/{id}/updateproperties): a start task absent " +
+        "from the file is removed, and nodes run the new one when they next join or reboot.",
+    )
+    .argument("<id>", "pool id")
+    .requiredOption(
+      "--json-file <path>",
+      'a PoolUpdatePropertiesParameter: {"startTask":{...},"metadata":[{"name":"n","value":"v"}]} (metadata required)',
+    )
+    .addHelpText(
+      "after",
+      examples(
+        ["replace the start task and metadata", "openbatch pool update-properties p1 --json-file props.json"],
+        [
+          'remove the start task and every metadata item: props.json holds {"metadata":[]}',
+          "openbatch pool update-properties p1 --json-file props.json",
+        ],
+      ),
+    )
+    .action(async (id: string, options: { jsonFile: string }, command: Command) => {
+      const body = readJsonObject(options.jsonFile) as PoolUpdatePropertiesParameter;
+      await clientFor(command, context).pools.updateProperties(id, body);
+      printMessage(context, globalOptions(command).output, `Pool ${id}'s start task and metadata replaced.`);
+    });
 
   pool
     .command("stop-resize")

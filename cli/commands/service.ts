@@ -1,18 +1,22 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import type { ProvisionerKind, RunningService } from "../../service/main.js";
-import { nonNegativeInteger, positiveInteger } from "../arguments.js";
+import { readServiceFile, removeServiceFile } from "../../protocol/serviceFile.js";
+import type { NetworkIsolationOption, ProvisionerKind, RunningService } from "../../service/main.js";
+import { isAlive, signal, waitForExit } from "../../service/provisioners/processes.js";
+import { durationMs, nonNegativeInteger, positiveInteger } from "../arguments.js";
+import { addCloudFlags, type CloudFlags, cloudProvisionerConfig } from "../cloudProvisionerOptions.js";
 import { type CliContext, globalOptions } from "../context.js";
 import { configPath, writeConfig } from "../credentials.js";
 import { CommandError } from "../errors.js";
 import { examples } from "../examples.js";
 
-interface StartOptions {
+interface StartOptions extends CloudFlags {
   host: string;
   port: number;
   dataDir: string;
   provisioner: ProvisionerKind;
+  networkIsolation: NetworkIsolationOption;
   heartbeatIntervalMs?: number;
   minScheduleInterval?: string;
 }
@@ -31,7 +35,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       ),
     );
 
-  service
+  const start = service
     .command("start")
     .summary("Run the account service in the foreground; prints its endpoint and account key.")
     .description(
@@ -46,7 +50,11 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         "With --provisioner external the service starts no agents: you run one per node (the agent " +
         "bundle's dist/agent/main.js with --service-url, --pool-id, --node-id, --root, and the join " +
         "token in OPENBATCH_JOIN_TOKEN), as listed in <data-dir>/external/<pool>.json; a node that " +
-        "leaves its pool is taken off that list and its agent is told to shut down.",
+        "leaves its pool is taken off that list and its agent is told to shut down. " +
+        "With --provisioner azure or aws, pool P's machines are the VMs of the scale set or Auto Scaling " +
+        "group <prefix>P (created by the Pulumi components): the service sets its capacity and removes a " +
+        "leaving node's own instance; each VM's agent, from the bundle at /openbatch/agent/bundle.tar.gz, " +
+        "registers with --machine-id. See docs/cloud.md.",
     )
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 picks a free one)", nonNegativeInteger, 8765)
@@ -57,10 +65,22 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         "who starts the nodes' agents. local: each node is an agent process on this machine. " +
           "external: you start them yourself, anywhere that reaches the service; for each pool the " +
           "service lists the nodes waiting for an agent, the agent URL and the join token in " +
-          "<data-dir>/external/<pool>.json, and a node stays 'starting' until its agent registers",
+          "<data-dir>/external/<pool>.json, and a node stays 'starting' until its agent registers. " +
+          "azure / aws: each pool is a VM scale set / Auto Scaling group that the service sizes",
       )
-        .choices(["local", "external"])
+        .choices(["local", "external", "azure", "aws"])
         .default("local"),
+    )
+    .addOption(
+      new Option(
+        "--network-isolation <mode>",
+        "how local nodes on a virtual network (openbatch network create) are kept apart. auto: each " +
+          "node gets its own network namespace and address where the host allows it (root and " +
+          "ip netns), loopback otherwise; namespaces: refuse to start without them; loopback: never " +
+          "use them, every node on 127.0.0.1",
+      )
+        .choices(["auto", "namespaces", "loopback"])
+        .default("auto"),
     )
     .option(
       "--heartbeat-interval-ms <ms>",
@@ -72,7 +92,9 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       "--min-schedule-interval <duration>",
       "the shortest recurrenceInterval and startWindow a job schedule may have, as an ISO 8601 " +
         "duration (default PT1M, Azure's minimum; lower it to try schedules out, e.g. PT5S)",
-    )
+    );
+  addCloudFlags(start);
+  start
     .addHelpText(
       "after",
       examples(
@@ -90,6 +112,10 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           "openbatch service start --min-schedule-interval PT2S",
         ],
         [
+          "nodes on virtual networks share 127.0.0.1 instead of getting namespaces of their own",
+          "openbatch service start --network-isolation loopback",
+        ],
+        [
           "bring your own machines: agents you start register for the nodes listed in <data-dir>/external/<pool>.json",
           "openbatch service start --provisioner external --data-dir /srv/openbatch",
         ],
@@ -97,12 +123,21 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           "then, for each node N of pool P in that file (serviceUrl and joinToken come from it too)",
           'OPENBATCH_JOIN_TOKEN="$TOKEN" node dist/agent/main.js --service-url "$URL" --pool-id P --node-id N --root /var/openbatch/N',
         ],
+        [
+          "pools on Azure: pool P is the scale set openbatch-P of resource group batch-rg (managed identity on this host)",
+          "openbatch service start --host 0.0.0.0 --provisioner azure --azure-subscription-id $SUB --azure-resource-group batch-rg",
+        ],
+        [
+          "pools on AWS: pool P is the Auto Scaling group batch-P in eu-west-1 (instance profile on this host)",
+          "openbatch service start --host 0.0.0.0 --provisioner aws --aws-region eu-west-1 --auto-scaling-group-prefix batch-",
+        ],
       ),
     )
     .action(async (options: StartOptions, command: Command) => {
       const globals = globalOptions(command);
       const accountKey = globals.accountKey || context.env.OPENBATCH_ACCOUNT_KEY || undefined;
       const dataDir = expandHome(options.dataDir);
+      const cloud = cloudProvisionerConfig(options.provisioner, options, context.env);
       let running: RunningService;
       try {
         running = await context.startService({
@@ -112,6 +147,8 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           accountName: globals.accountName || context.env.OPENBATCH_ACCOUNT_NAME || "local",
           accountKey,
           provisioner: options.provisioner,
+          networkIsolation: options.networkIsolation,
+          ...cloud,
           heartbeatIntervalMs: options.heartbeatIntervalMs,
           minimumScheduleInterval: options.minScheduleInterval,
         });
@@ -136,10 +173,58 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           "",
         ].join("\n"),
       );
-      const signal = await context.untilShutdown();
-      context.stderr(`${signal}: stopping the service...\n`);
+      const received = await context.untilShutdown();
+      context.stderr(`${received}: stopping the service...\n`);
       await running.close();
     });
+
+  service
+    .command("stop")
+    .summary("Stop the service running on a data directory (one started in the background).")
+    .description(
+      "Stop the account service that runs on --data-dir, as named in <data-dir>/service.json (which " +
+        "a running service writes): SIGTERM, then SIGKILL after --grace. Returns once it has exited. " +
+        "Its nodes' agents keep running, as after Ctrl+C; delete the pools first to stop them.",
+    )
+    .option("--data-dir <dir>", "the data directory the service was started with", DEFAULT_DATA_DIR)
+    .option(
+      "--grace <duration>",
+      "how long to wait after SIGTERM before SIGKILL (e.g. 10s)",
+      durationMs,
+      10_000,
+    )
+    .addHelpText(
+      "after",
+      examples(
+        ["stop the default account's service", "openbatch service stop"],
+        [
+          "one started by the Pulumi Account resource",
+          "openbatch service stop --data-dir ~/.openbatch/pulumi/proj-dev-acct",
+        ],
+      ),
+    )
+    .action(async (options: { dataDir: string; grace: number }) => {
+      await stopDaemon(expandHome(options.dataDir), options.grace, context);
+    });
+}
+
+/** SIGTERM, then SIGKILL once `graceMs` has passed; resolves once the process is gone. */
+async function stopDaemon(dataDir: string, graceMs: number, context: CliContext): Promise<void> {
+  const running = readServiceFile(dataDir);
+  if (!running || !isAlive(running.pid)) {
+    if (running) removeServiceFile(dataDir, running.pid);
+    context.stdout(`No service is running on ${dataDir}.\n`);
+    return;
+  }
+  signal(running.pid, "SIGTERM");
+  if (!(await waitForExit(running.pid, graceMs))) {
+    context.stderr(`The service (pid ${running.pid}) did not stop within ${graceMs} ms; killing it.\n`);
+    signal(running.pid, "SIGKILL");
+    if (!(await waitForExit(running.pid, 5_000)))
+      throw new CommandError("ServiceNotStopped", `pid ${running.pid} outlived SIGKILL; stop it by hand.`);
+  }
+  removeServiceFile(dataDir, running.pid);
+  context.stdout(`Stopped the service on ${dataDir} (pid ${running.pid}, ${running.endpoint}).\n`);
 }
 
 function heartbeatInterval(value: string): number {

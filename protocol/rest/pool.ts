@@ -1,6 +1,7 @@
 import Type, { type Static } from "typebox";
 import { allocationStates, nodeFillTypes, poolStates } from "../states.js";
 import { ApplicationPackageReference } from "./application.js";
+import { CertificateReference } from "./certificate.js";
 import {
   DisplayName,
   Duration,
@@ -56,6 +57,33 @@ export type StartTask = Static<typeof StartTask>;
 
 export const TaskSchedulingPolicy = Type.Object({ nodeFillType: literalUnion(nodeFillTypes) }, strict);
 
+/**
+ * Azure's NetworkConfiguration. `subnetId` naming a local virtual network
+ * (`/openbatch/virtualNetworks/{name}/subnets/default`) puts a local pool's nodes on it; any other
+ * value, and the other properties, are recorded as given for cloud provisioners.
+ */
+export const NetworkConfiguration = Type.Object(
+  {
+    subnetId: Type.Optional(Type.String({ minLength: 1 })),
+    dynamicVNetAssignmentScope: Type.Optional(literalUnion(["none", "job"] as const)),
+    endpointConfiguration: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    publicIPAddressConfiguration: Type.Optional(
+      Type.Object(
+        {
+          provision: Type.Optional(
+            literalUnion(["batchmanaged", "usermanaged", "nopublicipaddresses"] as const),
+          ),
+          ipAddressIds: Type.Optional(Type.Array(Type.String())),
+        },
+        strict,
+      ),
+    ),
+    enableAcceleratedNetworking: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+export type NetworkConfiguration = Static<typeof NetworkConfiguration>;
+
 /** Body of `POST /pools`. */
 export const PoolAddParameter = Type.Object(
   {
@@ -68,11 +96,13 @@ export const PoolAddParameter = Type.Object(
     targetLowPriorityNodes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
     enableInterNodeCommunication: Type.Optional(Type.Boolean()),
     startTask: Type.Optional(StartTask),
+    certificateReferences: Type.Optional(Type.Array(CertificateReference)),
     taskSlotsPerNode: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
     taskSchedulingPolicy: Type.Optional(TaskSchedulingPolicy),
     metadata: Type.Optional(Type.Array(MetadataItem)),
     /** Installed on every node when it joins, before its start task and tasks. */
     applicationPackageReferences: Type.Optional(Type.Array(ApplicationPackageReference)),
+    networkConfiguration: Type.Optional(NetworkConfiguration),
   },
   strict,
 );
@@ -91,6 +121,19 @@ export const PoolResizeParameter = Type.Object(
   strict,
 );
 export type PoolResizeParameter = Static<typeof PoolResizeParameter>;
+
+/**
+ * Body of `POST /pools/{poolId}/updateproperties`: replaces the pool's start task (absent: the pool has
+ * none any more) and metadata. Nodes run the new start task when they next join or reboot, as in Azure.
+ */
+export const PoolUpdatePropertiesParameter = Type.Object(
+  {
+    startTask: Type.Optional(StartTask),
+    metadata: Type.Array(MetadataItem),
+  },
+  strict,
+);
+export type PoolUpdatePropertiesParameter = Static<typeof PoolUpdatePropertiesParameter>;
 
 export const ResizeError = Type.Object({
   code: Type.String(),
@@ -114,9 +157,11 @@ export const Pool = Type.Object({
   enableAutoScale: Type.Boolean(),
   enableInterNodeCommunication: Type.Boolean(),
   startTask: Type.Optional(StartTask),
+  certificateReferences: Type.Optional(Type.Array(CertificateReference)),
   taskSlotsPerNode: Type.Integer(),
   taskSchedulingPolicy: TaskSchedulingPolicy,
   metadata: Type.Optional(Type.Array(MetadataItem)),
   applicationPackageReferences: Type.Optional(Type.Array(ApplicationPackageReference)),
+  networkConfiguration: Type.Optional(NetworkConfiguration),
 });
 export type Pool = Static<typeof Pool>;

@@ -9,6 +9,7 @@ import { Compile } from "typebox/compile";
 import { ID_PATTERN } from "../../protocol/apiVersion.js";
 import { BatchError, invalidPropertyValue } from "../../protocol/errors.js";
 import * as applicationSchemas from "../../protocol/rest/application.js";
+import * as certificateSchemas from "../../protocol/rest/certificate.js";
 import * as commonSchemas from "../../protocol/rest/common.js";
 import * as jobSchemas from "../../protocol/rest/job.js";
 import * as jobScheduleSchemas from "../../protocol/rest/jobSchedule.js";
@@ -34,6 +35,7 @@ const typeNames = new Map<unknown, string>();
 for (const module of [
   applicationSchemas,
   commonSchemas,
+  certificateSchemas,
   poolSchemas,
   jobSchemas,
   jobScheduleSchemas,

@@ -8,6 +8,7 @@ import { PackageArchives } from "../storage/packageArchives.js";
 import type { Store } from "../store/store.js";
 import { AgentReports } from "./agentReports.js";
 import { ApplicationCommands } from "./applications.js";
+import { CertificateCommands } from "./certificates.js";
 import type { AccountConfig, Machines, NodeLink } from "./context.js";
 import { DispatchRegistry } from "./dispatches.js";
 import { JobNodeTasks } from "./jobNodeTasks.js";
@@ -20,6 +21,7 @@ import type { JobRecord, TaskRecord } from "./records.js";
 import { TaskDependencyGraph } from "./taskDependencies.js";
 import { TaskRuns } from "./taskRuns.js";
 import { TaskCommands } from "./tasks.js";
+import { VirtualNetworkCommands } from "./virtualNetworks.js";
 
 export class Account {
   readonly scheduler: Scheduler;
@@ -30,6 +32,7 @@ export class Account {
     return parent?.state === "completed" && satisfiesDependents(parent);
   });
   readonly pools: PoolCommands;
+  readonly certificates: CertificateCommands;
   readonly nodes: NodeCommands;
   readonly jobs: JobCommands;
   readonly jobSchedules: JobScheduleCommands;
@@ -38,6 +41,7 @@ export class Account {
   readonly jobNodeTasks: JobNodeTasks;
   readonly agents: AgentReports;
   readonly applications: ApplicationCommands;
+  readonly virtualNetworks: VirtualNetworkCommands;
 
   constructor(
     readonly store: Store,
@@ -51,12 +55,14 @@ export class Account {
       this.runs.start(poolId, nodeId, jobId, taskId),
     );
     this.pools = new PoolCommands(this);
+    this.certificates = new CertificateCommands(this);
     this.nodes = new NodeCommands(this);
     this.jobs = new JobCommands(this);
     this.jobSchedules = new JobScheduleCommands(this);
     this.tasks = new TaskCommands(this);
     this.agents = new AgentReports(this);
     this.applications = new ApplicationCommands(this, new PackageArchives(config.applicationsDirectory));
+    this.virtualNetworks = new VirtualNetworkCommands(this);
   }
 
   /** Rebuilds the in-memory indexes from the store and recovers the machines of every pool. */
@@ -78,6 +84,18 @@ export class Account {
     for (const node of nodes) this.store.putNode(node);
     for (const pool of pools) this.pools.continueLifecycle(pool);
     this.jobSchedules.start();
+  }
+
+  /**
+   * The service's endpoint as a node reaches it, for the URLs sent to its agent (account URL, file
+   * store): the gateway of its network when it lives in a namespace, where 127.0.0.1 is its own.
+   */
+  endpointSeenBy(poolId: string, nodeId: string): string {
+    const gateway = this.store.getNode(poolId, nodeId)?.machine.network?.gateway;
+    if (!gateway) return this.config.endpoint;
+    const url = new URL(this.config.endpoint);
+    url.hostname = gateway;
+    return url.origin;
   }
 
   /** Stops the timers that would change state (the store is about to close). */

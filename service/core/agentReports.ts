@@ -3,6 +3,7 @@
  * heartbeats, task starts and completions, and disconnection.
  */
 import type {
+  CertificatesInstalledMessage,
   Health,
   HeartbeatMessage,
   RegisteredMessage,
@@ -13,12 +14,16 @@ import type {
 import { BatchError } from "../../protocol/errors.js";
 import type { NodeState } from "../../protocol/states.js";
 import type { Account } from "./account.js";
+import { claimNode } from "./nodeClaims.js";
 import type { NodeRecord, PoolRecord } from "./records.js";
 import { StartTasks } from "./startTasks.js";
 import { moveNode } from "./stateChange.js";
 import { canTransition } from "./stateMachine.js";
 import { nodeStateTable } from "./stateTables.js";
 import { now } from "./time.js";
+
+/** The node error (ComputeNodeError code) of a certificate the agent could not install. */
+export const CERTIFICATE_INSTALLATION_FAILED = "CertificateInstallationFailed";
 
 export type RegisteredReply = Omit<RegisteredMessage, "protocolVersion" | "requestId">;
 
@@ -43,13 +48,7 @@ export class AgentReports {
     if (pool.state === "deleting") throw new BatchError("PoolBeingDeleted", `Pool id: ${msg.poolId}.`);
     if (msg.joinToken !== pool.joinToken)
       throw new BatchError("AuthenticationFailed", `Wrong join token for pool ${pool.id}.`);
-    const node = msg.nodeId ? store.getNode(pool.id, msg.nodeId) : undefined;
-    if (!node || node.state === "leavingpool") {
-      throw new BatchError(
-        "NodeNotFound",
-        `Node ${msg.nodeId ?? "(none)"} is not a member of pool ${pool.id}.`,
-      );
-    }
+    const node = claimNode(pool, store.listNodes(pool.id), msg);
     const known = new Set([...msg.runningDispatchIds, ...msg.unackedDispatchIds]);
     for (const d of dispatches.onNode(pool.id, node.id)) {
       if (known.has(d.dispatchId)) continue;
@@ -80,12 +79,14 @@ export class AgentReports {
       poolId: pool.id,
       nodeId: node.id,
       accountName: this.account.config.accountName,
-      accountUrl: this.account.config.endpoint,
+      accountUrl: this.account.endpointSeenBy(pool.id, node.id),
       isDedicated: node.isDedicated,
       heartbeatIntervalMs: this.account.config.heartbeatIntervalMs,
       cancelDispatchIds,
       applicationPackages: this.account.applications.forNode(pool.spec.applicationPackageReferences),
     };
+    const certificates = this.account.certificates.forNode(pool);
+    if (certificates.length > 0) reply.certificates = certificates;
     return { pool, node, reply };
   }
 
@@ -128,15 +129,14 @@ export class AgentReports {
     const pool = store.getPool(poolId);
     const node = store.getNode(poolId, nodeId);
     if (!pool || !node) return;
+    const otherErrors = (node.errors ?? []).filter((error) => !error.code.startsWith("ApplicationPackage"));
+    node.errors = otherErrors.length + errors.length > 0 ? [...otherErrors, ...errors] : undefined;
     if (errors.length > 0) {
-      node.errors = errors;
       if (canTransition(nodeStateTable, node.state, "unusable")) moveNode(node, "unusable");
       store.putNode(node);
       this.account.nodes.updateEligibility(node);
       return;
     }
-    node.errors = node.errors?.filter((error) => !error.code.startsWith("ApplicationPackage"));
-    if (!node.errors?.length) node.errors = undefined;
     if (node.state === "starting") this.bringIntoService(pool, node);
     else store.putNode(node);
   }
@@ -154,6 +154,29 @@ export class AgentReports {
     store.putNode(node);
     this.account.nodes.refreshActivity(poolId, nodeId);
     this.account.nodes.updateEligibility(store.getNode(poolId, nodeId)!);
+  }
+
+  /**
+   * The agent installed its pool's certificates: the node comes into service. A certificate it could
+   * not install makes it `unusable` (no start task, no tasks), with the reasons in its `errors`.
+   */
+  certificatesInstalled(poolId: string, nodeId: string, msg: CertificatesInstalledMessage): void {
+    const node = this.account.store.getNode(poolId, nodeId);
+    if (!node) return;
+    const otherErrors = (node.errors ?? []).filter((e) => e.code !== CERTIFICATE_INSTALLATION_FAILED);
+    const failures = msg.failures.map((failure) => ({
+      code: CERTIFICATE_INSTALLATION_FAILED,
+      message: `Certificate sha1-${failure.thumbprint} could not be installed on the node: ${failure.message}. The node takes no tasks; check the certificate, then delete the pool or remove the node.`,
+    }));
+    const errors = [...otherErrors, ...failures];
+    node.errors = errors.length > 0 ? errors : undefined;
+    if (failures.length === 0) {
+      this.online(poolId, nodeId);
+      return;
+    }
+    if (node.state !== "unusable") moveNode(node, "unusable");
+    this.account.store.putNode(node);
+    this.account.nodes.updateEligibility(node);
   }
 
   heartbeat(poolId: string, nodeId: string, msg: HeartbeatMessage): void {

@@ -7,6 +7,7 @@ import type {
   FileResponseMessage,
   OutgoingServiceMessage,
 } from "../../protocol/agent.js";
+import type { NetworkIsolationInfo } from "../../protocol/rest/virtualNetwork.js";
 import type { NodeRecord, PoolRecord } from "./records.js";
 
 export interface AccountConfig {
@@ -53,4 +54,9 @@ export interface Machines {
   recover(pools: PoolRecord[], nodes: NodeRecord[]): void;
   /** Where a node's root directory is (reported in task `nodeInfo`). */
   rootDirectory(poolId: string, nodeId: string): string;
+  /**
+   * How nodes on a local virtual network are kept apart on this host; absent for machines this
+   * service does not start (they get no namespaces: `loopback`).
+   */
+  readonly networkIsolation?: NetworkIsolationInfo;
 }

@@ -251,7 +251,11 @@ export class JobNodeTasks {
         kind === "jobPreparation"
           ? parseDuration(prep?.constraints?.retentionTime ?? DEFAULT_TASK_RETENTION)
           : undefined,
-      ...dispatchFiles({ resourceFiles: spec.resourceFiles }, this.account.config, maxWallClockTimeMs),
+      ...dispatchFiles(
+        { resourceFiles: spec.resourceFiles },
+        { ...this.account.config, endpoint: this.account.endpointSeenBy(poolId, nodeId) },
+        maxWallClockTimeMs,
+      ),
     });
     return dispatchId;
   }

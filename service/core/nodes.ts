@@ -44,7 +44,7 @@ export class NodeCommands {
     if (!this.account.machines.reboots)
       throw new BatchError(
         "UnsupportedOperation",
-        `Node ${nodeId} runs on a machine this service does not control; reboot the machine itself.`,
+        `Node ${nodeId} runs on a machine this service cannot restart (an external machine, or an EC2 instance: Auto Scaling has no reboot); reboot the machine itself.`,
       );
     if (node.state !== "idle" && node.state !== "running")
       throw new BatchError(

@@ -6,7 +6,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { BatchError } from "../../protocol/errors.js";
-import type { PoolAddParameter, PoolResizeParameter } from "../../protocol/rest/pool.js";
+import type {
+  PoolAddParameter,
+  PoolResizeParameter,
+  PoolUpdatePropertiesParameter,
+} from "../../protocol/rest/pool.js";
 import type { NodeDeallocationOption } from "../../protocol/states.js";
 import type { Account } from "./account.js";
 import { firstVersion, type NodeRecord, type PoolRecord } from "./records.js";
@@ -14,6 +18,8 @@ import { moveAllocation, moveNode, movePool, touch } from "./stateChange.js";
 import { now } from "./time.js";
 
 const DEFAULT_RESIZE_TIMEOUT = "PT15M";
+/** A cloud that keeps refusing fills resizeErrors with its latest complaints, not without end. */
+const MAX_RESIZE_ERRORS = 10;
 
 /** Nodes removed first when a pool shrinks: those doing the least. */
 const removalOrder = [
@@ -38,6 +44,8 @@ export class PoolCommands {
       spec.applicationPackageReferences,
       "applicationPackageReferences",
     );
+    this.account.certificates.checkReferences(spec.certificateReferences);
+    this.account.virtualNetworks.checkPoolSubnet(spec);
     const at = now();
     const pool: PoolRecord = {
       ...firstVersion(spec.id, store.nextSeq("pools"), spec, "active" as const, at),
@@ -76,9 +84,19 @@ export class PoolCommands {
     pool.targetLowPriorityNodes = params.targetLowPriorityNodes ?? pool.targetLowPriorityNodes;
     pool.resizeTimeout = params.resizeTimeout ?? pool.resizeTimeout;
     pool.nodeDeallocationOption = params.nodeDeallocationOption ?? "requeue";
+    // resizeErrors describe the last resize only.
+    pool.resizeErrors = undefined;
     moveAllocation(pool, "resizing");
     this.account.store.putPool(pool);
     this.applyTargets(pool);
+  }
+
+  /** Replaces the start task (for nodes that join or reboot from now on) and the metadata. */
+  updateProperties(poolId: string, params: PoolUpdatePropertiesParameter): void {
+    const pool = this.activePool(poolId);
+    pool.spec = { ...pool.spec, startTask: params.startTask, metadata: params.metadata };
+    touch(pool);
+    this.account.store.putPool(pool);
   }
 
   /** Stops a resize where it is: the targets become the nodes the pool has now. */
@@ -111,6 +129,16 @@ export class PoolCommands {
       if (node.state === "leavingpool") this.release(pool, node);
     }
     this.applyTargets(pool);
+  }
+
+  /** The machines could not follow the pool's targets (a cloud API refused): the pool's `resizeErrors` say why. */
+  recordResizeError(poolId: string, error: { code: string; message: string }): void {
+    const pool = this.account.store.getPool(poolId);
+    if (!pool) return;
+    const kept = (pool.resizeErrors ?? []).filter((e) => e.message !== error.message);
+    pool.resizeErrors = [...kept, error].slice(-MAX_RESIZE_ERRORS);
+    touch(pool);
+    this.account.store.putPool(pool);
   }
 
   /** A node's tasks changed: a node waiting to leave with `taskcompletion` leaves once it has none. */
@@ -239,6 +267,7 @@ export class PoolCommands {
       if (this.account.store.listNodes(pool.id).length === 0) {
         this.account.store.deletePool(pool.id);
         this.account.scheduler.dropPool(pool.id);
+        this.account.certificates.removeDeleted();
       }
       return;
     }

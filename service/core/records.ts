@@ -16,6 +16,8 @@ import type { PoolAddParameter } from "../../protocol/rest/pool.js";
 import type { DependencyAction, TaskAddParameter, TaskTimeline } from "../../protocol/rest/task.js";
 import type {
   AllocationState,
+  CertificateFormat,
+  CertificateState,
   JobScheduleState,
   JobState,
   NodeDeallocationOption,
@@ -80,8 +82,31 @@ export interface NodeRecord {
   rebootPending?: boolean;
   /** Set when the node is being removed: how its running tasks are treated. */
   removal?: NodeDeallocationOption;
-  /** Provisioner-owned facts (for local nodes: the agent's pid and root directory). */
-  machine: { rootDirectory: string; pid?: number };
+  /**
+   * Provisioner-owned facts (for local nodes: the agent's pid, root directory and, on a virtual network,
+   * its namespace; for cloud nodes: the instance that claimed the node, as its agent reported it).
+   */
+  machine: { rootDirectory: string; pid?: number; network?: NodeNetworkAttachment; machineId?: string };
+}
+
+/** A local node on a virtual network with namespace isolation: where it lives and its address. */
+export interface NodeNetworkAttachment {
+  networkName: string;
+  /** The node's network namespace; also the name of its veth's end on the bridge (15 characters at most). */
+  namespace: string;
+  /** Its `eth0` address in the network's subnet (kept, so that a restart reuses it). */
+  address: string;
+  /** The network's gateway: where the node reaches the service. */
+  gateway: string;
+}
+
+/** A local virtual network (an OpenBatch extension). */
+export interface VirtualNetworkRecord {
+  name: string;
+  addressPrefix: string;
+  version: number;
+  creationTime: string;
+  lastModified: string;
 }
 
 export interface JobExecutionState {
@@ -177,6 +202,25 @@ export interface TaskRecord extends Versioned {
   dependencyAction?: DependencyAction;
   /** Accepted, dispatched, received, spawned: for latency breakdowns (an OpenBatch extension). */
   timeline?: TaskTimeline;
+}
+
+/**
+ * A certificate of the account. `data` (the file, base64) and `password` are secrets: only nodes of
+ * pools that reference the certificate get them; views show `publicData` alone.
+ */
+export interface CertificateRecord extends Versioned {
+  /** Normalized: lower-case hex, no spaces. */
+  thumbprint: string;
+  thumbprintAlgorithm: "sha1";
+  format: CertificateFormat;
+  data: string;
+  password?: string;
+  /** The public certificate, DER, base64 (Azure's `publicData`). */
+  publicData: string;
+  state: CertificateState;
+  stateTransitionTime: string;
+  previousState?: CertificateState;
+  previousStateTransitionTime?: string;
 }
 
 export function taskKey(jobId: string, taskId: string): string {

@@ -1,6 +1,7 @@
 /** Moving a record to a new state through its transition table, keeping Azure's previousState fields. */
 import type {
   AllocationState,
+  CertificateState,
   JobScheduleState,
   JobState,
   NodeState,
@@ -8,6 +9,7 @@ import type {
   TaskState,
 } from "../../protocol/states.js";
 import type {
+  CertificateRecord,
   JobRecord,
   JobScheduleRecord,
   NodeRecord,
@@ -18,6 +20,7 @@ import type {
 import { assertTransition, type TransitionTable } from "./stateMachine.js";
 import {
   allocationStateTable,
+  certificateStateTable,
   jobScheduleStateTable,
   jobStateTable,
   nodeStateTable,
@@ -66,6 +69,10 @@ export function moveJob(job: JobRecord, to: JobState, at = now()): void {
 
 export function moveJobSchedule(schedule: JobScheduleRecord, to: JobScheduleState, at = now()): void {
   moveKeepingPrevious(`job schedule ${schedule.id}`, jobScheduleStateTable, schedule, to, at);
+}
+
+export function moveCertificate(certificate: CertificateRecord, to: CertificateState, at = now()): void {
+  moveKeepingPrevious(`certificate ${certificate.thumbprint}`, certificateStateTable, certificate, to, at);
 }
 
 export function movePool(pool: PoolRecord, to: PoolState, at = now()): void {

@@ -4,6 +4,7 @@
  */
 import type {
   AllocationState,
+  CertificateState,
   JobScheduleState,
   JobState,
   NodeState,
@@ -41,7 +42,7 @@ export const nodeStateTable: TransitionTable<NodeState> = {
     "unusable",
   ],
   running: ["idle", "offline", "unknown", "leavingpool", "rebooting", "reimaging", "unusable"],
-  rebooting: ["starting", "waitingforstarttask", "idle", "unknown", "leavingpool"],
+  rebooting: ["starting", "waitingforstarttask", "idle", "unknown", "leavingpool", "unusable"],
   reimaging: ["starting", "waitingforstarttask", "idle", "unknown", "leavingpool"],
   leavingpool: [],
   offline: ["idle", "running", "unknown", "leavingpool"],
@@ -87,4 +88,15 @@ export const taskStateTable: TransitionTable<TaskState> = {
   preparing: ["active", "running", "completed"],
   running: ["active", "completed"],
   completed: ["active"],
+};
+
+/**
+ * A delete moves an unreferenced certificate to `deleting`; it is removed once no pool being deleted
+ * still holds it, unless the deletion is cancelled. `deletefailed` is Azure's state for a delete that
+ * found references; OpenBatch refuses such a delete up front, so it never enters it.
+ */
+export const certificateStateTable: TransitionTable<CertificateState> = {
+  active: ["deleting"],
+  deleting: ["active"],
+  deletefailed: ["active", "deleting"],
 };

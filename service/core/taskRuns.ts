@@ -94,7 +94,11 @@ export class TaskRuns {
       maxWallClockTimeMs,
       retentionTimeMs: parseDuration(task.spec.constraints?.retentionTime ?? DEFAULT_TASK_RETENTION),
       sentAt,
-      ...dispatchFiles(task.spec, this.account.config, maxWallClockTimeMs),
+      ...dispatchFiles(
+        task.spec,
+        { ...this.account.config, endpoint: this.account.endpointSeenBy(poolId, nodeId) },
+        maxWallClockTimeMs,
+      ),
       applicationPackages: this.account.applications.forNode(task.spec.applicationPackageReferences),
     });
   }

@@ -1,13 +1,29 @@
 /** Records → the Azure Batch shapes the REST API returns (protocol/rest). */
 
+import { addressAt, parseNetworkPrefix } from "../../protocol/ipv4Cidr.js";
+import type { Certificate } from "../../protocol/rest/certificate.js";
 import type { Job, JobStatistics } from "../../protocol/rest/job.js";
 import type { JobSchedule } from "../../protocol/rest/jobSchedule.js";
 import type { ComputeNode } from "../../protocol/rest/node.js";
 import type { Pool } from "../../protocol/rest/pool.js";
 import type { Task, TaskStatistics } from "../../protocol/rest/task.js";
 import { withoutSecrets } from "../../protocol/rest/taskFiles.js";
+import {
+  type NetworkIsolationInfo,
+  subnetIdOf,
+  VIRTUAL_NETWORKS_PATH,
+  type VirtualNetwork,
+} from "../../protocol/rest/virtualNetwork.js";
 import type { JobRunTotals, TaskStateCounts } from "./jobTaskCounts.js";
-import type { JobRecord, JobScheduleRecord, NodeRecord, PoolRecord, TaskRecord } from "./records.js";
+import type {
+  CertificateRecord,
+  JobRecord,
+  JobScheduleRecord,
+  NodeRecord,
+  PoolRecord,
+  TaskRecord,
+  VirtualNetworkRecord,
+} from "./records.js";
 import { formatDuration } from "./time.js";
 
 export function eTag(version: number): string {
@@ -19,6 +35,10 @@ export function poolUrl(endpoint: string, poolId: string): string {
 }
 export function nodeUrl(endpoint: string, poolId: string, nodeId: string): string {
   return `${poolUrl(endpoint, poolId)}/nodes/${nodeId}`;
+}
+/** Azure's address of a certificate: `/certificates(thumbprintAlgorithm=sha1,thumbprint=<hex>)`. */
+export function certificateUrl(endpoint: string, thumbprint: string): string {
+  return `${endpoint}/certificates(thumbprintAlgorithm=sha1,thumbprint=${thumbprint})`;
 }
 export function jobUrl(endpoint: string, jobId: string): string {
   return `${endpoint}/jobs/${jobId}`;
@@ -59,10 +79,34 @@ export function poolView(endpoint: string, pool: PoolRecord, nodes: NodeRecord[]
     enableAutoScale: false,
     enableInterNodeCommunication: spec.enableInterNodeCommunication ?? false,
     startTask: spec.startTask,
+    certificateReferences: spec.certificateReferences,
     taskSlotsPerNode: spec.taskSlotsPerNode ?? 1,
     taskSchedulingPolicy: spec.taskSchedulingPolicy ?? { nodeFillType: "spread" },
     metadata: spec.metadata,
     applicationPackageReferences: spec.applicationPackageReferences,
+    networkConfiguration: spec.networkConfiguration,
+  };
+}
+
+export function virtualNetworkView(
+  endpoint: string,
+  network: VirtualNetworkRecord,
+  isolation: NetworkIsolationInfo,
+  poolIds: string[],
+): VirtualNetwork {
+  const cidr = parseNetworkPrefix(network.addressPrefix);
+  return {
+    name: network.name,
+    url: `${endpoint}${VIRTUAL_NETWORKS_PATH}/${network.name}`,
+    eTag: eTag(network.version),
+    creationTime: network.creationTime,
+    lastModified: network.lastModified,
+    addressPrefix: network.addressPrefix,
+    subnetId: subnetIdOf(network.name),
+    gatewayAddress: "problem" in cidr ? "" : addressAt(cidr, 1),
+    isolation: isolation.isolation,
+    isolationReason: isolation.reason,
+    poolIds,
   };
 }
 
@@ -237,5 +281,19 @@ export function taskStatsView(endpoint: string, task: TaskRecord): TaskStatistic
     lastUpdateTime: at,
     wallClockTime: formatDuration(started ? Date.parse(endTime ?? at) - Date.parse(started) : 0),
     waitTime: formatDuration(Date.parse(started ?? at) - Date.parse(task.creationTime)),
+  };
+}
+
+/** The certificate's public part: its data and password never leave the service this way. */
+export function certificateView(endpoint: string, certificate: CertificateRecord): Certificate {
+  return {
+    thumbprint: certificate.thumbprint,
+    thumbprintAlgorithm: certificate.thumbprintAlgorithm,
+    url: certificateUrl(endpoint, certificate.thumbprint),
+    state: certificate.state,
+    stateTransitionTime: certificate.stateTransitionTime,
+    previousState: certificate.previousState,
+    previousStateTransitionTime: certificate.previousStateTransitionTime,
+    publicData: certificate.publicData,
   };
 }

@@ -93,6 +93,9 @@ export class AgentSession {
         case "fileResponse":
           this.gateway.resolveFileRequest(message);
           return;
+        case "certificatesInstalled":
+          this.account.agents.certificatesInstalled(this.poolId, this.nodeId, message);
+          return;
       }
     } catch (error) {
       this.gateway.log(
@@ -111,7 +114,8 @@ export class AgentSession {
       this.gateway.bind(this);
       void this.account.store.flush().then(() => {
         this.send(reply);
-        this.account.agents.online(pool.id, node.id);
+        // With certificates to install, the node comes online on the agent's certificatesInstalled.
+        if (!reply.certificates) this.account.agents.online(pool.id, node.id);
       });
     } catch (error) {
       if (!isBatchError(error)) throw error;

@@ -3,12 +3,19 @@
  * process group) so that it outlives a service restart, as a VM would, with its own node root directory
  * under `<dataDir>/nodes/<pool>/<node>` and its log beside it. Removing a node stops the agent (SIGTERM:
  * it ends its tasks and exits; SIGKILL to its group after a grace) and deletes its directory.
+ *
+ * A pool on a local virtual network, where the host allows namespaces, gets more: each node its own
+ * network namespace and address (namespaceNetworks.ts), its agent started inside it (`ip netns exec`)
+ * with `--ip-address` set to that address and the service reached at the network's gateway.
+ * Otherwise (`loopback`) its nodes run as any other, on 127.0.0.1.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import type { NetworkIsolationInfo } from "../../protocol/rest/virtualNetwork.js";
 import type { Machines } from "../core/context.js";
-import type { NodeRecord, PoolRecord } from "../core/records.js";
+import type { NodeRecord, PoolRecord, VirtualNetworkRecord } from "../core/records.js";
+import { NamespaceNetworks, type NamespaceNetworksOptions } from "./namespaceNetworks.js";
 import { commandLineIncludes, isAlive, signal, waitForExit } from "./processes.js";
 
 export interface LocalMachinesOptions {
@@ -20,25 +27,91 @@ export interface LocalMachinesOptions {
   /** Time an agent gets to stop its tasks and exit before it is killed. */
   stopGraceMs?: number;
   log: (line: string) => void;
+  /** What the host allows (service/provisioners/localNetwork.ts probes it once at start). */
+  networkIsolation: NetworkIsolationInfo;
+  /** The local virtual network a pool's subnetId names, if any. */
+  networkOf: (pool: PoolRecord) => VirtualNetworkRecord | undefined;
+  /** Hands a connection made on a bridge's gateway address to the service. */
+  acceptConnection: NamespaceNetworksOptions["acceptConnection"];
+  /** Writes a node whose machine facts changed after `provision` returned (its agent's pid, an error). */
+  saveNode: (node: NodeRecord) => void;
 }
 
 export class LocalMachines implements Machines {
   readonly reboots = true;
+  readonly networkIsolation: NetworkIsolationInfo;
+  private readonly networks: NamespaceNetworks | undefined;
+  /** Namespaces being made, by node: the agent starts, or the node is released, after. */
+  private readonly setups = new Map<string, Promise<void>>();
 
-  constructor(private readonly options: LocalMachinesOptions) {}
+  constructor(private readonly options: LocalMachinesOptions) {
+    this.networkIsolation = options.networkIsolation;
+    this.networks =
+      options.networkIsolation.isolation === "namespaces"
+        ? new NamespaceNetworks({
+            dataDir: options.dataDir,
+            acceptConnection: options.acceptConnection,
+            servicePort: () => Number(new URL(options.serviceUrl()).port),
+            log: options.log,
+          })
+        : undefined;
+  }
 
   rootDirectory(poolId: string, nodeId: string): string {
     return path.join(this.options.dataDir, "nodes", poolId, nodeId);
   }
 
   provision(pool: PoolRecord, nodes: NodeRecord[]): void {
-    for (const node of nodes) node.machine.pid = this.startAgent(pool, node);
+    const network = this.networks && this.options.networkOf(pool);
+    for (const node of nodes) {
+      if (network) this.provisionInNamespace(pool, node, network);
+      else node.machine.pid = this.startAgent(pool, node);
+    }
+  }
+
+  /** Reserves the node's address now; makes its namespace and starts its agent there in the background. */
+  private provisionInNamespace(pool: PoolRecord, node: NodeRecord, network: VirtualNetworkRecord): void {
+    const networks = this.networks!;
+    const key = `${node.poolId}/${node.id}`;
+    let setup: Promise<void>;
+    try {
+      const attachment = networks.reserve(network, node);
+      node.machine.network = attachment;
+      setup = networks.attach(network, attachment).then(() => {
+        node.machine.pid = this.startAgent(pool, node);
+      });
+    } catch (error) {
+      setup = Promise.reject(error);
+    }
+    const done = setup.then(
+      () => this.options.saveNode(node),
+      (error: unknown) => {
+        const message = `The node's network namespace on virtual network '${network.name}' could not be made: ${error instanceof Error ? error.message : String(error)}`;
+        this.options.log(`node ${key}: ${message}`);
+        node.errors = [{ code: "NetworkSetupFailed", message }];
+        this.options.saveNode(node);
+      },
+    );
+    this.setups.set(key, done);
+    void done.then(() => this.setups.delete(key));
   }
 
   async release(node: NodeRecord): Promise<void> {
+    await this.setups.get(`${node.poolId}/${node.id}`);
     await this.stopAgent(node);
+    const attachment = node.machine.network;
+    if (attachment && this.networks) {
+      await this.networks
+        .detach(attachment)
+        .catch((error: unknown) => this.options.log(`node ${node.poolId}/${node.id}: ${error}`));
+    }
     await fs.promises.rm(node.machine.rootDirectory, { recursive: true, force: true });
     await fs.promises.rm(`${node.machine.rootDirectory}.agent.log`, { force: true });
+  }
+
+  /** Stops listening on the bridges' gateway addresses; nodes, namespaces and bridges stay. */
+  close(): void {
+    this.networks?.close();
   }
 
   /** A local "reboot": the agent stops (its tasks with it) and a new one starts on the same directory. */
@@ -62,28 +135,56 @@ export class LocalMachines implements Machines {
     }
   }
 
+  /** Adopts running agents; restarts lost ones, after their namespaces are back (when they have one). */
   recover(pools: PoolRecord[], nodes: NodeRecord[]): void {
     const byId = new Map(pools.map((p) => [p.id, p]));
-    for (const node of nodes) {
+    const restart = (node: NodeRecord) => {
       const pool = byId.get(node.poolId);
-      if (!pool || node.state === "leavingpool" || pool.state === "deleting") continue;
-      if (node.machine.pid && this.isOurAgent(node.machine.pid, node)) continue;
+      if (!pool || node.state === "leavingpool" || pool.state === "deleting") return;
+      if (node.machine.pid && this.isOurAgent(node.machine.pid, node)) return;
       this.options.log(`agent of node ${node.poolId}/${node.id} is not running; starting it again`);
       node.machine.pid = this.startAgent(pool, node);
+      return node;
+    };
+    const attached = nodes.flatMap((node) => {
+      const pool = byId.get(node.poolId);
+      const network = pool && node.machine.network ? this.options.networkOf(pool) : undefined;
+      return network ? [{ node, network }] : [];
+    });
+    const inNamespaces = new Set(attached.map(({ node }) => node));
+    for (const node of nodes) if (!inNamespaces.has(node) || !this.networks) restart(node);
+    // Also with no node attached: strays of an earlier run are deleted.
+    if (!this.networks) return;
+    const recovered = this.networks.recover(attached).then(() => {
+      for (const { node } of attached) if (restart(node)) this.options.saveNode(node);
+    });
+    for (const { node } of attached) {
+      const key = `${node.poolId}/${node.id}`;
+      this.setups.set(key, recovered);
+      void recovered.then(() => this.setups.get(key) === recovered && this.setups.delete(key));
     }
   }
 
+  /** Starts the node's agent: inside its namespace, when it has one. */
   private startAgent(pool: PoolRecord, node: NodeRecord): number | undefined {
     const root = node.machine.rootDirectory;
     fs.mkdirSync(root, { recursive: true });
     const log = fs.openSync(`${root}.agent.log`, "a");
+    const attachment = this.networks ? node.machine.network : undefined;
+    const serviceUrl = new URL(this.options.serviceUrl());
+    if (attachment) serviceUrl.hostname = attachment.gateway;
+    // `ip netns exec` enters the namespace and execs the agent: the pid stays the agent's.
+    const [command, ...prefix] = attachment
+      ? ["ip", "netns", "exec", attachment.namespace, process.execPath]
+      : [process.execPath];
     try {
       const child = spawn(
-        process.execPath,
+        command!,
         [
+          ...prefix,
           this.options.agentEntry,
           "--service-url",
-          this.options.serviceUrl(),
+          serviceUrl.toString(),
           "--pool-id",
           pool.id,
           "--node-id",
@@ -91,7 +192,7 @@ export class LocalMachines implements Machines {
           "--root",
           root,
           "--ip-address",
-          "127.0.0.1",
+          attachment?.address ?? "127.0.0.1",
         ],
         // The join token travels in the environment, not argv, so `ps` does not show it.
         {

@@ -36,6 +36,16 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: "certificates",
+    // Keyed by the normalized thumbprint (thumbprintAlgorithm is always sha1). `data` holds the
+    // certificate file and its password: secrets the REST API never returns.
+    sql: `
+      CREATE TABLE certificates (thumbprint TEXT PRIMARY KEY, seq INTEGER NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL);
+      CREATE INDEX certificates_by_state ON certificates (state, seq);
+    `,
+  },
+  {
     version: 4,
     name: "applications",
     // An application's packages go with it: deleting the application deletes their rows.
@@ -46,6 +56,13 @@ export const migrations: readonly Migration[] = [
         version TEXT NOT NULL, data TEXT NOT NULL,
         PRIMARY KEY (application_id, version)
       );
+    `,
+  },
+  {
+    version: 5,
+    name: "virtual networks",
+    sql: `
+      CREATE TABLE virtual_networks (name TEXT PRIMARY KEY, data TEXT NOT NULL);
     `,
   },
 ];

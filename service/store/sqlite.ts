@@ -20,11 +20,13 @@ import Database from "better-sqlite3";
 import type {
   ApplicationPackageRecord,
   ApplicationRecord,
+  CertificateRecord,
   JobRecord,
   JobScheduleRecord,
   NodeRecord,
   PoolRecord,
   TaskRecord,
+  VirtualNetworkRecord,
 } from "../core/records.js";
 import { migrations } from "./migrations.js";
 import type { PageQuery, SequenceName, Store } from "./store.js";
@@ -244,6 +246,41 @@ export class SqliteStore implements Store {
     }[];
   }
 
+  getCertificate(thumbprint: string): CertificateRecord | undefined {
+    return parse(this.sql.getCertificate.get(thumbprint));
+  }
+  listCertificates(page: PageQuery): CertificateRecord[] {
+    const rows = page.state
+      ? this.sql.listCertificatesInState.all(page.state, page.afterSeq ?? -1, page.limit)
+      : this.sql.listCertificates.all(page.afterSeq ?? -1, page.limit);
+    return parseAll(rows);
+  }
+  putCertificate(certificate: CertificateRecord): void {
+    this.write(
+      this.sql.putCertificate,
+      certificate.thumbprint,
+      certificate.seq,
+      certificate.state,
+      JSON.stringify(certificate),
+    );
+  }
+  deleteCertificate(thumbprint: string): void {
+    this.write(this.sql.deleteCertificate, thumbprint);
+  }
+
+  getVirtualNetwork(name: string): VirtualNetworkRecord | undefined {
+    return parse(this.sql.getVirtualNetwork.get(name));
+  }
+  listVirtualNetworks(): VirtualNetworkRecord[] {
+    return parseAll(this.sql.listVirtualNetworks.all());
+  }
+  putVirtualNetwork(network: VirtualNetworkRecord): void {
+    this.write(this.sql.putVirtualNetwork, network.name, JSON.stringify(network));
+  }
+  deleteVirtualNetwork(name: string): void {
+    this.write(this.sql.deleteVirtualNetwork, name);
+  }
+
   nextSeq(name: SequenceName): number {
     const value = (this.sequences.get(name) ?? 0) + 1;
     this.sequences.set(name, value);
@@ -417,7 +454,16 @@ function prepareStatements(db: Database.Database): Record<string, Statement> {
     putApplicationPackage:
       "INSERT OR REPLACE INTO application_packages (application_id, version, data) VALUES (?, ?, ?)",
     deleteApplicationPackage: "DELETE FROM application_packages WHERE application_id = ? AND version = ?",
+    getCertificate: "SELECT data FROM certificates WHERE thumbprint = ?",
+    listCertificates: "SELECT data FROM certificates WHERE seq > ? ORDER BY seq LIMIT ?",
+    listCertificatesInState: "SELECT data FROM certificates WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?",
+    putCertificate: "INSERT OR REPLACE INTO certificates (thumbprint, seq, state, data) VALUES (?, ?, ?, ?)",
+    deleteCertificate: "DELETE FROM certificates WHERE thumbprint = ?",
     putSequence: "INSERT OR REPLACE INTO sequences (name, value) VALUES (?, ?)",
+    getVirtualNetwork: "SELECT data FROM virtual_networks WHERE name = ?",
+    listVirtualNetworks: "SELECT data FROM virtual_networks ORDER BY name",
+    putVirtualNetwork: "INSERT OR REPLACE INTO virtual_networks (name, data) VALUES (?, ?)",
+    deleteVirtualNetwork: "DELETE FROM virtual_networks WHERE name = ?",
   };
   return Object.fromEntries(Object.entries(statements).map(([k, sql]) => [k, db.prepare(sql)]));
 }

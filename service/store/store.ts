@@ -6,11 +6,13 @@
 import type {
   ApplicationPackageRecord,
   ApplicationRecord,
+  CertificateRecord,
   JobRecord,
   JobScheduleRecord,
   NodeRecord,
   PoolRecord,
   TaskRecord,
+  VirtualNetworkRecord,
 } from "../core/records.js";
 
 export interface PageQuery {
@@ -21,7 +23,7 @@ export interface PageQuery {
   state?: string;
 }
 
-export type SequenceName = "pools" | "jobs" | "tasks" | "jobSchedules";
+export type SequenceName = "pools" | "jobs" | "tasks" | "jobSchedules" | "certificates";
 
 export interface Store {
   getPool(id: string): PoolRecord | undefined;
@@ -75,7 +77,19 @@ export interface Store {
   putApplicationPackage(pkg: ApplicationPackageRecord): void;
   deleteApplicationPackage(applicationId: string, version: string): void;
 
-  /** The next value of a named sequence (insertion order of pools, jobs, tasks, job schedules). */
+  /** Certificates, by normalized thumbprint (records hold their secret data: never return them as they are). */
+  getCertificate(thumbprint: string): CertificateRecord | undefined;
+  listCertificates(page: PageQuery): CertificateRecord[];
+  putCertificate(certificate: CertificateRecord): void;
+  deleteCertificate(thumbprint: string): void;
+
+  getVirtualNetwork(name: string): VirtualNetworkRecord | undefined;
+  /** Every local virtual network, by name. */
+  listVirtualNetworks(): VirtualNetworkRecord[];
+  putVirtualNetwork(network: VirtualNetworkRecord): void;
+  deleteVirtualNetwork(name: string): void;
+
+  /** The next value of a named sequence (insertion order of pools, jobs, tasks, job schedules, certificates). */
   nextSeq(name: SequenceName): number;
 
   /** Resolves when every write made before the call is committed to disk. */

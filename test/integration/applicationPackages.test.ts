@@ -14,8 +14,9 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { BatchClient } from "../../client/index.js";
-import { BatchRequestError } from "../../client/index.js";
+import { BatchRequestError, certificateFromFile } from "../../client/index.js";
 import { type TestEntry, tarGz, zip } from "../archiveFiles.js";
+import { makeCertificate } from "../testCertificates.js";
 import { completedTask, serviceForSuite, waitFor } from "./harness.js";
 
 const JOB = "apps";
@@ -254,6 +255,32 @@ describe("application packages", () => {
     expect(node.errors?.[0]).toMatchObject({ code: "ApplicationPackageUnsafe" });
     expect(tree(outside)).toEqual([]);
     await client.pools.delete("badpool");
+  });
+
+  it("installs a pool's certificates, then its packages, then runs its start task", async () => {
+    const { client, dataDir } = suite.service;
+    const cer = await certificateFromFile(makeCertificate(dataDir, "apps").cer);
+    await client.certificates.add(cer);
+    await client.pools.add({
+      id: "certpool",
+      vmSize: "small",
+      targetDedicatedNodes: 1,
+      certificateReferences: [{ thumbprint: cer.thumbprint, thumbprintAlgorithm: "sha1" }],
+      applicationPackageReferences: [{ applicationId: "tool", version: "1.0" }],
+      startTask: {
+        commandLine:
+          "/bin/sh -c 'ls $AZ_BATCH_CERTIFICATES_DIR | wc -l; $AZ_BATCH_APP_PACKAGE_tool_1_0/bin/hello.sh start'",
+        waitForSuccess: true,
+      },
+    });
+    const node = await waitFor("the node to be idle", async () => {
+      for await (const n of client.nodes.list("certpool")) if (n.state === "idle") return n;
+      return undefined;
+    });
+    expect(node.startTaskInfo?.result).toBe("success");
+    const out = Buffer.from(await client.nodes.getFile("certpool", node.id, "startup/stdout.txt")).toString();
+    expect(out).toMatch(/^[1-9]\d*\nhello from 1\.0 start\n$/);
+    await client.pools.delete("certpool");
   });
 
   it("refuses references that do not resolve, naming them", async () => {

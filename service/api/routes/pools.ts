@@ -1,7 +1,12 @@
-/** `/pools`: add, list, get, exists (HEAD), delete, resize, stopresize. */
+/** `/pools`: add, list, get, exists (HEAD), delete, resize, stopresize, updateproperties. */
 import type { FastifyInstance } from "fastify";
 import { BatchError } from "../../../protocol/errors.js";
-import { Pool, PoolAddParameter, PoolResizeParameter } from "../../../protocol/rest/pool.js";
+import {
+  Pool,
+  PoolAddParameter,
+  PoolResizeParameter,
+  PoolUpdatePropertiesParameter,
+} from "../../../protocol/rest/pool.js";
 import type { PoolRecord } from "../../core/records.js";
 import { eTag, poolUrl, poolView } from "../../core/views.js";
 import { fillPage, listBody, readListQuery, readSelect } from "../listing.js";
@@ -14,6 +19,10 @@ type PoolParams = { Params: { poolId: string } };
 
 const validatePoolAdd = bodyValidator(PoolAddParameter, "PoolAddParameter");
 const validatePoolResize = bodyValidator(PoolResizeParameter, "PoolResizeParameter");
+const validateUpdateProperties = bodyValidator(
+  PoolUpdatePropertiesParameter,
+  "PoolUpdatePropertiesParameter",
+);
 
 export function poolRoutes(app: FastifyInstance, { account, endpoint }: RouteContext): void {
   const { store } = account;
@@ -72,5 +81,11 @@ export function poolRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
     account.pools.stopResize(request.params.poolId);
     await store.flush();
     return sendEmpty(reply, 202, headersOf(account.pools.get(request.params.poolId), true));
+  });
+
+  app.post<PoolParams>("/pools/:poolId/updateproperties", async (request, reply) => {
+    account.pools.updateProperties(request.params.poolId, validateUpdateProperties(request.body));
+    await store.flush();
+    return sendEmpty(reply, 204, headersOf(account.pools.get(request.params.poolId), true));
   });
 }

@@ -38,6 +38,16 @@ describe("parseAgentConfig", () => {
     expect(config).toMatchObject({ poolId: "fromflag", joinToken: "tok", root: "/r", nodeId: "n9" });
   });
 
+  it("reads the machine id of a cloud VM, from the flag or OPENBATCH_MACHINE_ID", () => {
+    const fromFlag = parseAgentConfig([...required, "--root", "/r", "--machine-id", "openbatch-p1_3"], {});
+    expect(fromFlag !== "help" && fromFlag.machineId).toBe("openbatch-p1_3");
+    const fromEnv = parseAgentConfig([...required, "--root", "/r"], { OPENBATCH_MACHINE_ID: "i-0abc" });
+    expect(fromEnv !== "help" && fromEnv.machineId).toBe("i-0abc");
+    expect(() => parseAgentConfig([...required, "--root", "/r", "--machine-id", "a b"], {})).toThrow(
+      /--machine-id 'a b' is not a cloud instance id/,
+    );
+  });
+
   it("leaves the node id out when none is given (cloud VMs)", () => {
     const config = parseAgentConfig([...required, "--root", "/r"], {});
     expect(config !== "help" && config.nodeId).toBeUndefined();

@@ -47,7 +47,7 @@ describe("buildTaskEnvironment", () => {
       AZ_BATCH_TASK_ID: "task1",
       AZ_BATCH_TASK_DIR: "/nodes/n1/workitems/job1/job-1/task1",
       AZ_BATCH_TASK_WORKING_DIR: "/nodes/n1/workitems/job1/job-1/task1/wd",
-      AZ_BATCH_CERTIFICATES_DIR: "/nodes/n1/workitems/job1/job-1/task1/certs",
+      AZ_BATCH_CERTIFICATES_DIR: "/nodes/n1/certs",
       AZ_BATCH_TASK_USER: userInfo().username,
     });
   });

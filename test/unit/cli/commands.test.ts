@@ -58,6 +58,15 @@ beforeAll(async () => {
     "GET /pools": () => ({ status: 200, body: { value: [pool] } }),
     "GET /pools/p1": () => ({ status: 200, body: pool }),
     "POST /pools/p1/resize": () => ({ status: 202 }),
+    "GET /openbatch/pools/p1/join": () => ({
+      status: 200,
+      body: {
+        serviceUrl: "ws://h:1/openbatch/agent",
+        joinToken: "tok",
+        bundleUrl: "http://h:1/openbatch/agent/bundle.tar.gz",
+      },
+    }),
+    "POST /pools/p1/updateproperties": () => ({ status: 204 }),
     "DELETE /pools/p1": () => {
       deleted = true;
       return { status: 202 };
@@ -221,6 +230,22 @@ describe("openbatch pool", () => {
     });
   });
 
+  it("join-info shows what a machine needs to join the pool", async () => {
+    const { code, stdout } = await openbatch(["pool", "join-info", "p1"]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      [
+        "serviceUrl  ws://h:1/openbatch/agent",
+        "bundleUrl   http://h:1/openbatch/agent/bundle.tar.gz",
+        "joinToken   tok",
+        "",
+      ].join("\n"),
+    );
+    expect(JSON.parse((await openbatch(["pool", "join-info", "p1", "-o", "json"])).stdout)).toMatchObject({
+      joinToken: "tok",
+    });
+  });
+
   it("create prints the service's error code and message and exits 1", async () => {
     const { code, stderr } = await openbatch(["pool", "create", "exists", "--vm-size", "small"]);
     expect(code).toBe(1);
@@ -287,6 +312,16 @@ describe("openbatch pool", () => {
       targetDedicatedNodes: 3,
       nodeDeallocationOption: "requeue",
     });
+  });
+
+  it("update-properties sends the file as a PoolUpdatePropertiesParameter", async () => {
+    const body = { startTask: { commandLine: "/bin/true" }, metadata: [{ name: "k", value: "v" }] };
+    const file = join(dir, "props.json");
+    writeFileSync(file, JSON.stringify(body));
+    const { code, stdout } = await openbatch(["pool", "update-properties", "p1", "--json-file", file]);
+    expect(code).toBe(0);
+    expect(stdout).toBe("Pool p1's start task and metadata replaced.\n");
+    expect(JSON.parse(lastRequest("POST", "/pools/p1/updateproperties").body)).toEqual(body);
   });
 
   it("delete --wait returns once the pool is gone", async () => {

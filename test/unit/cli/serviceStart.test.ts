@@ -42,6 +42,7 @@ describe("openbatch service start", () => {
         accountName: "envname",
         accountKey: undefined,
         provisioner: "local",
+        networkIsolation: "auto",
       },
     ]);
     expect(closed).toBe(1);
@@ -57,13 +58,16 @@ describe("openbatch service start", () => {
   });
 });
 
-describe("openbatch service start --provisioner and --heartbeat-interval-ms", () => {
-  async function start(extra: string[]): Promise<{ code: number; stderr: string; started: unknown[] }> {
+describe("openbatch service start --provisioner (local, external, azure, aws) and --heartbeat-interval-ms", () => {
+  async function start(
+    extra: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<{ code: number; stderr: string; started: unknown[] }> {
     const dir = mkdtempSync(join(tmpdir(), "openbatch-service-"));
     let stderr = "";
     const started: unknown[] = [];
     const context: CliContext = {
-      env: { OPENBATCH_CONFIG: join(dir, "config.json") },
+      env: { OPENBATCH_CONFIG: join(dir, "config.json"), ...env },
       stdout: () => {},
       stderr: (text) => {
         stderr += text;
@@ -84,10 +88,21 @@ describe("openbatch service start --provisioner and --heartbeat-interval-ms", ()
   }
 
   it("passes them to the service", async () => {
-    const { code, started } = await start(["--provisioner", "external", "--heartbeat-interval-ms", "1000"]);
+    const { code, started } = await start([
+      "--provisioner",
+      "external",
+      "--heartbeat-interval-ms",
+      "1000",
+      "--network-isolation",
+      "loopback",
+    ]);
     expect(code).toBe(0);
     expect(started).toEqual([
-      expect.objectContaining({ provisioner: "external", heartbeatIntervalMs: 1000 }),
+      expect.objectContaining({
+        provisioner: "external",
+        heartbeatIntervalMs: 1000,
+        networkIsolation: "loopback",
+      }),
     ]);
   });
 
@@ -99,6 +114,48 @@ describe("openbatch service start --provisioner and --heartbeat-interval-ms", ()
     expect(short.code).not.toBe(0);
     expect(short.stderr).toContain("at least 100");
     expect([...unknown.started, ...short.started]).toEqual([]);
+  });
+
+  it("passes where the scale sets are, from flags or the environment", async () => {
+    const azure = await start(
+      ["--provisioner", "azure", "--azure-resource-group", "rg", "--scale-set-prefix", "batch-"],
+      { AZURE_SUBSCRIPTION_ID: "sub" },
+    );
+    expect(azure.code).toBe(0);
+    expect(azure.started).toEqual([
+      expect.objectContaining({
+        provisioner: "azure",
+        azure: { subscriptionId: "sub", resourceGroup: "rg", scaleSetPrefix: "batch-" },
+      }),
+    ]);
+    const aws = await start(["--provisioner", "aws", "--aws-region", "eu-west-1"]);
+    expect(aws.started).toEqual([
+      expect.objectContaining({
+        provisioner: "aws",
+        aws: { region: "eu-west-1", autoScalingGroupPrefix: undefined },
+      }),
+    ]);
+  });
+
+  it("names a missing flag, and a flag meant for the other cloud", async () => {
+    const missing = await start(["--provisioner", "azure", "--azure-subscription-id", "sub"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      "--provisioner azure needs --azure-resource-group (or OPENBATCH_AZURE_RESOURCE_GROUP)",
+    );
+    const noRegion = await start(["--provisioner", "aws"]);
+    expect(noRegion.stderr).toContain("--provisioner aws needs --aws-region (or AWS_REGION)");
+    const misplaced = await start([
+      "--provisioner",
+      "aws",
+      "--aws-region",
+      "r",
+      "--azure-resource-group",
+      "rg",
+    ]);
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain("--azure-resource-group applies to --provisioner azure only, not aws");
+    expect([...missing.started, ...noRegion.started, ...misplaced.started]).toEqual([]);
   });
 });
 

@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { AgentBundle } from "../../../service/agentBundle/agentBundle.js";
 import { createRestApi } from "../../../service/api/server.js";
 import { Account } from "../../../service/core/account.js";
 import { AgentGateway } from "../../../service/gateway/gateway.js";
@@ -35,6 +36,7 @@ export async function registeredOperations(): Promise<string[]> {
     accountName: config.accountName,
     accountKey: config.accountKey,
     log,
+    agentBundle: new AgentBundle(dataDir, dataDir),
     onRoute: ({ method, url }) => {
       for (const each of [method].flat()) routes.push(`${each} ${documentedPath(url)}`);
     },
@@ -50,7 +52,16 @@ export async function registeredOperations(): Promise<string[]> {
   }
 }
 
-/** `/jobs/:jobId/tasks/:taskId/files/*` → `/jobs/{jobId}/tasks/{taskId}/files/{filePath}`. */
+/**
+ * `/jobs/:jobId/tasks/:taskId/files/*` → `/jobs/{jobId}/tasks/{taskId}/files/{filePath}`; a
+ * certificate's OData key, routed as one parameter (`/certificates:key`), as Azure spells it.
+ */
 function documentedPath(url: string): string {
-  return url.replace(/:(\w+)/g, "{$1}").replace(/\/\*$/, "/{filePath}");
+  return url
+    .replace(
+      "/certificates:key",
+      "/certificates(thumbprintAlgorithm={thumbprintAlgorithm},thumbprint={thumbprint})",
+    )
+    .replace(/:(\w+)/g, "{$1}")
+    .replace(/\/\*$/, "/{filePath}");
 }

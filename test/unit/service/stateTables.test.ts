@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  certificateStates,
   jobScheduleStates,
   jobStates,
   nodeStates,
@@ -12,6 +13,7 @@ import {
   IllegalTransitionError,
 } from "../../../service/core/stateMachine.js";
 import {
+  certificateStateTable,
   jobScheduleStateTable,
   jobStateTable,
   nodeStateTable,
@@ -27,6 +29,7 @@ describe("state tables", () => {
       [jobStateTable, jobStates],
       [jobScheduleStateTable, jobScheduleStates],
       [taskStateTable, taskStates],
+      [certificateStateTable, certificateStates],
     ] as const;
     for (const [table, states] of machines) {
       expect(Object.keys(table).sort()).toEqual([...states].sort());
@@ -48,6 +51,8 @@ describe("state tables", () => {
       IllegalTransitionError,
     );
     expect(canTransition(jobStateTable, "deleting", "active")).toBe(false);
+    // OpenBatch refuses a delete that would fail instead of entering deletefailed.
+    expect(Object.values(certificateStateTable).flat()).not.toContain("deletefailed");
     expect(() => assertTransition("job schedule", jobScheduleStateTable, "completed", "active")).toThrow(
       /job schedule: illegal transition completed → active/,
     );
