@@ -12,7 +12,8 @@
  * - servererror `NodeShuttingDown`: dispatched while the agent was shutting down; never started.
  * - servererror `DispatchInvalid`: job or task id unusable as a directory name (a service bug).
  * - servererror `TaskDirectoryCreationFailed`: the task's directories could not be created (disk).
- * - resource file downloads (resourceFiles.ts) and output file uploads (outputFiles.ts) report their own.
+ * - application packages (packages.ts), resource file downloads (resourceFiles.ts) and output file
+ *   uploads (outputFiles.ts) report their own.
  */
 import type { DispatchMessage, FailureReport, OutgoingAgentMessage } from "../protocol/agent.js";
 import { ID_REGEX } from "../protocol/apiVersion.js";
@@ -23,6 +24,7 @@ import { errorText, type Log } from "./log.js";
 import { createTaskDirectories, type NodeDirectories, type TaskDirectories } from "./nodeDirectories.js";
 import type { Outbox } from "./outbox.js";
 import { uploadOutputFiles } from "./outputFiles.js";
+import type { PackageInstaller } from "./packages.js";
 import { exitCodeForSignal, signalProcessGroup } from "./processGroup.js";
 import { downloadResourceFiles } from "./resourceFiles.js";
 import { buildTaskEnvironment, type NodeIdentity } from "./taskEnvironment.js";
@@ -33,6 +35,8 @@ export interface ExecutorOptions {
   directories: NodeDirectories;
   records: DispatchRecords;
   outbox: Outbox;
+  /** Installs the dispatches' application packages and knows the pool's. */
+  packages: PackageInstaller;
   /** Sends a report to the service (reliably, for taskStarted/taskCompleted). */
   report: (message: OutgoingAgentMessage) => void;
   /** The node as the service described it in the latest `registered`. */
@@ -168,7 +172,9 @@ export class Executor {
     }
     // A terminate during the downloads ends the run before its command starts.
     const notStarted =
-      (await downloadResourceFiles(dispatch.resourceFiles, prepared.cwd)) ?? entry.ending?.failure;
+      (await this.#options.packages.installForRun(dispatch.applicationPackages)) ??
+      (await downloadResourceFiles(dispatch.resourceFiles, prepared.cwd)) ??
+      entry.ending?.failure;
     if (notStarted) {
       this.#complete(entry, { failure: notStarted });
       return;
@@ -297,6 +303,7 @@ export class Executor {
       jobId: dispatch.jobId,
       taskId: dispatch.taskId,
       environment: dispatch.environment,
+      packageVariables: this.#options.packages.variables(dispatch.applicationPackages),
     });
     return { argv, cwd: task.workingDir, env, stdoutPath: task.stdoutPath, stderrPath: task.stderrPath };
   }

@@ -5,7 +5,12 @@
 import { mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type { NodeCertificate, RegisteredMessage, ServiceMessage } from "../protocol/agent.js";
+import type {
+  DispatchApplicationPackage,
+  NodeCertificate,
+  RegisteredMessage,
+  ServiceMessage,
+} from "../protocol/agent.js";
 import type { AgentConfig } from "./agentConfig.js";
 import { installCertificates } from "./certificates.js";
 import { ServiceConnection } from "./connection.js";
@@ -17,6 +22,7 @@ import { Heartbeat } from "./heartbeat.js";
 import { errorText, type Log } from "./log.js";
 import { NodeDirectories } from "./nodeDirectories.js";
 import { Outbox } from "./outbox.js";
+import { PackageInstaller } from "./packages.js";
 import { readStoredNodeId, storeNodeId } from "./storedNodeId.js";
 import type { NodeIdentity } from "./taskEnvironment.js";
 
@@ -33,6 +39,7 @@ export class NodeAgent {
   readonly #root: string;
   readonly #outbox: Outbox;
   readonly #executor: Executor;
+  readonly #packages: PackageInstaller;
   readonly #sampler: HealthSampler;
   readonly #heartbeat: Heartbeat;
   readonly #connection: ServiceConnection;
@@ -54,8 +61,10 @@ export class NodeAgent {
     this.#root = realpathSync(config.root);
     this.#nodeId = config.nodeId ?? readStoredNodeId(d.agentState);
     this.#outbox = new Outbox(join(d.agentState, "outbox.jsonl"), log);
+    this.#packages = new PackageInstaller(d.applications, d.agentState, log);
     this.#executor = new Executor({
       directories: d,
+      packages: this.#packages,
       records: new DispatchRecords(d.dispatchRecords, log),
       outbox: this.#outbox,
       report: (message) => this.#connection.send(message),
@@ -143,7 +152,11 @@ export class NodeAgent {
       storeNodeId(this.#directories.agentState, message.nodeId);
     }
     this.#heartbeat.start(message.heartbeatIntervalMs);
-    if (message.certificates) void this.#installCertificates(message.certificates);
+    // Certificates first (the service brings the node online on their report), then the pool's packages.
+    void (async () => {
+      if (message.certificates) await this.#installCertificates(message.certificates);
+      if (message.applicationPackages) await this.#installPoolPackages(message.applicationPackages);
+    })();
     for (const id of message.cancelDispatchIds) {
       this.#executor.terminate(
         id,
@@ -162,6 +175,13 @@ export class NodeAgent {
       `agent: ${certificates.length - failures.length} of ${certificates.length} certificates installed`,
     );
     this.#connection.send({ type: "certificatesInstalled", failures });
+  }
+
+  /** Installs the pool's application packages; the service keeps the node `starting` until the report. */
+  async #installPoolPackages(packages: DispatchApplicationPackage[]): Promise<void> {
+    const errors = await this.#packages.installPoolPackages(packages);
+    for (const error of errors) this.#log.error(`agent: ${error.message}`);
+    this.#connection.send({ type: "nodePrepared", errors });
   }
 
   #handle(message: ServiceMessage): void {

@@ -25,6 +25,8 @@ export interface TaskEnvironmentInput {
   taskId: string;
   /** The dispatch's user environment. */
   environment: Record<string, string>;
+  /** AZ_BATCH_APP_PACKAGE_* for the pool's and the run's application packages (packageLayout.ts). */
+  packageVariables?: Record<string, string>;
   /** The agent's environment, to pick the few allowed base variables from. */
   hostEnvironment?: NodeJS.ProcessEnv;
 }
@@ -79,5 +81,5 @@ export function buildTaskEnvironment(input: TaskEnvironmentInput): Record<string
     batch.AZ_BATCH_TASK_ID = input.taskId;
   }
   // AZ_BATCH_* last: a user setting cannot redirect the task to another node's directories.
-  return { ...base, ...input.environment, ...batch };
+  return { ...base, ...input.environment, ...input.packageVariables, ...batch };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError } from "commander";
+import type { ApplicationPackageReference } from "../protocol/rest/application.js";
 import type { EnvironmentSetting } from "../protocol/rest/common.js";
 import { UsageError } from "./errors.js";
 import { parseJsonText } from "./jsonSyntax.js";
@@ -27,6 +28,18 @@ export function environmentSetting(value: string, previous: EnvironmentSetting[]
   const equals = value.indexOf("=");
   if (equals < 1) throw new InvalidArgumentError("expected NAME=VALUE.");
   return [...previous, { name: value.slice(0, equals), value: value.slice(equals + 1) }];
+}
+
+/** `--application-package APP[:VERSION]`, repeatable; without a version, the application's default. */
+export function applicationPackageReference(
+  value: string,
+  previous: ApplicationPackageReference[] = [],
+): ApplicationPackageReference[] {
+  const colon = value.indexOf(":");
+  const applicationId = colon < 0 ? value : value.slice(0, colon);
+  const version = colon < 0 ? undefined : value.slice(colon + 1);
+  if (!applicationId || version === "") throw new InvalidArgumentError("expected APP or APP:VERSION.");
+  return [...previous, version === undefined ? { applicationId } : { applicationId, version }];
 }
 
 /** Why a file could not be read, in words (the errno code stays for searching). */

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { BatchConnectionError, BatchRequestError } from "../client/errors.js";
+import { registerApplicationCommands } from "./commands/application.js";
 import { registerCertificateCommands } from "./commands/certificate.js";
 import { registerJobCommands } from "./commands/job.js";
 import { registerNetworkCommands } from "./commands/network.js";
@@ -63,6 +64,7 @@ export function createProgram(context: CliContext): Command {
   registerScheduleCommands(program, context);
   registerTaskCommands(program, context);
   registerStorageCommands(program, context);
+  registerApplicationCommands(program, context);
   registerNetworkCommands(program, context);
   return program;
 }

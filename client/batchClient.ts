@@ -1,3 +1,4 @@
+import { ApplicationOperations } from "./applications.js";
 import { CertificateOperations } from "./certificates.js";
 import { type BatchClientOptions, BatchHttp } from "./http.js";
 import { JobScheduleOperations } from "./jobSchedules.js";
@@ -28,6 +29,8 @@ export class BatchClient {
   readonly tasks: TaskOperations;
   /** The account's own file store (OpenBatch extension). */
   readonly storage: StorageOperations;
+  /** Applications and their packages. */
+  readonly applications: ApplicationOperations;
   /** Local virtual networks (OpenBatch extension). */
   readonly virtualNetworks: VirtualNetworkOperations;
 
@@ -42,6 +45,7 @@ export class BatchClient {
     this.jobSchedules = new JobScheduleOperations(http);
     this.tasks = new TaskOperations(http);
     this.storage = new StorageOperations(http, options);
+    this.applications = new ApplicationOperations(http);
     this.virtualNetworks = new VirtualNetworkOperations(http);
   }
 }

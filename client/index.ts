@@ -1,3 +1,4 @@
+export type { ApplicationOperations } from "./applications.js";
 export { BatchClient } from "./batchClient.js";
 export {
   type CertificateFileOptions,

@@ -10,6 +10,7 @@
  */
 import Type, { type Static, type TSchema } from "typebox";
 import { Compile } from "typebox/compile";
+import { packageFormats } from "./rest/application.js";
 import { literalUnion } from "./rest/common.js";
 import {
   OutputFileBlobContainerDestination,
@@ -149,6 +150,16 @@ export const FileResponseMessage = message("fileResponse", {
 });
 
 /**
+ * After `registered` (and, when there were certificates, after `certificatesInstalled`): the pool's
+ * application packages (`registered.applicationPackages`) are installed (`errors` empty) or could not
+ * be (one error per package). The service keeps a joining node `starting` until then, and makes it
+ * `unusable` on errors.
+ */
+export const NodePreparedMessage = message("nodePrepared", {
+  errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
+});
+
+/**
  * The node installed the certificates `registered` gave it (or could not: `failures`). The service
  * brings the node into service — start task, tasks — only after this report.
  */
@@ -158,6 +169,7 @@ export const CertificatesInstalledMessage = message("certificatesInstalled", {
 
 export const AgentMessage = Type.Union([
   RegisterMessage,
+  NodePreparedMessage,
   HeartbeatMessage,
   TaskStartedMessage,
   TaskCompletedMessage,
@@ -166,6 +178,7 @@ export const AgentMessage = Type.Union([
 ]);
 export type AgentMessage = Static<typeof AgentMessage>;
 export type RegisterMessage = Static<typeof RegisterMessage>;
+export type NodePreparedMessage = Static<typeof NodePreparedMessage>;
 export type HeartbeatMessage = Static<typeof HeartbeatMessage>;
 export type TaskStartedMessage = Static<typeof TaskStartedMessage>;
 export type TaskCompletedMessage = Static<typeof TaskCompletedMessage>;
@@ -174,6 +187,29 @@ export type CertificatesInstalledMessage = Static<typeof CertificatesInstalledMe
 
 // ───────────────────────────── service → agent ─────────────────────────────
 
+/**
+ * An application package as the agent installs it: the service has resolved the reference's version
+ * and signed a download URL (`applicationPackageUrl` in protocol/storageToken.ts). A reference it could not resolve
+ * carries `problem` instead; the agent fails the run with it.
+ */
+export const DispatchApplicationPackage = Type.Union([
+  Type.Object({
+    applicationId: Type.String(),
+    version: Type.String(),
+    /** The reference named no version: `AZ_BATCH_APP_PACKAGE_<applicationId>` is set too. */
+    isDefault: Type.Boolean(),
+    url: Type.String(),
+    sha256: Type.String(),
+    format: literalUnion(packageFormats),
+  }),
+  Type.Object({
+    applicationId: Type.String(),
+    version: Type.Optional(Type.String()),
+    problem: Type.String(),
+  }),
+]);
+export type DispatchApplicationPackage = Static<typeof DispatchApplicationPackage>;
+export type ResolvedApplicationPackage = Extract<DispatchApplicationPackage, { url: string }>;
 /** A certificate a node installs (its pool references it): the file and password, secrets in transit. */
 export const NodeCertificate = Type.Object({
   /** Normalized: lower-case hex. */
@@ -197,6 +233,8 @@ export const RegisteredMessage = message("registered", {
   heartbeatIntervalMs: Type.Integer({ minimum: 100 }),
   /** Dispatches the agent reported running that the service no longer wants: kill them. */
   cancelDispatchIds: Type.Array(Type.String()),
+  /** The pool's application packages: install them, then send `nodePrepared`. */
+  applicationPackages: Type.Optional(Type.Array(DispatchApplicationPackage)),
   /**
    * The certificates the pool references, when it references some: the agent installs them (replacing
    * what `certs/` held) and answers `certificatesInstalled` before the node gets any work.
@@ -240,6 +278,8 @@ export const DispatchMessage = message("dispatch", {
   resourceFiles: Type.Optional(Type.Array(DispatchResourceFile)),
   /** Uploaded after the process exits, each when its condition matches the outcome. */
   outputFiles: Type.Optional(Type.Array(DispatchOutputFile)),
+  /** The task's own application packages, installed (once per node) before its command runs. */
+  applicationPackages: Type.Optional(Type.Array(DispatchApplicationPackage)),
 });
 
 export const TerminateMessage = message("terminate", {

@@ -166,6 +166,32 @@ export const errorRegistry = {
     status: 400,
     message: "The container or blob name is not valid for the account's file store.",
   },
+  ApplicationNotFound: {
+    status: 404,
+    message:
+      "The specified application does not exist; create it with PUT /openbatch/applications/{applicationId}.",
+  },
+  ApplicationPackageNotFound: {
+    status: 404,
+    message: "The specified application package (version) does not exist; upload it first.",
+  },
+  ApplicationPackageExists: {
+    status: 409,
+    message:
+      "The version is already uploaded and the application does not allow updates; upload another version or set allowUpdates.",
+  },
+  ApplicationPackageInUse: {
+    status: 409,
+    message: "The application or version is referenced by a pool; remove the reference (or the pool) first.",
+  },
+  InvalidApplicationPackage: {
+    status: 400,
+    message: "The uploaded application package is not a safe .tar.gz or .zip archive.",
+  },
+  InvalidApplicationPackageReferences: {
+    status: 409,
+    message: "One or more of the application package references are invalid.",
+  },
   VirtualNetworkNotFound: {
     status: 404,
     message:

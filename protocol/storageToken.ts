@@ -80,3 +80,28 @@ export function verifyContainerToken(
     return { ok: false, reason: `the token grants '${sp}' but this operation needs '${needed}'` };
   return { ok: true };
 }
+
+/**
+ * The download URL of an application package's archive, for agents: a token like a container's, for
+ * the "container" `applications/<applicationId>` (no storage container can have that name, so neither
+ * token opens the other), granting `r`.
+ */
+export function applicationPackageUrl(
+  endpoint: string,
+  accountKey: string,
+  grant: { accountName: string; applicationId: string; version: string; expiresOn: string },
+): string {
+  const token = containerToken(accountKey, {
+    accountName: grant.accountName,
+    container: applicationTokenScope(grant.applicationId),
+    permissions: "r",
+    expiresOn: grant.expiresOn,
+  });
+  const path = `/openbatch/applications/${encodeURIComponent(grant.applicationId)}/versions/${encodeURIComponent(grant.version)}/content`;
+  return `${endpoint.replace(/\/+$/, "")}${path}?${token}`;
+}
+
+/** What an application package token is signed for. */
+export function applicationTokenScope(applicationId: string): string {
+  return `applications/${applicationId}`;
+}

@@ -104,6 +104,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     minimumScheduleIntervalMs: minimumScheduleIntervalMs(options.minimumScheduleInterval),
     accountKey,
     storageDirectory: path.join(dataDir, "storage"),
+    applicationsDirectory: path.join(dataDir, "applications"),
   };
   const gateway = new AgentGateway(log);
   const serviceUrl = () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`;

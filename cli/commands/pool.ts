@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import { collect } from "../../client/paging.js";
+import type { ApplicationPackageReference } from "../../protocol/rest/application.js";
 import type {
   PoolAddParameter,
   PoolResizeParameter,
@@ -8,6 +9,7 @@ import type {
 } from "../../protocol/rest/pool.js";
 import { nodeDeallocationOptions, nodeFillTypes } from "../../protocol/states.js";
 import {
+  applicationPackageReference,
   definedOnly,
   nonNegativeInteger,
   positiveInteger,
@@ -27,6 +29,7 @@ interface CreateOptions {
   nodeFillType?: NonNullable<PoolAddParameter["taskSchedulingPolicy"]>["nodeFillType"];
   startTask?: string;
   startTaskWaitForSuccess?: boolean;
+  applicationPackage?: ApplicationPackageReference[];
   certificate?: string[];
   subnetId?: string;
   jsonFile?: string;
@@ -42,6 +45,7 @@ function poolFromFile(id: string | undefined, options: CreateOptions): PoolAddPa
     "--node-fill-type": options.nodeFillType,
     "--start-task": options.startTask,
     "--start-task-wait-for-success": options.startTaskWaitForSuccess,
+    "--application-package": options.applicationPackage,
     "--certificate": options.certificate,
     "--subnet-id": options.subnetId,
   }) as PoolAddParameter;
@@ -65,6 +69,7 @@ function poolFromFlags(id: string | undefined, options: CreateOptions): PoolAddP
             commandLine: options.startTask,
             waitForSuccess: options.startTaskWaitForSuccess,
           }),
+    applicationPackageReferences: options.applicationPackage,
     certificateReferences: options.certificate?.map((thumbprint) => ({
       thumbprint,
       thumbprintAlgorithm: "sha1",
@@ -113,6 +118,11 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
     )
     .option("--start-task-wait-for-success", "keep a node out of scheduling until its start task succeeds")
     .option(
+      "--application-package <app[:version]>",
+      "an application package every node installs when it joins (without :version, the default); repeatable",
+      applicationPackageReference,
+    )
+    .option(
       "--certificate <thumbprint>",
       "a certificate of the account (sha1 thumbprint) every node installs in $AZ_BATCH_CERTIFICATES_DIR before any task; repeatable",
       (value: string, previous: string[] = []) => [...previous, value],
@@ -137,6 +147,10 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         [
           "nodes that get tasks only once their start task has succeeded",
           "openbatch pool create p2 --vm-size standard_d2s_v3 --target-dedicated-nodes 1 --start-task \"/bin/sh -c 'echo ready > \\$AZ_BATCH_NODE_SHARED_DIR/ready'\" --start-task-wait-for-success",
+        ],
+        [
+          "nodes with the default version of application blender installed ($AZ_BATCH_APP_PACKAGE_blender)",
+          "openbatch pool create p6 --vm-size standard_d2s_v3 --target-dedicated-nodes 2 --application-package blender",
         ],
         [
           "nodes that install two certificates of the account before running anything",

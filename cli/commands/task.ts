@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { BatchClient } from "../../client/batchClient.js";
 import { BatchRequestError } from "../../client/errors.js";
 import { collect } from "../../client/paging.js";
+import type { ApplicationPackageReference } from "../../protocol/rest/application.js";
 import type { EnvironmentSetting } from "../../protocol/rest/common.js";
 import {
   MAX_TASKS_PER_COLLECTION,
@@ -10,6 +11,7 @@ import {
   type TaskUpdateParameter,
 } from "../../protocol/rest/task.js";
 import {
+  applicationPackageReference,
   definedOnly,
   environmentSetting,
   integer,
@@ -31,6 +33,7 @@ interface AddOptions {
   commandLine?: string;
   env?: EnvironmentSetting[];
   requiredSlots?: number;
+  applicationPackage?: ApplicationPackageReference[];
   jsonFile?: string;
 }
 
@@ -75,6 +78,11 @@ export function registerTaskCommands(program: Command, context: CliContext): voi
     )
     .option("--env <NAME=VALUE>", "an environment variable for the task; repeatable", environmentSetting)
     .option("--required-slots <n>", "task slots the task occupies on its node (default 1)", positiveInteger)
+    .option(
+      "--application-package <app[:version]>",
+      "an application package installed before the command runs (without :version, the default); repeatable",
+      applicationPackageReference,
+    )
     .option(
       "--json-file <path>",
       "the whole request body: a TaskAddParameter, or an array of them; not combined with the flags above",
@@ -300,6 +308,7 @@ function tasksFromFile(
     "--command-line": options.commandLine,
     "--env": options.env,
     "--required-slots": options.requiredSlots,
+    "--application-package": options.applicationPackage,
   });
   const content = readJsonFile(path);
   const collection = Array.isArray(content)
@@ -329,6 +338,7 @@ function taskFromFlags(taskId: string | undefined, options: AddOptions): TaskAdd
     commandLine: options.commandLine,
     environmentSettings: options.env,
     requiredSlots: options.requiredSlots,
+    applicationPackageReferences: options.applicationPackage,
   });
 }
 

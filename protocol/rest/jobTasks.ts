@@ -5,6 +5,7 @@
  */
 import Type, { type Static } from "typebox";
 import { taskExecutionResults } from "../states.js";
+import { ApplicationPackageReference } from "./application.js";
 import {
   DisplayName,
   Duration,
@@ -35,6 +36,7 @@ export const JobManagerTask = Type.Object(
     requiredSlots: Type.Optional(Type.Integer({ minimum: 1 })),
     killJobOnCompletion: Type.Optional(Type.Boolean()),
     runExclusive: Type.Optional(Type.Boolean()),
+    applicationPackageReferences: Type.Optional(Type.Array(ApplicationPackageReference)),
   },
   strict,
 );

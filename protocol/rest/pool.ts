@@ -1,5 +1,6 @@
 import Type, { type Static } from "typebox";
 import { allocationStates, nodeFillTypes, poolStates } from "../states.js";
+import { ApplicationPackageReference } from "./application.js";
 import { CertificateReference } from "./certificate.js";
 import {
   DisplayName,
@@ -99,6 +100,8 @@ export const PoolAddParameter = Type.Object(
     taskSlotsPerNode: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
     taskSchedulingPolicy: Type.Optional(TaskSchedulingPolicy),
     metadata: Type.Optional(Type.Array(MetadataItem)),
+    /** Installed on every node when it joins, before its start task and tasks. */
+    applicationPackageReferences: Type.Optional(Type.Array(ApplicationPackageReference)),
     networkConfiguration: Type.Optional(NetworkConfiguration),
   },
   strict,
@@ -158,6 +161,7 @@ export const Pool = Type.Object({
   taskSlotsPerNode: Type.Integer(),
   taskSchedulingPolicy: TaskSchedulingPolicy,
   metadata: Type.Optional(Type.Array(MetadataItem)),
+  applicationPackageReferences: Type.Optional(Type.Array(ApplicationPackageReference)),
   networkConfiguration: Type.Optional(NetworkConfiguration),
 });
 export type Pool = Static<typeof Pool>;

@@ -1,5 +1,6 @@
 import Type, { type Static } from "typebox";
 import { taskExecutionResults, taskStates } from "../states.js";
+import { ApplicationPackageReference } from "./application.js";
 import {
   DisplayName,
   Duration,
@@ -101,6 +102,8 @@ export const TaskAddParameter = Type.Object(
     dependsOn: Type.Optional(TaskDependencies),
     resourceFiles: Type.Optional(Type.Array(ResourceFile)),
     outputFiles: Type.Optional(Type.Array(OutputFile)),
+    /** Installed on the node (once per node) before the command runs. */
+    applicationPackageReferences: Type.Optional(Type.Array(ApplicationPackageReference)),
   },
   strict,
 );
@@ -185,6 +188,7 @@ export const Task = Type.Object({
   dependsOn: Type.Optional(TaskDependencies),
   resourceFiles: Type.Optional(Type.Array(ResourceFile)),
   outputFiles: Type.Optional(Type.Array(OutputFile)),
+  applicationPackageReferences: Type.Optional(Type.Array(ApplicationPackageReference)),
   executionInfo: Type.Optional(TaskExecutionInformation),
   nodeInfo: Type.Optional(ComputeNodeInformation),
   stats: Type.Optional(TaskStatistics),

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { API_VERSION } from "../../protocol/apiVersion.js";
 import { BatchError } from "../../protocol/errors.js";
 import { signableRequest, verifyAuthorization } from "../../protocol/sharedKey.js";
+import { type StoragePermission, verifyContainerToken } from "../../protocol/storageToken.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -56,4 +57,28 @@ export function checkApiVersion(query: Record<string, unknown>): void {
       { key: "QueryParameterValue", value: wrong },
     ]);
   }
+}
+
+/**
+ * For the public routes that serve files (the file store, application package archives): SharedKey,
+ * or a token in the query string (protocol/storageToken.ts) signed for `scope` that grants `needed`.
+ */
+export function verifyKeyOrToken(
+  request: FastifyRequest,
+  account: { accountName: string; accountKey: string },
+  scope: string,
+  needed: StoragePermission,
+): void {
+  const query = request.query as Record<string, string | undefined>;
+  if (query.sig !== undefined) {
+    const verdict = verifyContainerToken(account.accountName, account.accountKey, scope, query, needed);
+    if (!verdict.ok) throw new BatchError("AuthenticationFailed", `Reason: ${verdict.reason}.`);
+    return;
+  }
+  const verdict = verifyAuthorization(
+    account.accountName,
+    account.accountKey,
+    signableRequest(request.method, request.raw.url ?? request.url, request.headers),
+  );
+  if (!verdict.ok) throw new BatchError("AuthenticationFailed", `Reason: ${verdict.reason}`);
 }

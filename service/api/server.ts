@@ -12,6 +12,7 @@ import { registerBodyParsing } from "./bodyParsing.js";
 import { type ApiLog, registerErrorHandling } from "./errors.js";
 import { registerCommonHeaders } from "./responses.js";
 import { routeContext } from "./routeContext.js";
+import { applicationRoutes } from "./routes/applications.js";
 import { certificateRoutes } from "./routes/certificates.js";
 import { extensionRoutes } from "./routes/extensions.js";
 import { fileRoutes } from "./routes/files.js";
@@ -72,6 +73,7 @@ export function createRestApi(account: Account, options: RestApiOptions): Fastif
   taskRoutes(app, context);
   fileRoutes(app, context);
   storageRoutes(app, context);
+  applicationRoutes(app, context);
   virtualNetworkRoutes(app, context);
   return app;
 }

@@ -8,6 +8,7 @@ import type { Static, TSchema } from "typebox";
 import { Compile } from "typebox/compile";
 import { ID_PATTERN } from "../../protocol/apiVersion.js";
 import { BatchError, invalidPropertyValue } from "../../protocol/errors.js";
+import * as applicationSchemas from "../../protocol/rest/application.js";
 import * as certificateSchemas from "../../protocol/rest/certificate.js";
 import * as commonSchemas from "../../protocol/rest/common.js";
 import * as jobSchemas from "../../protocol/rest/job.js";
@@ -32,6 +33,7 @@ type SchemaNode = Record<string, unknown>;
 /** `properties` objects of the named request schemas → their names, to say which type lacks a property. */
 const typeNames = new Map<unknown, string>();
 for (const module of [
+  applicationSchemas,
   commonSchemas,
   certificateSchemas,
   poolSchemas,

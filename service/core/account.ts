@@ -4,8 +4,10 @@
  */
 import type { TaskState } from "../../protocol/states.js";
 import { Scheduler } from "../scheduler/scheduler.js";
+import { PackageArchives } from "../storage/packageArchives.js";
 import type { Store } from "../store/store.js";
 import { AgentReports } from "./agentReports.js";
+import { ApplicationCommands } from "./applications.js";
 import { CertificateCommands } from "./certificates.js";
 import type { AccountConfig, Machines, NodeLink } from "./context.js";
 import { DispatchRegistry } from "./dispatches.js";
@@ -38,6 +40,7 @@ export class Account {
   readonly runs: TaskRuns;
   readonly jobNodeTasks: JobNodeTasks;
   readonly agents: AgentReports;
+  readonly applications: ApplicationCommands;
   readonly virtualNetworks: VirtualNetworkCommands;
 
   constructor(
@@ -58,6 +61,7 @@ export class Account {
     this.jobSchedules = new JobScheduleCommands(this);
     this.tasks = new TaskCommands(this);
     this.agents = new AgentReports(this);
+    this.applications = new ApplicationCommands(this, new PackageArchives(config.applicationsDirectory));
     this.virtualNetworks = new VirtualNetworkCommands(this);
   }
 

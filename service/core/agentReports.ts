@@ -18,6 +18,8 @@ import { claimNode } from "./nodeClaims.js";
 import type { NodeRecord, PoolRecord } from "./records.js";
 import { StartTasks } from "./startTasks.js";
 import { moveNode } from "./stateChange.js";
+import { canTransition } from "./stateMachine.js";
+import { nodeStateTable } from "./stateTables.js";
 import { now } from "./time.js";
 
 /** The node error (ComputeNodeError code) of a certificate the agent could not install. */
@@ -81,24 +83,68 @@ export class AgentReports {
       isDedicated: node.isDedicated,
       heartbeatIntervalMs: this.account.config.heartbeatIntervalMs,
       cancelDispatchIds,
+      applicationPackages: this.account.applications.forNode(pool.spec.applicationPackageReferences),
     };
     const certificates = this.account.certificates.forNode(pool);
     if (certificates.length > 0) reply.certificates = certificates;
     return { pool, node, reply };
   }
 
-  /** The agent's connection is bound: bring the node into service. */
+  /**
+   * The agent's connection is bound: bring the node into service. A node with nothing running on it
+   * first installs the pool's application packages (sent in `registered`): it stays `starting`, with no
+   * start task and no tasks, until the agent's `nodePrepared`.
+   */
   online(poolId: string, nodeId: string): void {
     const { store } = this.account;
     const pool = store.getPool(poolId);
     const node = store.getNode(poolId, nodeId);
     if (!pool || !node) return;
+    const runs = this.account.dispatches.onNode(poolId, nodeId);
     // Terminations requested while the node was away are sent again.
-    for (const d of this.account.dispatches.onNode(poolId, nodeId)) {
+    for (const d of runs) {
       const task = d.kind === "task" ? store.getTask(d.jobId, d.taskId) : undefined;
       if (task?.terminateRequested)
         this.account.runs.sendTerminate(task, "terminate requested while the node was away");
     }
+    if (
+      pool.spec.applicationPackageReferences?.length &&
+      runs.length === 0 &&
+      canTransition(nodeStateTable, node.state, "starting")
+    ) {
+      moveNode(node, "starting");
+      store.putNode(node);
+      this.account.nodes.updateEligibility(node);
+      return;
+    }
+    this.bringIntoService(pool, node);
+  }
+
+  /**
+   * The agent installed the pool's application packages, or could not: the node then is `unusable`,
+   * with one error per package in `errors`, and gets no tasks.
+   */
+  nodePrepared(poolId: string, nodeId: string, errors: { code: string; message: string }[]): void {
+    const { store } = this.account;
+    const pool = store.getPool(poolId);
+    const node = store.getNode(poolId, nodeId);
+    if (!pool || !node) return;
+    const otherErrors = (node.errors ?? []).filter((error) => !error.code.startsWith("ApplicationPackage"));
+    node.errors = otherErrors.length + errors.length > 0 ? [...otherErrors, ...errors] : undefined;
+    if (errors.length > 0) {
+      if (canTransition(nodeStateTable, node.state, "unusable")) moveNode(node, "unusable");
+      store.putNode(node);
+      this.account.nodes.updateEligibility(node);
+      return;
+    }
+    if (node.state === "starting") this.bringIntoService(pool, node);
+    else store.putNode(node);
+  }
+
+  private bringIntoService(pool: PoolRecord, node: NodeRecord): void {
+    const { store } = this.account;
+    const poolId = pool.id;
+    const nodeId = node.id;
     const startTask = pool.spec.startTask;
     if (this.startTasks.needsRun(pool, node)) this.startTasks.run(pool, node);
     let next: NodeState = "idle"; // refreshActivity makes it `running` when it has tasks

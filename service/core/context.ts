@@ -23,6 +23,8 @@ export interface AccountConfig {
   accountKey: string;
   /** The account's file store (`<data-dir>/storage`): one directory per container. */
   storageDirectory: string;
+  /** The archives of application packages (`<data-dir>/applications`): one directory per application. */
+  applicationsDirectory: string;
 }
 
 /** The live connections to agents (service/gateway). */

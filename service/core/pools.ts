@@ -40,6 +40,10 @@ export class PoolCommands {
   add(spec: PoolAddParameter): PoolRecord {
     const { store } = this.account;
     if (store.getPool(spec.id)) throw new BatchError("PoolExists", `Pool id: ${spec.id}.`);
+    this.account.applications.checkReferences(
+      spec.applicationPackageReferences,
+      "applicationPackageReferences",
+    );
     this.account.certificates.checkReferences(spec.certificateReferences);
     this.account.virtualNetworks.checkPoolSubnet(spec);
     const at = now();

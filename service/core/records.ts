@@ -3,6 +3,7 @@
  * protocol/rest) plus the state the service owns; `service/core/views.ts` turns records into the
  * Azure Batch shapes the REST API returns.
  */
+import type { ApplicationPutParameter, PackageFormat } from "../../protocol/rest/application.js";
 import type { FailureInfo } from "../../protocol/rest/common.js";
 import type { JobAddParameter } from "../../protocol/rest/job.js";
 import type { JobScheduleAddParameter } from "../../protocol/rest/jobSchedule.js";
@@ -224,4 +225,22 @@ export interface CertificateRecord extends Versioned {
 
 export function taskKey(jobId: string, taskId: string): string {
   return `${jobId}/${taskId}`;
+}
+
+/** An application (OpenBatch extension; ARM's Application in Azure). */
+export interface ApplicationRecord {
+  id: string;
+  settings: ApplicationPutParameter & { allowUpdates: boolean };
+  version: number;
+  lastModified: string;
+}
+
+/** One uploaded version; its archive is `<data-dir>/applications/<applicationId>/<version>.<format>`. */
+export interface ApplicationPackageRecord {
+  applicationId: string;
+  version: string;
+  format: PackageFormat;
+  sha256: string;
+  size: number;
+  lastActivationTime: string;
 }

@@ -27,7 +27,8 @@ export const allocationStateTable: TransitionTable<AllocationState> = {
 /** Every live state can fall to `unknown` (contact lost) or `leavingpool` (removed). */
 export const nodeStateTable: TransitionTable<NodeState> = {
   creating: ["starting", "unknown", "leavingpool", "unusable"],
-  starting: ["waitingforstarttask", "idle", "unknown", "leavingpool", "unusable"],
+  // starttaskfailed: a node whose start task had failed comes back after installing its packages.
+  starting: ["waitingforstarttask", "idle", "starttaskfailed", "unknown", "leavingpool", "unusable"],
   waitingforstarttask: ["idle", "running", "starttaskfailed", "unknown", "leavingpool", "unusable"],
   starttaskfailed: ["waitingforstarttask", "idle", "unknown", "leavingpool", "rebooting", "reimaging"],
   idle: [

@@ -99,6 +99,7 @@ export class TaskRuns {
         { ...this.account.config, endpoint: this.account.endpointSeenBy(poolId, nodeId) },
         maxWallClockTimeMs,
       ),
+      applicationPackages: this.account.applications.forNode(task.spec.applicationPackageReferences),
     });
   }
 

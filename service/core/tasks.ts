@@ -154,6 +154,10 @@ export class TaskCommands {
   /** What the schema cannot say: dependencies need a job that allows them, job actions one that acts on them. */
   private check(job: JobRecord, spec: TaskAddParameter): void {
     checkDurations(spec.constraints);
+    this.account.applications.checkReferences(
+      spec.applicationPackageReferences,
+      "applicationPackageReferences",
+    );
     if (spec.dependsOn) {
       if (!job.spec.usesTaskDependencies)
         throw new BatchError("TaskDependenciesNotSpecifiedOnJob", `Job ${job.id}, task ${spec.id}.`);

@@ -83,6 +83,7 @@ export function poolView(endpoint: string, pool: PoolRecord, nodes: NodeRecord[]
     taskSlotsPerNode: spec.taskSlotsPerNode ?? 1,
     taskSchedulingPolicy: spec.taskSchedulingPolicy ?? { nodeFillType: "spread" },
     metadata: spec.metadata,
+    applicationPackageReferences: spec.applicationPackageReferences,
     networkConfiguration: spec.networkConfiguration,
   };
 }
@@ -229,6 +230,7 @@ export function taskView(endpoint: string, task: TaskRecord): Task {
     dependsOn: spec.dependsOn,
     resourceFiles: spec.resourceFiles,
     outputFiles: withoutSecrets(spec.outputFiles),
+    applicationPackageReferences: spec.applicationPackageReferences,
     executionInfo: task.executionInfo,
   };
   if (task.node) {

@@ -87,6 +87,9 @@ export class AgentSession {
           this.account.agents.taskCompleted(message);
           this.ackWhenDurable(message.requestId);
           return;
+        case "nodePrepared":
+          this.account.agents.nodePrepared(this.poolId, this.nodeId, message.errors);
+          return;
         case "fileResponse":
           this.gateway.resolveFileRequest(message);
           return;

@@ -46,6 +46,19 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 4,
+    name: "applications",
+    // An application's packages go with it: deleting the application deletes their rows.
+    sql: `
+      CREATE TABLE applications (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+      CREATE TABLE application_packages (
+        application_id TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+        version TEXT NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (application_id, version)
+      );
+    `,
+  },
+  {
     version: 5,
     name: "virtual networks",
     sql: `

@@ -18,6 +18,8 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type {
+  ApplicationPackageRecord,
+  ApplicationRecord,
   CertificateRecord,
   JobRecord,
   JobScheduleRecord,
@@ -108,6 +110,31 @@ export class SqliteStore implements Store {
       this.nodes.set(poolId, nodes);
     }
     return nodes;
+  }
+
+  getApplication(id: string): ApplicationRecord | undefined {
+    return parse(this.sql.getApplication.get(id));
+  }
+  listApplications(): ApplicationRecord[] {
+    return parseAll(this.sql.listApplications.all());
+  }
+  putApplication(application: ApplicationRecord): void {
+    this.write(this.sql.putApplication, application.id, JSON.stringify(application));
+  }
+  deleteApplication(id: string): void {
+    this.write(this.sql.deleteApplication, id);
+  }
+  getApplicationPackage(applicationId: string, version: string): ApplicationPackageRecord | undefined {
+    return parse(this.sql.getApplicationPackage.get(applicationId, version));
+  }
+  listApplicationPackages(applicationId: string): ApplicationPackageRecord[] {
+    return parseAll(this.sql.listApplicationPackages.all(applicationId));
+  }
+  putApplicationPackage(pkg: ApplicationPackageRecord): void {
+    this.write(this.sql.putApplicationPackage, pkg.applicationId, pkg.version, JSON.stringify(pkg));
+  }
+  deleteApplicationPackage(applicationId: string, version: string): void {
+    this.write(this.sql.deleteApplicationPackage, applicationId, version);
   }
 
   getJob(id: string): JobRecord | undefined {
@@ -416,6 +443,17 @@ function prepareStatements(db: Database.Database): Record<string, Statement> {
       "ifnull(sum((julianday(json_extract(data, '$.executionInfo.startTime')) - julianday(json_extract(data, '$.creationTime'))) * 86400000), 0) AS waitMs, " +
       "ifnull(sum(json_extract(data, '$.executionInfo.retryCount')), 0) AS retries " +
       "FROM tasks WHERE state = 'completed' GROUP BY job_id",
+    getApplication: "SELECT data FROM applications WHERE id = ?",
+    listApplications: "SELECT data FROM applications ORDER BY id",
+    putApplication:
+      "INSERT INTO applications (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+    deleteApplication: "DELETE FROM applications WHERE id = ?",
+    getApplicationPackage: "SELECT data FROM application_packages WHERE application_id = ? AND version = ?",
+    listApplicationPackages:
+      "SELECT data FROM application_packages WHERE application_id = ? ORDER BY version",
+    putApplicationPackage:
+      "INSERT OR REPLACE INTO application_packages (application_id, version, data) VALUES (?, ?, ?)",
+    deleteApplicationPackage: "DELETE FROM application_packages WHERE application_id = ? AND version = ?",
     getCertificate: "SELECT data FROM certificates WHERE thumbprint = ?",
     listCertificates: "SELECT data FROM certificates WHERE seq > ? ORDER BY seq LIMIT ?",
     listCertificatesInState: "SELECT data FROM certificates WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?",

@@ -4,6 +4,8 @@
  * before its write is on disk awaits `flush()` (the REST layer does so before every 2xx).
  */
 import type {
+  ApplicationPackageRecord,
+  ApplicationRecord,
   CertificateRecord,
   JobRecord,
   JobScheduleRecord,
@@ -62,6 +64,18 @@ export interface Store {
   taskStateCounts(): { jobId: string; state: string; failed: number; count: number; slots: number }[];
   /** Per job, over its completed tasks: summed wall clock and wait times (ms) and retries; loaded at start-up. */
   taskRunTotals(): { jobId: string; wallClockMs: number; waitMs: number; retries: number }[];
+
+  getApplication(id: string): ApplicationRecord | undefined;
+  /** Every application, in id order (an account has few). */
+  listApplications(): ApplicationRecord[];
+  putApplication(application: ApplicationRecord): void;
+  /** Deletes the application and its packages' records. */
+  deleteApplication(id: string): void;
+  getApplicationPackage(applicationId: string, version: string): ApplicationPackageRecord | undefined;
+  /** The application's packages, in version order. */
+  listApplicationPackages(applicationId: string): ApplicationPackageRecord[];
+  putApplicationPackage(pkg: ApplicationPackageRecord): void;
+  deleteApplicationPackage(applicationId: string, version: string): void;
 
   /** Certificates, by normalized thumbprint (records hold their secret data: never return them as they are). */
   getCertificate(thumbprint: string): CertificateRecord | undefined;

@@ -1,9 +1,10 @@
 /**
  * The official `@azure/batch` 10.2.0 client, unchanged, against the local service: pool, job, tasks,
- * list, get, and a task's stdout.txt.
+ * list, get, and a task's stdout.txt; applications (list and get).
  */
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
 import { beforeAll, describe, expect, it } from "vitest";
+import { tarGz, zip } from "../archiveFiles.js";
 import { serviceForSuite, waitFor } from "../integration/harness.js";
 
 describe("@azure/batch client", () => {
@@ -77,5 +78,22 @@ describe("@azure/batch client", () => {
     await batch.job.deleteMethod("sdkjob");
     await batch.pool.deleteMethod("sdkpool");
     await waitFor("the pool to be gone", async () => !(await batch.pool.exists("sdkpool")).body);
+  });
+
+  it("lists and gets applications (ApplicationSummary) uploaded through the OpenBatch client", async () => {
+    const { client } = suite.service;
+    await client.applications.create("sdkapp", { displayName: "SDK app" });
+    await client.applications.uploadVersion("sdkapp", "1.0", tarGz([{ path: "a.txt", content: "a" }]));
+    await client.applications.uploadVersion("sdkapp", "2.0", zip([{ path: "a.txt", content: "a" }]));
+    const listed = await batch.application.list();
+    expect(listed.map((a) => ({ id: a.id, displayName: a.displayName, versions: a.versions }))).toEqual([
+      { id: "sdkapp", displayName: "SDK app", versions: ["1.0", "2.0"] },
+    ]);
+    const one = await batch.application.get("sdkapp");
+    expect(one).toMatchObject({ id: "sdkapp", displayName: "SDK app", versions: ["1.0", "2.0"] });
+    await expect(batch.application.get("nope")).rejects.toMatchObject({
+      code: "ApplicationNotFound",
+      statusCode: 404,
+    });
   });
 });

@@ -12,13 +12,9 @@ import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { renderBlobList } from "../../../protocol/blobList.js";
 import { BatchError } from "../../../protocol/errors.js";
-import { signableRequest, verifyAuthorization } from "../../../protocol/sharedKey.js";
-import {
-  STORAGE_PATH,
-  type StoragePermission,
-  verifyContainerToken,
-} from "../../../protocol/storageToken.js";
+import { STORAGE_PATH, type StoragePermission } from "../../../protocol/storageToken.js";
 import { AccountStore, MAX_LIST_RESULTS } from "../../storage/accountStore.js";
+import { verifyKeyOrToken } from "../auth.js";
 import { httpDate } from "../responses.js";
 import type { RouteContext } from "../routeContext.js";
 
@@ -30,23 +26,10 @@ type BlobRoute = {
 
 export function storageRoutes(app: FastifyInstance, { account, endpoint }: RouteContext): void {
   const store = new AccountStore(account.config.storageDirectory);
-  const { accountName, accountKey } = account.config;
 
   /** SharedKey, or a token for this container that grants `needed`. */
-  const authorize = (request: FastifyRequest, container: string, needed: StoragePermission) => {
-    const query = request.query as Record<string, string | undefined>;
-    if (query.sig !== undefined) {
-      const verdict = verifyContainerToken(accountName, accountKey, container, query, needed);
-      if (!verdict.ok) throw new BatchError("AuthenticationFailed", `Reason: ${verdict.reason}.`);
-      return;
-    }
-    const verdict = verifyAuthorization(
-      accountName,
-      accountKey,
-      signableRequest(request.method, request.raw.url ?? request.url, request.headers),
-    );
-    if (!verdict.ok) throw new BatchError("AuthenticationFailed", `Reason: ${verdict.reason}`);
-  };
+  const authorize = (request: FastifyRequest, container: string, needed: StoragePermission) =>
+    verifyKeyOrToken(request, account.config, container, needed);
 
   // Blob bodies are bytes of any type, streamed to disk: this scope reads no body itself.
   app.register(async (scope) => {

@@ -8,6 +8,7 @@ import {
   makeNodeRoot,
   startAgent,
   stopAgent,
+  waitUntil,
 } from "./agentHarness.js";
 
 let service: FakeService;
@@ -87,6 +88,9 @@ describe("file requests", () => {
     service.sendRaw(JSON.stringify({ type: "dispatch", protocolVersion: 1, requestId: "x" }));
     const answer = await ask({ op: "stat", path: "shared" });
     expect(answer).toMatchObject({ ok: true, file: { isDirectory: true } });
-    expect(agent.log()).toContain("does not match protocol/agent.ts");
+    // The agent's log line travels through a pipe and may arrive after its answer.
+    await waitUntil(() => agent.log().includes("does not match protocol/agent.ts"), {
+      what: "the agent to log the dropped frame",
+    });
   });
 });

@@ -29,6 +29,7 @@ export async function registeredOperations(): Promise<string[]> {
     terminateGraceMs: 5_000,
     minimumScheduleIntervalMs: 60_000,
     storageDirectory: path.join(dataDir, "storage"),
+    applicationsDirectory: path.join(dataDir, "applications"),
   };
   const routes: string[] = [];
   const app = createRestApi(new Account(store, config, gateway, machines), {
