@@ -5,6 +5,12 @@
  */
 export { Account, type AccountArgs, type AccountOutputs } from "./dynamic/account.js";
 export type { AccountRef } from "./dynamic/accountRef.js";
+export { Application, type ApplicationArgs } from "./dynamic/application.js";
+export {
+  ApplicationPackage,
+  type ApplicationPackageArgs,
+  type ApplicationPackageOutputs,
+} from "./dynamic/applicationPackage.js";
 export {
   Certificate,
   type CertificateArgs,

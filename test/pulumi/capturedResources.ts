@@ -61,6 +61,7 @@ export const openbatchOutputs: Record<string, string[]> = {
     "isolationReason",
   ],
   "pulumi-nodejs:dynamic/openbatch:Certificate": ["thumbprint", "thumbprintAlgorithm", "publicData"],
+  "pulumi-nodejs:dynamic/openbatch:ApplicationPackage": ["sha256", "format", "size"],
 };
 
 /** Resolves once every output of `resources` has resolved (so that every registration happened). */
