@@ -8,7 +8,7 @@ import { Account, Pool, VirtualNetwork } from "../../provider/index.js";
 
 const config = new pulumi.Config();
 
-const account = new Account("mpi", {
+const account = new Account("batch", {
   cloud: "local",
   dataDir: config.get("dataDir"),
   retainData: config.getBoolean("retainData") ?? false,

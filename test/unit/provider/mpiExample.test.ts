@@ -11,7 +11,7 @@ describe("examples/mpi", () => {
   it("declares the account, then the network, then the pool on the network's subnet", async () => {
     await settled(program.poolId);
     expect(captured.map((r) => [r.type.split(":").at(-1), r.name])).toEqual([
-      ["Account", "mpi"],
+      ["Account", "batch"],
       ["VirtualNetwork", "mpinet"],
       ["Pool", "mpi"],
     ]);
