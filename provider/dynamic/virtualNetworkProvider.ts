@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { VirtualNetwork } from "../../protocol/rest/virtualNetwork.js";
 import { clientFor, connectionFailures, connectionOf, unlessGone } from "./connection.js";
 import { until } from "./polling.js";
-import { type ChangeTable, diffByTable, idFailure, withoutUndefined } from "./propertyDiff.js";
+import { type ChangeTable, diffByTable, idFailure, isKnownString, withoutUndefined } from "./propertyDiff.js";
 import type { VirtualNetworkInputs, VirtualNetworkOutputs } from "./virtualNetwork.js";
 
 const changeEffects: ChangeTable<VirtualNetworkInputs> = {
@@ -34,7 +34,10 @@ class VirtualNetworkProvider
     if (badName) failures.push(badName);
     const cidr = CIDR.exec(inputs.addressPrefix ?? "");
     const length = Number(cidr?.[5]);
-    if (!cidr || cidr.slice(1, 5).some((part) => Number(part) > 255) || length < 16 || length > 29)
+    const malformed =
+      !cidr || cidr.slice(1, 5).some((part) => Number(part) > 255) || length < 16 || length > 29;
+    // At a preview the prefix may be another resource's output, not known yet.
+    if (malformed && (isKnownString(inputs.addressPrefix) || inputs.addressPrefix === undefined))
       failures.push({
         property: "addressPrefix",
         reason: `addressPrefix '${inputs.addressPrefix ?? ""}' is invalid: use a private IPv4 subnet in CIDR notation with a prefix length from 16 to 29, e.g. 10.88.0.0/24.`,

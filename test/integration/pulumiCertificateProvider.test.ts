@@ -53,6 +53,12 @@ describe("Certificate provider against a real service", () => {
       `does not match the data's SHA-1 thumbprint ${inputs.thumbprint}`,
     );
     expect(JSON.stringify([wrong, mismatch].map((r) => r.failures))).not.toContain(PFX_PASSWORD);
+    // At a preview, data that is another resource's output is not known yet: no thumbprint, no failure.
+    const preview = await provider.check(
+      {} as CertificateInputs,
+      declared({ data: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }),
+    );
+    expect([preview.failures, preview.inputs!.thumbprint]).toEqual([[], undefined]);
   });
 
   it("creates the certificate with its thumbprint as the id", async () => {

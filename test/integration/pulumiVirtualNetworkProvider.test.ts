@@ -41,6 +41,12 @@ describe("VirtualNetwork provider against a real service", () => {
         "addressPrefix: addressPrefix '10.92.0.0/8' is invalid: use a private IPv4 subnet",
       ),
     ]);
+    // At a preview, a prefix that is another resource's output is not known yet: nothing to refuse.
+    const preview = await provider.check(
+      {} as VirtualNetworkInputs,
+      declared({ addressPrefix: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }),
+    );
+    expect(preview.failures).toEqual([]);
   });
 
   it("creates the network with its subnet id, gateway and isolation", async () => {
