@@ -78,13 +78,18 @@ describe("a job schedule and 500 tasks across a SIGKILL of the service", () => {
       async () => (await scheduleJobs()).filter((j) => Date.parse(j.creationTime) > restartedAt).length >= 2,
     );
 
-    // Every task ran once, unless the service says it ran again (and why).
+    // Every task ran once, unless the service says it ran again (and why). A dispatch the kill cut off
+    // before it reached the agent is requeued (the agent reports it neither running nor done) and
+    // counted in requeueCount although its command never started: so a run may be counted that left
+    // no marker, but no marker may be left by a run the service does not count.
     for (const task of await collect(client.tasks.list("big"))) {
       expect(task.state).toBe("completed");
       const info = task.executionInfo!;
       if (info.result !== "success") expect(info.failureInfo?.code, task.id).toBeDefined();
       const runs = fs.readFileSync(path.join(markers, task.id), "utf8").split("\n").filter(Boolean).length;
-      expect(runs, `runs of ${task.id}`).toBe(1 + info.retryCount + info.requeueCount);
+      expect(runs, `runs of ${task.id}`).toBeGreaterThanOrEqual(1);
+      expect(runs, `runs of ${task.id}`).toBeLessThanOrEqual(1 + info.retryCount + info.requeueCount);
+      expect(runs + info.requeueCount, `runs of ${task.id}`).toBeGreaterThanOrEqual(1 + info.retryCount);
     }
 
     // No occurrence fired twice: job n is the nth one created, each in an interval of its own (an
