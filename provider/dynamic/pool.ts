@@ -39,7 +39,7 @@ export interface FixedScaleSettings {
 export interface ScaleSettings {
   /** A fixed node count. */
   fixedScale?: FixedScaleSettings;
-  /** Autoscale formulas: refused until the service supports them (issue 7). */
+  /** Autoscale formulas: refused until the service supports them. */
   autoScale?: { formula: string; evaluationInterval?: string };
 }
 

@@ -32,7 +32,12 @@ export async function waitForNodes(
       throw new Error(`Pool ${poolId} could not allocate its nodes: ${errors}`);
     }
     const nodes = await collect(client.nodes.list(poolId));
-    const failed = nodes.find((node) => failedStates.includes(node.state));
+    // A node that reports errors and is not ready will not become ready by itself: e.g. one whose
+    // network namespace could not be made stays `starting` with a NetworkSetupFailed error.
+    const failed = nodes.find(
+      (node) =>
+        failedStates.includes(node.state) || (node.errors?.length && !readyStates.includes(node.state)),
+    );
     if (failed) throw new Error(nodeFailure(poolId, failed));
     const target = pool.targetDedicatedNodes + pool.targetLowPriorityNodes;
     const ready = nodes.filter((node) => readyStates.includes(node.state)).length;
@@ -53,7 +58,7 @@ function nodeFailure(poolId: string, node: ComputeNode): string {
     return `Pool ${poolId}: the start task failed on node ${node.id} (${why}). Fix startTask.commandLine; its output is in the node's startup directory.`;
   }
   const errors = node.errors?.map((e) => `${e.code}: ${e.message}`).join("; ") ?? "no details";
-  return `Pool ${poolId}: node ${node.id} is unusable (${errors}).`;
+  return `Pool ${poolId}: node ${node.id} is ${node.state} (${errors}).`;
 }
 
 /** Until the pool is gone (a delete releases its nodes, stopping their agents, first). */

@@ -52,7 +52,7 @@ export function checkPool(news: Partial<PoolInputs>): pulumi.dynamic.CheckResult
     failures.push({
       property: "scaleSettings",
       reason:
-        "scaleSettings.autoScale is not supported yet: autoscale pools come with issue 7's service support. Use scaleSettings.fixedScale.",
+        "scaleSettings.autoScale is not supported yet: the account service has no autoscale formulas yet. Use scaleSettings.fixedScale with a node count.",
     });
   }
   const fixed = inputs.scaleSettings?.fixedScale;

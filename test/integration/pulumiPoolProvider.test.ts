@@ -42,7 +42,7 @@ describe("Pool provider against a real service", () => {
     );
     const reasons = failures!.map((f) => `${f.property}: ${f.reason}`).join("\n");
     expect(reasons).toContain(
-      "scaleSettings: scaleSettings.autoScale is not supported yet: autoscale pools come with issue 7",
+      "scaleSettings: scaleSettings.autoScale is not supported yet: the account service has no autoscale formulas yet",
     );
     expect(reasons).toContain("poolName: poolName 'no spaces' is not a valid id");
     expect(reasons).toContain("vmSize: vmSize is required");
@@ -128,6 +128,21 @@ describe("Pool provider against a real service", () => {
     );
     await expect(provider.create(inputs)).rejects.toThrow(/the start task failed on node tvmps_000001_d/);
     expect(await suite.service.client.pools.exists("broken")).toBe(false);
+  });
+
+  it("fails a create whose node cannot join its virtual network, naming the node and why", async () => {
+    // A /29 holds the gateway and 5 nodes: the sixth gets no address.
+    const network = await suite.service.client.virtualNetworks.put("tiny", { addressPrefix: "10.96.0.0/29" });
+    const inputs = await checked(
+      declared({
+        poolName: "crowded",
+        scaleSettings: { fixedScale: { targetDedicatedNodes: 6 } },
+        networkConfiguration: { subnetId: network.subnetId },
+      }),
+    );
+    await expect(provider.create(inputs)).rejects.toThrow(/node tvmps_\d+_d is starting \(NetworkSetupFailed: /);
+    expect(await suite.service.client.pools.exists("crowded")).toBe(false);
+    await suite.service.client.virtualNetworks.delete("tiny");
   });
 
   it("delete returns once the pool is gone and its agents have stopped", async () => {
