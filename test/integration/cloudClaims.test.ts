@@ -53,8 +53,11 @@ describe("cloud nodes claimed by their machines", () => {
     });
   const steady = () =>
     waitFor("the pool to be steady", async () => (await client.pools.get("p1")).allocationState === "steady");
+  // The agent keeps its node id on disk once registered, which may be just after the node turns idle.
   const vmOf = (node: ComputeNode) =>
-    cloud.instances("openbatch-p1").find((vm) => cloud.nodeIdOf(vm) === node.id);
+    waitFor(`the VM of node ${node.id}`, async () =>
+      cloud.instances("openbatch-p1").find((vm) => cloud.nodeIdOf(vm) === node.id),
+    );
 
   it("gives each booted VM a node of the pool", async () => {
     await client.pools.add({ id: "p1", vmSize: "standard_d2s_v3", targetDedicatedNodes: 0 });
@@ -68,7 +71,7 @@ describe("cloud nodes claimed by their machines", () => {
     const list = await idleNodes(2);
     // One capacity call for both nodes.
     expect(cloud.calls).toEqual(["update openbatch-p1 capacity=2"]);
-    const vms = list.map(vmOf);
+    const vms = await Promise.all(list.map(vmOf));
     expect(vms.map((vm) => vm?.instanceId).sort()).toEqual([0, 1]);
 
     await client.jobs.add({ id: "j1", poolInfo: { poolId: "p1" } });
@@ -79,8 +82,8 @@ describe("cloud nodes claimed by their machines", () => {
 
   it("removes the instance of the node that leaves, and only it", async () => {
     const [first, second] = await nodes();
-    const leaving = vmOf(first!)!;
-    const staying = vmOf(second!)!;
+    const leaving = await vmOf(first!);
+    const staying = await vmOf(second!);
     await client.pools.resize("p1", { targetDedicatedNodes: 1 });
     await steady();
     const left = await nodes();
@@ -93,7 +96,7 @@ describe("cloud nodes claimed by their machines", () => {
 
   it("restarts the node's instance on reboot, and gives a reimaged VM its node back", async () => {
     const [node] = await nodes();
-    const vm = vmOf(node!)!;
+    const vm = await vmOf(node!);
     const before = vm.agent!.pid;
     await client.nodes.reboot("p1", node!.id);
     await waitFor("the rebooted node to be idle", async () => {
@@ -131,7 +134,7 @@ describe("cloud nodes claimed by their machines", () => {
 
   it("deletes the last instance with the pool", async () => {
     const [node] = await nodes();
-    const vm = vmOf(node!)!;
+    const vm = await vmOf(node!);
     await client.pools.delete("p1");
     await waitFor("the pool to be gone", async () => !(await client.pools.exists("p1")));
     expect(cloud.calls.at(-1)).toBe(`delete openbatch-p1 ${vm.instanceId}`);
