@@ -182,6 +182,9 @@ export class Executor {
     // Recorded once the pid is known. Should the agent die before that, the next agent does not know
     // the dispatch, and the service requeues it when the agent registers — as a record without a pid
     // would have led to, at the cost of a file write on every spawn.
+    // The start time is taken before the spawn: the process may have run for a while when the spawn
+    // resolves, and a task's wall-clock time must cover all of its life.
+    const startTime = new Date().toISOString();
     const outcome = await TaskProcess.spawn(prepared);
     const spawnedAt = preciseNow();
     if (!outcome.ok) {
@@ -190,7 +193,7 @@ export class Executor {
     }
     const taskProcess = outcome.process;
     entry.process = taskProcess;
-    entry.startTime = new Date().toISOString();
+    entry.startTime = startTime;
     this.#options.records.save({
       dispatch,
       state: "running",
