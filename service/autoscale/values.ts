@@ -182,10 +182,11 @@ function elementwise(
 
 function typeError(operator: string, pair: string, position: SourcePosition) {
   const [left, right] = pair.split(" ");
-  return evaluationError(
-    `Operator ${operator} does not apply to a ${left} and a ${right}; see the operations table of the autoscale formula language`,
-    position,
-  );
+  const hint =
+    pair === "timestamp timeinterval" && operator === "-"
+      ? "to go back in time add a negative interval: time() + -1 * TimeInterval_Hour"
+      : "see the operations table of the autoscale formula language";
+  return evaluationError(`Operator ${operator} does not apply to a ${left} and a ${right}; ${hint}`, position);
 }
 
 /** Formats a value as Azure's `results` string shows it. */
