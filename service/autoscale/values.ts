@@ -186,7 +186,10 @@ function typeError(operator: string, pair: string, position: SourcePosition) {
     pair === "timestamp timeinterval" && operator === "-"
       ? "to go back in time add a negative interval: time() + -1 * TimeInterval_Hour"
       : "see the operations table of the autoscale formula language";
-  return evaluationError(`Operator ${operator} does not apply to a ${left} and a ${right}; ${hint}`, position);
+  return evaluationError(
+    `Operator ${operator} does not apply to a ${left} and a ${right}; ${hint}`,
+    position,
+  );
 }
 
 /** Formats a value as Azure's `results` string shows it. */

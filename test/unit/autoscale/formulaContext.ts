@@ -19,7 +19,10 @@ export function history(now: number, values: number[], periodMs = 30_000, lastAg
 }
 
 /** Evaluates `x = <expression>` and returns x as the results string shows it, or throws the error. */
-export function evaluated(expression: string, context: AutoscaleContext = contextAt(tuesdayAfternoon)): string {
+export function evaluated(
+  expression: string,
+  context: AutoscaleContext = contextAt(tuesdayAfternoon),
+): string {
   const evaluation = evaluateFormula(`x = ${expression};`, context);
   if (evaluation.error) throw new Error(evaluation.error.values[0].value);
   return formatValue(evaluation.variables.get("x")!);

@@ -29,7 +29,13 @@ describe("functions over a doubleVecList", () => {
     expect(call(expression)).toBe(expected);
   });
 
-  it.each(["avg", "max", "min", "range", "std"])("%s() of an empty list is an error that says how to guard it", (name) => {
+  it.each([
+    "avg",
+    "max",
+    "min",
+    "range",
+    "std",
+  ])("%s() of an empty list is an error that says how to guard it", (name) => {
     const error = errorOf(`x = ${name}();`);
     expect(error.detail).toContain(`${name}() of an empty list; check len(...) > 0`);
   });
@@ -71,7 +77,9 @@ describe("percentile, val, rand, time", () => {
   it("val reads by zero-based index and refuses an index outside the vector", () => {
     expect(call(`val(${v}, 0)`)).toBe("1");
     expect(call(`val(${v}, 2)`)).toBe("3");
-    expect(errorOf(`x = val(${v}, 3);`, withVector).detail).toContain("val() index 3 is outside the vector of length 3");
+    expect(errorOf(`x = val(${v}, 3);`, withVector).detail).toContain(
+      "val() index 3 is outside the vector of length 3",
+    );
     expect(errorOf(`x = val(${v}, 0.5);`, withVector).detail).toContain("index 0.5");
   });
 
@@ -93,16 +101,23 @@ describe("percentile, val, rand, time", () => {
   });
 
   it("an unknown function is named with the list of functions", () => {
-    expect(errorOf("x = floor(2.5);").detail).toMatch(/^Line 1, Col 5: Unknown function floor; the functions are avg, len/);
+    expect(errorOf("x = floor(2.5);").detail).toMatch(
+      /^Line 1, Col 5: Unknown function floor; the functions are avg, len/,
+    );
   });
 });
 
 describe("stop()", () => {
   it("ends evaluation and keeps what was assigned before it", () => {
-    const run = evaluateFormula("$TargetDedicatedNodes = 3; a = 1; stop(); a = 2; $TargetDedicatedNodes = 9;", contextAt(now));
+    const run = evaluateFormula(
+      "$TargetDedicatedNodes = 3; a = 1; stop(); a = 2; $TargetDedicatedNodes = 9;",
+      contextAt(now),
+    );
     expect(run.stopped).toBe(true);
     expect(run.error).toBeUndefined();
-    expect(run.results).toBe("$TargetDedicatedNodes=3;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;a=1");
+    expect(run.results).toBe(
+      "$TargetDedicatedNodes=3;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;a=1",
+    );
   });
 
   it("can be chosen by a condition", () => {

@@ -81,9 +81,9 @@ describe("operators the table allows", () => {
 
   it("reads the members of a timestamp", () => {
     const at = 'time("2026-11-29T23:05:09Z")';
-    expect(["year", "month", "day", "weekday", "hour", "minute", "second"].map((m) => evaluated(`${at}.${m}`))).toEqual(
-      ["2026", "11", "29", "0", "23", "5", "9"],
-    );
+    expect(
+      ["year", "month", "day", "weekday", "hour", "minute", "second"].map((m) => evaluated(`${at}.${m}`)),
+    ).toEqual(["2026", "11", "29", "0", "23", "5", "9"]);
   });
 });
 
@@ -92,7 +92,10 @@ describe("type errors", () => {
     ['1 + "a"', "Operator + does not apply to a double and a string"],
     ["TimeInterval_Minute + 1", "Operator + does not apply to a timeinterval and a double"],
     ["time() + time()", "Operator + does not apply to a timestamp and a timestamp"],
-    ["TimeInterval_Minute / TimeInterval_Second", "Operator / does not apply to a timeinterval and a timeinterval"],
+    [
+      "TimeInterval_Minute / TimeInterval_Second",
+      "Operator / does not apply to a timeinterval and a timeinterval",
+    ],
     ["1 < TimeInterval_Minute", "Operator < does not apply to a double and a timeinterval"],
     ['!"a"', "Operator ! does not apply to a string"],
     ["-time()", "Operator - does not apply to a timestamp"],
@@ -101,7 +104,10 @@ describe("type errors", () => {
     ["(1).hour", ".hour reads a member of a timestamp, not of a double"],
     ["time().week", "A timestamp has no member week"],
     ["1 / 0", "Division by zero"],
-    ["time() - TimeInterval_Hour", "to go back in time add a negative interval: time() + -1 * TimeInterval_Hour"],
+    [
+      "time() - TimeInterval_Hour",
+      "to go back in time add a negative interval: time() + -1 * TimeInterval_Hour",
+    ],
   ])("%s fails: %s", (expression, message) => {
     const error = errorOf(`x = ${expression};`);
     expect(error.code).toBe("AutoScaleFormulaEvaluationError");

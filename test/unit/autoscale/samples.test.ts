@@ -11,7 +11,9 @@ const now = tuesdayAfternoon;
 /** Ten minutes of CPU samples, every 30 s, oldest 1 and newest 20, the newest taken at `now`. */
 const cpu = contextAt(now, { metrics: { CPUPercent: { samples: history(now, range(1, 20)) } } });
 /** The same samples, but the last minute of them missing (not yet available). */
-const lagging = contextAt(now, { metrics: { CPUPercent: { samples: history(now, range(1, 18), 30_000, 60_000) } } });
+const lagging = contextAt(now, {
+  metrics: { CPUPercent: { samples: history(now, range(1, 18), 30_000, 60_000) } },
+});
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, index) => from + index);
@@ -30,8 +32,12 @@ describe("GetSample", () => {
   });
 
   it("between two look-backs, in either order, or between timestamps", () => {
-    expect(evaluated("$CPUPercent.GetSample(TimeInterval_Minute * 1, TimeInterval_Minute * 3)", cpu)).toBe("[15,16,17,18]");
-    expect(evaluated("$CPUPercent.GetSample(TimeInterval_Minute * 3, TimeInterval_Minute * 1)", cpu)).toBe("[15,16,17,18]");
+    expect(evaluated("$CPUPercent.GetSample(TimeInterval_Minute * 1, TimeInterval_Minute * 3)", cpu)).toBe(
+      "[15,16,17,18]",
+    );
+    expect(evaluated("$CPUPercent.GetSample(TimeInterval_Minute * 3, TimeInterval_Minute * 1)", cpu)).toBe(
+      "[15,16,17,18]",
+    );
     const absolute = '$CPUPercent.GetSample(time("2026-11-24T13:58:00Z"), time("2026-11-24T13:59:00Z"))';
     expect(evaluated(absolute, cpu)).toBe("[17,18]");
     expect(evaluated("len($CPUPercent.GetSample(time() + -10 * TimeInterval_Minute))", cpu)).toBe("20");
@@ -39,7 +45,9 @@ describe("GetSample", () => {
 
   it("with a sample percent succeeds when enough samples are present (the documents' 90% case)", () => {
     expect(evaluated("len($CPUPercent.GetSample(TimeInterval_Minute * 10, 80))", lagging)).toBe("18");
-    expect(evaluated("len($CPUPercent.GetSample(TimeInterval_Minute * 20, TimeInterval_Minute * 10, 0))", lagging)).toBe("0");
+    expect(
+      evaluated("len($CPUPercent.GetSample(TimeInterval_Minute * 20, TimeInterval_Minute * 10, 0))", lagging),
+    ).toBe("0");
   });
 
   it("with a sample percent fails with InsufficientSampleData when too few are present", () => {
@@ -55,7 +63,9 @@ describe("GetSample", () => {
   it("by count fails when the history holds fewer samples", () => {
     const error = errorOf("x = $CPUPercent.GetSample(21);", cpu);
     expect(error.code).toBe("InsufficientSampleData");
-    expect(error.detail).toContain("$CPUPercent wanted 21 samples, received 20; check $CPUPercent.Count() first");
+    expect(error.detail).toContain(
+      "$CPUPercent wanted 21 samples, received 20; check $CPUPercent.Count() first",
+    );
   });
 
   it("a formula guarded by GetSamplePercent does not fail", () => {
@@ -63,17 +73,25 @@ describe("GetSample", () => {
       $TargetDedicatedNodes = p < 95 ? 1 : avg($CPUPercent.GetSample(TimeInterval_Minute * 10, 95));`;
     const run = evaluateFormula(formula, lagging);
     expect(run.error).toBeUndefined();
-    expect(run.results).toBe("$TargetDedicatedNodes=1;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;p=90");
+    expect(run.results).toBe(
+      "$TargetDedicatedNodes=1;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;p=90",
+    );
   });
 
   it("refuses bad arguments", () => {
     expect(errorOf("x = $CPUPercent.GetSample(0);", cpu).detail).toContain("at least 1, not 0");
-    expect(errorOf('x = $CPUPercent.GetSample("5");', cpu).detail).toContain("must be a timeinterval (look-back");
+    expect(errorOf('x = $CPUPercent.GetSample("5");', cpu).detail).toContain(
+      "must be a timeinterval (look-back",
+    );
     expect(errorOf("x = $CPUPercent.GetSample(TimeInterval_Minute, 120);", cpu).detail).toContain(
       "between 0 and 100, not 120",
     );
-    expect(errorOf("x = $CPUPercent.GetSample();", cpu).detail).toContain("takes 1 or 2 or 3 arguments, not 0");
-    expect(errorOf("x = $CPUPercent.GetSample(2, 50);", cpu).detail).toContain("GetSample(count) takes only the count");
+    expect(errorOf("x = $CPUPercent.GetSample();", cpu).detail).toContain(
+      "takes 1 or 2 or 3 arguments, not 0",
+    );
+    expect(errorOf("x = $CPUPercent.GetSample(2, 50);", cpu).detail).toContain(
+      "GetSample(count) takes only the count",
+    );
   });
 });
 
@@ -82,13 +100,18 @@ describe("GetSamplePercent, GetSamplePeriod, Count, HistoryBeginTime", () => {
     expect(evaluated("$CPUPercent.GetSamplePercent(TimeInterval_Minute * 10)", cpu)).toBe("100");
     expect(evaluated("$CPUPercent.GetSamplePercent(TimeInterval_Minute * 10)", lagging)).toBe("90");
     expect(evaluated("$CPUPercent.GetSamplePercent(TimeInterval_Minute * 20)", cpu)).toBe("50");
-    expect(evaluated("$CPUPercent.GetSamplePercent(TimeInterval_Minute * 10, TimeInterval_Minute * 5)", cpu)).toBe("100");
+    expect(
+      evaluated("$CPUPercent.GetSamplePercent(TimeInterval_Minute * 10, TimeInterval_Minute * 5)", cpu),
+    ).toBe("100");
     expect(evaluated("$PendingTasks.GetSamplePercent(TimeInterval_Minute)", cpu)).toBe("0");
   });
 
   it("GetSamplePeriod is the sampling period, which a local account may shorten", () => {
     expect(evaluated("$CPUPercent.GetSamplePeriod()", cpu)).toBe("00:00:30");
-    const fast = contextAt(now, { samplePeriodMs: 5_000, metrics: { PendingTasks: { samples: history(now, [1, 2, 3], 5_000) } } });
+    const fast = contextAt(now, {
+      samplePeriodMs: 5_000,
+      metrics: { PendingTasks: { samples: history(now, [1, 2, 3], 5_000) } },
+    });
     expect(evaluated("$PendingTasks.GetSamplePeriod()", fast)).toBe("00:00:05");
     expect(evaluated("$PendingTasks.GetSamplePercent(TimeInterval_Second * 15)", fast)).toBe("100");
   });
@@ -97,7 +120,9 @@ describe("GetSamplePercent, GetSamplePeriod, Count, HistoryBeginTime", () => {
     expect(evaluated("$CPUPercent.Count()", cpu)).toBe("20");
     expect(evaluated("$PendingTasks.Count()", cpu)).toBe("0");
     expect(evaluated("$CPUPercent.HistoryBeginTime()", cpu)).toBe("2026-11-24T13:50:30.000Z");
-    expect(errorOf("x = $PendingTasks.HistoryBeginTime();", cpu).detail).toContain("$PendingTasks has no samples yet");
+    expect(errorOf("x = $PendingTasks.HistoryBeginTime();", cpu).detail).toContain(
+      "$PendingTasks has no samples yet",
+    );
   });
 
   it("sample methods are only on service-defined metrics and are named on a typo", () => {
@@ -118,8 +143,12 @@ describe("vectors of samples", () => {
   });
 
   it("are not doubles", () => {
-    expect(errorOf("x = 2 * $CPUPercent.GetSample(3);", cpu).detail).toContain("does not apply to a double and a doubleVec");
-    expect(errorOf("x = $CPUPercent.GetSample(3) < 5;", cpu).detail).toContain("does not apply to a doubleVec and a double");
+    expect(errorOf("x = 2 * $CPUPercent.GetSample(3);", cpu).detail).toContain(
+      "does not apply to a double and a doubleVec",
+    );
+    expect(errorOf("x = $CPUPercent.GetSample(3) < 5;", cpu).detail).toContain(
+      "does not apply to a doubleVec and a double",
+    );
   });
 
   it("a metric is its current value where a double is wanted, when the service gives one", () => {
