@@ -5,6 +5,7 @@
  * $NodeDeallocationOption=..;` then the user variables in ordinal order) and, on failure, an
  * AutoScaleRunError whose message gives the line and column.
  */
+import { type NodeDeallocationOption, nodeDeallocationOptions } from "../../protocol/states.js";
 import { type AutoScaleRunError, evaluationError, FormulaError, type SourcePosition } from "./errors.js";
 import { callFunction, type FunctionEnvironment } from "./functions.js";
 import { type Expression, parseFormula, type Statement } from "./parser.js";
@@ -48,9 +49,6 @@ export const metricNames = [
 ] as const;
 
 export type MetricName = (typeof metricNames)[number];
-
-export const nodeDeallocationOptions = ["requeue", "terminate", "taskcompletion", "retaineddata"] as const;
-export type NodeDeallocationOption = (typeof nodeDeallocationOptions)[number];
 
 export interface AutoscaleContext {
   /** The evaluation instant, milliseconds since the epoch (the injected clock). */

@@ -151,6 +151,34 @@ describe("vectors of samples", () => {
     );
   });
 
+  it("knows every read-only service-defined variable as a metric", () => {
+    const names = [
+      "CPUPercent",
+      "WallClockSeconds",
+      "MemoryBytes",
+      "DiskBytes",
+      "DiskReadBytes",
+      "DiskWriteBytes",
+    ]
+      .concat([
+        "DiskReadOps",
+        "DiskWriteOps",
+        "NetworkInBytes",
+        "NetworkOutBytes",
+        "SampleNodeCount",
+        "ActiveTasks",
+      ])
+      .concat(["RunningTasks", "PendingTasks", "SucceededTasks", "FailedTasks", "CurrentDedicatedNodes"])
+      .concat(["CurrentLowPriorityNodes", "PreemptedNodeCount", "UsableNodeCount", "TaskSlotsPerNode"]);
+    const metrics = Object.fromEntries(
+      names.map((name, index) => [name, { current: index, samples: history(now, [index]) }]),
+    );
+    const withAll = contextAt(now, { metrics });
+    expect(names.map((name) => evaluated(`$${name}.Count() + $${name}`, withAll))).toEqual(
+      names.map((_, index) => `${index + 1}`),
+    );
+  });
+
   it("a metric is its current value where a double is wanted, when the service gives one", () => {
     const withCurrent = contextAt(now, { metrics: { CurrentDedicatedNodes: { current: 4, samples: [] } } });
     expect(evaluated("$CurrentDedicatedNodes * 1.5", withCurrent)).toBe("6");
