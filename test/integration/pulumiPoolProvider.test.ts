@@ -140,7 +140,9 @@ describe("Pool provider against a real service", () => {
         networkConfiguration: { subnetId: network.subnetId },
       }),
     );
-    await expect(provider.create(inputs)).rejects.toThrow(/node tvmps_\d+_d is starting \(NetworkSetupFailed: /);
+    await expect(provider.create(inputs)).rejects.toThrow(
+      /node tvmps_\d+_d is starting \(NetworkSetupFailed: /,
+    );
     expect(await suite.service.client.pools.exists("crowded")).toBe(false);
     await suite.service.client.virtualNetworks.delete("tiny");
   });

@@ -1,6 +1,10 @@
-/** `/pools/{poolId}/nodes`: list and get compute nodes, reboot one. */
+/** `/pools/{poolId}/nodes`: list and get compute nodes, reboot one, disable and enable its scheduling. */
 import type { FastifyInstance } from "fastify";
-import { ComputeNode, NodeRebootParameter } from "../../../protocol/rest/node.js";
+import {
+  ComputeNode,
+  NodeDisableSchedulingParameter,
+  NodeRebootParameter,
+} from "../../../protocol/rest/node.js";
 import type { NodeRecord, PoolRecord } from "../../core/records.js";
 import { nodeView } from "../../core/views.js";
 import { fillPage, fromArray, listBody, readListQuery, readSelect } from "../listing.js";
@@ -12,6 +16,10 @@ import { bodyValidator } from "../validation.js";
 type NodeParams = { Params: { poolId: string; nodeId: string } };
 
 const validateReboot = bodyValidator(NodeRebootParameter, "NodeRebootParameter");
+const validateDisableScheduling = bodyValidator(
+  NodeDisableSchedulingParameter,
+  "NodeDisableSchedulingParameter",
+);
 
 export function nodeRoutes(app: FastifyInstance, { account, endpoint }: RouteContext): void {
   const view = (pool: PoolRecord, node: NodeRecord) =>
@@ -30,6 +38,21 @@ export function nodeRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
     account.nodes.reboot(request.params.poolId, request.params.nodeId, params.nodeRebootOption);
     await account.store.flush();
     return sendEmpty(reply, 202);
+  });
+
+  app.post<NodeParams>("/pools/:poolId/nodes/:nodeId/disablescheduling", async (request, reply) => {
+    // The body is optional: `{nodeDisableSchedulingOption}` or nothing.
+    const params = request.body === undefined ? {} : validateDisableScheduling(request.body);
+    const { poolId, nodeId } = request.params;
+    account.nodes.disableScheduling(poolId, nodeId, params.nodeDisableSchedulingOption);
+    await account.store.flush();
+    return sendEmpty(reply, 200);
+  });
+
+  app.post<NodeParams>("/pools/:poolId/nodes/:nodeId/enablescheduling", async (request, reply) => {
+    account.nodes.enableScheduling(request.params.poolId, request.params.nodeId);
+    await account.store.flush();
+    return sendEmpty(reply, 200);
   });
 
   app.get<NodeParams>("/pools/:poolId/nodes/:nodeId", async (request, reply) => {
