@@ -6,6 +6,7 @@ import type {
   NodeRebootOption,
   NodeRemoveParameter,
 } from "../protocol/rest/node.js";
+import type { PoolNodeCounts } from "../protocol/rest/nodeCounts.js";
 import { type FileListOptions, FileOperations, type FileProperties, type FileReadOptions } from "./files.js";
 import { type BatchHttp, batchPath } from "./http.js";
 import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
@@ -38,6 +39,14 @@ export class NodeOperations {
       path: batchPath`/pools/${poolId}/nodes/${nodeId}/reboot`,
       body: option ? { nodeRebootOption: option } : undefined,
     });
+  }
+
+  /**
+   * `GET /nodecounts`: every pool's dedicated and low-priority nodes counted by state; one pool's with
+   * `{ filter: "poolId eq 'p1'" }`.
+   */
+  listCounts(options?: ListOptions): AsyncGenerator<PoolNodeCounts> {
+    return listAll<PoolNodeCounts>(this.http, "/nodecounts", options);
   }
 
   /**

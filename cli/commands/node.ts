@@ -7,10 +7,10 @@ import {
   nodeRebootOptions,
 } from "../../protocol/rest/node.js";
 import { type NodeDeallocationOption, nodeDeallocationOptions } from "../../protocol/states.js";
-import { nodeColumns } from "../columns.js";
+import { type NodeCountsRow, nodeColumns, nodeCountsColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { examples } from "../examples.js";
-import { printList, printMessage, printRecord } from "../output.js";
+import { printJson, printList, printMessage, printRecord } from "../output.js";
 
 export function registerNodeCommands(program: Command, context: CliContext): void {
   const node = program
@@ -202,4 +202,29 @@ export function registerNodeCommands(program: Command, context: CliContext): voi
         );
       },
     );
+
+  node
+    .command("counts")
+    .description(
+      "Count the account's nodes by state, per pool, dedicated and low-priority apart (GET /nodecounts).",
+    )
+    .argument("[poolId]", "only this pool")
+    .addHelpText(
+      "after",
+      examples(
+        ["every pool's nodes by state", "openbatch node counts"],
+        ["one pool's, as Azure's PoolNodeCounts", "openbatch node counts p1 -o json"],
+      ),
+    )
+    .action(async (poolId: string | undefined, _options: unknown, command: Command) => {
+      const filter = poolId === undefined ? undefined : `poolId eq '${poolId.replaceAll("'", "''")}'`;
+      const counts = await collect(clientFor(command, context).nodes.listCounts({ filter }));
+      const format = globalOptions(command).output;
+      if (format === "json") return printJson(context, counts);
+      const rows = counts.flatMap((c): NodeCountsRow[] => [
+        { poolId: c.poolId, kind: "dedicated", counts: c.dedicated },
+        { poolId: c.poolId, kind: "lowPriority", counts: c.lowPriority },
+      ]);
+      printList(context, format, rows, nodeCountsColumns, poolId ? `No pool ${poolId}.` : "No pools.");
+    });
 }

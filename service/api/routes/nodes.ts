@@ -1,10 +1,15 @@
-/** `/pools/{poolId}/nodes`: list and get compute nodes, reboot one, disable and enable its scheduling. */
+/**
+ * `/pools/{poolId}/nodes`: list and get compute nodes, reboot one, disable and enable its scheduling;
+ * `/nodecounts`: the account's nodes counted by state, per pool.
+ */
 import type { FastifyInstance } from "fastify";
 import {
   ComputeNode,
   NodeDisableSchedulingParameter,
   NodeRebootParameter,
 } from "../../../protocol/rest/node.js";
+import { PoolNodeCounts } from "../../../protocol/rest/nodeCounts.js";
+import { poolNodeCounts } from "../../core/nodeCounts.js";
 import type { NodeRecord, PoolRecord } from "../../core/records.js";
 import { nodeView } from "../../core/views.js";
 import { fillPage, fromArray, listBody, readListQuery, readSelect } from "../listing.js";
@@ -30,6 +35,15 @@ export function nodeRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
     const { pool, nodes } = account.nodes.list(request.params.poolId);
     const page = fillPage(query, fromArray(nodes), ({ item }) => view(pool, item));
     return sendJson(reply, listBody(request, endpoint(), "nodes", query, page));
+  });
+
+  app.get("/nodecounts", async (request, reply) => {
+    const query = readListQuery(request, PoolNodeCounts);
+    const counts = account.pools
+      .all()
+      .map((pool) => poolNodeCounts(pool.id, account.store.listNodes(pool.id)));
+    const page = fillPage(query, fromArray(counts), ({ item }) => item);
+    return sendJson(reply, listBody(request, endpoint(), "poolnodecounts", query, page));
   });
 
   app.post<NodeParams>("/pools/:poolId/nodes/:nodeId/reboot", async (request, reply) => {
