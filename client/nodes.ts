@@ -4,6 +4,7 @@ import type {
   NodeDisableSchedulingOption,
   NodeFile,
   NodeRebootOption,
+  NodeReimageOption,
   NodeRemoveParameter,
 } from "../protocol/rest/node.js";
 import type { PoolNodeCounts } from "../protocol/rest/nodeCounts.js";
@@ -38,6 +39,18 @@ export class NodeOperations {
       method: "POST",
       path: batchPath`/pools/${poolId}/nodes/${nodeId}/reboot`,
       body: option ? { nodeRebootOption: option } : undefined,
+    });
+  }
+
+  /**
+   * `POST /pools/{poolId}/nodes/{nodeId}/reimage` (202): as a reboot, but the node's directories are
+   * wiped; `option` says what happens to its running tasks (default requeue).
+   */
+  async reimage(poolId: string, nodeId: string, option?: NodeReimageOption): Promise<void> {
+    await this.http.send({
+      method: "POST",
+      path: batchPath`/pools/${poolId}/nodes/${nodeId}/reimage`,
+      body: option ? { nodeReimageOption: option } : undefined,
     });
   }
 

@@ -104,6 +104,19 @@ export const NodeRebootParameter = Type.Object(
 export type NodeRebootParameter = Static<typeof NodeRebootParameter>;
 export type NodeRebootOption = (typeof nodeRebootOptions)[number];
 
+export const nodeReimageOptions = nodeRebootOptions;
+export type NodeReimageOption = NodeRebootOption;
+
+/**
+ * Body of `POST /pools/{poolId}/nodes/{nodeId}/reimage` (optional): what happens to the node's running
+ * tasks, as for a reboot; the node's directories are wiped either way.
+ */
+export const NodeReimageParameter = Type.Object(
+  { nodeReimageOption: Type.Optional(literalUnion(nodeReimageOptions)) },
+  strict,
+);
+export type NodeReimageParameter = Static<typeof NodeReimageParameter>;
+
 export const nodeDisableSchedulingOptions = ["requeue", "terminate", "taskcompletion"] as const;
 export type NodeDisableSchedulingOption = (typeof nodeDisableSchedulingOptions)[number];
 

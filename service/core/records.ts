@@ -80,6 +80,10 @@ export interface NodeRecord {
   agentLastUpdateTime?: string;
   /** A reboot was asked for: the node takes no task and reboots once its running tasks have ended. */
   rebootPending?: boolean;
+  /** The pending reboot is a reimage: the node's directories are wiped. */
+  reimagePending?: boolean;
+  /** When the node was last reimaged: job preparation tasks that ran before then run again. */
+  reimageTime?: string;
   /** Set when the node is being removed: how its running tasks are treated. */
   removal?: NodeDeallocationOption;
   /**

@@ -1,5 +1,5 @@
 /**
- * `/pools/{poolId}/nodes`: list and get compute nodes, reboot one, disable and enable its scheduling;
+ * `/pools/{poolId}/nodes`: list and get compute nodes, reboot or reimage one, disable and enable its scheduling;
  * `/nodecounts`: the account's nodes counted by state, per pool.
  */
 import type { FastifyInstance } from "fastify";
@@ -7,6 +7,7 @@ import {
   ComputeNode,
   NodeDisableSchedulingParameter,
   NodeRebootParameter,
+  NodeReimageParameter,
 } from "../../../protocol/rest/node.js";
 import { PoolNodeCounts } from "../../../protocol/rest/nodeCounts.js";
 import { poolNodeCounts } from "../../core/nodeCounts.js";
@@ -21,6 +22,7 @@ import { bodyValidator } from "../validation.js";
 type NodeParams = { Params: { poolId: string; nodeId: string } };
 
 const validateReboot = bodyValidator(NodeRebootParameter, "NodeRebootParameter");
+const validateReimage = bodyValidator(NodeReimageParameter, "NodeReimageParameter");
 const validateDisableScheduling = bodyValidator(
   NodeDisableSchedulingParameter,
   "NodeDisableSchedulingParameter",
@@ -50,6 +52,14 @@ export function nodeRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
     // The body is optional: `{nodeRebootOption}` or nothing.
     const params = request.body === undefined ? {} : validateReboot(request.body);
     account.nodes.reboot(request.params.poolId, request.params.nodeId, params.nodeRebootOption);
+    await account.store.flush();
+    return sendEmpty(reply, 202);
+  });
+
+  app.post<NodeParams>("/pools/:poolId/nodes/:nodeId/reimage", async (request, reply) => {
+    // The body is optional: `{nodeReimageOption}` or nothing.
+    const params = request.body === undefined ? {} : validateReimage(request.body);
+    account.nodes.reimage(request.params.poolId, request.params.nodeId, params.nodeReimageOption);
     await account.store.flush();
     return sendEmpty(reply, 202);
   });

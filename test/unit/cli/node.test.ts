@@ -1,4 +1,4 @@
-/** `openbatch node disable-scheduling|enable-scheduling|remove|counts` send Azure's requests and print the answers. */
+/** `openbatch node reimage|disable-scheduling|enable-scheduling|remove|counts` send Azure's requests and print the answers. */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,6 +36,7 @@ beforeAll(async () => {
     "POST /pools/p1/nodes/n1/disablescheduling": () => ({ status: 200 }),
     "POST /pools/p1/nodes/n1/enablescheduling": () => ({ status: 200 }),
     "POST /pools/p1/removenodes": () => ({ status: 202 }),
+    "POST /pools/p1/nodes/n1/reimage": () => ({ status: 202 }),
     "GET /nodecounts": () => ({ status: 200, body: { value: [counts] } }),
   });
 });
@@ -65,6 +66,14 @@ describe("openbatch node operations", () => {
     ).toBe(2);
     expect((await openbatch(["node", "enable-scheduling", "p1", "n1"])).stdout).toContain("enabled");
     expect(lastRequest("POST", "/pools/p1/nodes/n1/enablescheduling").body).toBe("");
+  });
+
+  it("reimage sends the option", async () => {
+    expect((await openbatch(["node", "reimage", "p1", "n1", "--option", "retaineddata"])).code).toBe(0);
+    expect(JSON.parse(lastRequest("POST", "/pools/p1/nodes/n1/reimage").body)).toEqual({
+      nodeReimageOption: "retaineddata",
+    });
+    expect((await openbatch(["node", "reimage", "p1", "n1", "--option", "wipe"])).code).toBe(2);
   });
 
   it("remove sends the node list, the deallocation option and the timeout", async () => {
