@@ -63,6 +63,13 @@ describe("node scheduling", () => {
       return task.state === "completed" && task;
     });
     expect(c.nodeInfo!.nodeId).toBe(nodeA);
+    // nodeA's recent runs: c, newest first; a's killed run was requeued, not ended there.
+    const recentTasks = (await client.nodes.get("sp", nodeA)).recentTasks!;
+    expect(recentTasks).toHaveLength(1);
+    const [recent] = recentTasks;
+    expect(recent).toMatchObject({ jobId: "rq", taskId: "c", taskState: "completed" });
+    expect(recent!.executionInfo).toMatchObject({ exitCode: 0, result: "success", requeueCount: 0 });
+    expect(recent!.taskUrl).toMatch(/\/jobs\/rq\/tasks\/c$/);
     open("a");
     const enabledAgain = await client.nodes
       .enableScheduling("sp", nodeA)

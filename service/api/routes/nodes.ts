@@ -11,6 +11,7 @@ import {
 } from "../../../protocol/rest/node.js";
 import { PoolNodeCounts } from "../../../protocol/rest/nodeCounts.js";
 import { poolNodeCounts } from "../../core/nodeCounts.js";
+import { recentTasksView } from "../../core/recentTasks.js";
 import type { NodeRecord, PoolRecord } from "../../core/records.js";
 import { nodeView } from "../../core/views.js";
 import { fillPage, fromArray, listBody, readListQuery, readSelect } from "../listing.js";
@@ -30,7 +31,13 @@ const validateDisableScheduling = bodyValidator(
 
 export function nodeRoutes(app: FastifyInstance, { account, endpoint }: RouteContext): void {
   const view = (pool: PoolRecord, node: NodeRecord) =>
-    nodeView(endpoint(), pool, node, account.nodes.running(pool.id, node.id));
+    nodeView(
+      endpoint(),
+      pool,
+      node,
+      account.nodes.running(pool.id, node.id),
+      recentTasksView(endpoint(), node, (jobId, taskId) => account.store.getTask(jobId, taskId)?.state),
+    );
 
   app.get<{ Params: { poolId: string } }>("/pools/:poolId/nodes", async (request, reply) => {
     const query = readListQuery(request, ComputeNode);
