@@ -3,10 +3,8 @@ import { collect } from "../../client/paging.js";
 import {
   type NodeDisableSchedulingOption,
   type NodeRebootOption,
-  type NodeReimageOption,
   nodeDisableSchedulingOptions,
   nodeRebootOptions,
-  nodeReimageOptions,
 } from "../../protocol/rest/node.js";
 import { type NodeDeallocationOption, nodeDeallocationOptions } from "../../protocol/states.js";
 import { type NodeCountsRow, nodeColumns, nodeCountsColumns } from "../columns.js";
@@ -73,65 +71,49 @@ export function registerNodeCommands(program: Command, context: CliContext): voi
       printRecord(context, globalOptions(command).output, computeNode, nodeColumns);
     });
 
-  node
-    .command("reboot")
-    .description(
-      "Reboot a compute node (POST /pools/{poolId}/nodes/{nodeId}/reboot): its agent restarts, the start task runs again.",
-    )
-    .argument("<poolId>", "pool id")
-    .argument("<nodeId>", "node id, as `node list` shows it")
-    .addOption(
-      new Option("--option <option>", "what happens to its running tasks")
-        .choices([...nodeRebootOptions])
-        .default("requeue"),
-    )
-    .addHelpText(
-      "after",
-      examples(
-        ["reboot a node, its running tasks queued again", "openbatch node reboot p1 tvmps_000001_d"],
-        ["let its tasks finish first", "openbatch node reboot p1 tvmps_000001_d --option taskcompletion"],
-      ),
-    )
-    .action(
-      async (poolId: string, nodeId: string, options: { option: NodeRebootOption }, command: Command) => {
-        await clientFor(command, context).nodes.reboot(poolId, nodeId, options.option);
-        printMessage(
-          context,
-          globalOptions(command).output,
-          `Node ${nodeId} is rebooting (${options.option}).`,
-        );
-      },
-    );
-
-  node
-    .command("reimage")
-    .description(
-      "Reimage a compute node (POST /pools/{poolId}/nodes/{nodeId}/reimage): as a reboot, but its directories are wiped.",
-    )
-    .argument("<poolId>", "pool id")
-    .argument("<nodeId>", "node id, as `node list` shows it")
-    .addOption(
-      new Option("--option <option>", "what happens to its running tasks")
-        .choices([...nodeReimageOptions])
-        .default("requeue"),
-    )
-    .addHelpText(
-      "after",
-      examples(
-        ["reimage a node, its running tasks queued again", "openbatch node reimage p1 tvmps_000001_d"],
-        ["let its tasks finish first", "openbatch node reimage p1 tvmps_000001_d --option taskcompletion"],
-      ),
-    )
-    .action(
-      async (poolId: string, nodeId: string, options: { option: NodeReimageOption }, command: Command) => {
-        await clientFor(command, context).nodes.reimage(poolId, nodeId, options.option);
-        printMessage(
-          context,
-          globalOptions(command).output,
-          `Node ${nodeId} is reimaging (${options.option}).`,
-        );
-      },
-    );
+  const restarts = [
+    {
+      name: "reboot",
+      description:
+        "Reboot a compute node (POST /pools/{poolId}/nodes/{nodeId}/reboot): its agent restarts, the start task runs again.",
+      progress: "rebooting",
+    },
+    {
+      name: "reimage",
+      description:
+        "Reimage a compute node (POST /pools/{poolId}/nodes/{nodeId}/reimage): as a reboot, but its directories are wiped.",
+      progress: "reimaging",
+    },
+  ] as const;
+  for (const { name, description, progress } of restarts) {
+    node
+      .command(name)
+      .description(description)
+      .argument("<poolId>", "pool id")
+      .argument("<nodeId>", "node id, as `node list` shows it")
+      .addOption(
+        new Option("--option <option>", "what happens to its running tasks")
+          .choices([...nodeRebootOptions])
+          .default("requeue"),
+      )
+      .addHelpText(
+        "after",
+        examples(
+          [`${name} a node, its running tasks queued again`, `openbatch node ${name} p1 tvmps_000001_d`],
+          ["let its tasks finish first", `openbatch node ${name} p1 tvmps_000001_d --option taskcompletion`],
+        ),
+      )
+      .action(
+        async (poolId: string, nodeId: string, options: { option: NodeRebootOption }, command: Command) => {
+          await clientFor(command, context).nodes[name](poolId, nodeId, options.option);
+          printMessage(
+            context,
+            globalOptions(command).output,
+            `Node ${nodeId} is ${progress} (${options.option}).`,
+          );
+        },
+      );
+  }
 
   node
     .command("disable-scheduling")

@@ -20,8 +20,9 @@ const countKey: Record<NodeState, Exclude<keyof NodeCounts, "total" | "upgrading
   preempted: "preempted",
 };
 
-function countStates(nodes: readonly NodeRecord[]): NodeCounts {
-  const counts: NodeCounts = {
+/** Counts with no node in any state. */
+export function noNodes(): NodeCounts {
+  return {
     creating: 0,
     idle: 0,
     offline: 0,
@@ -37,8 +38,12 @@ function countStates(nodes: readonly NodeRecord[]): NodeCounts {
     waitingForStartTask: 0,
     // Nodes here never upgrade their OS in place.
     upgradingOS: 0,
-    total: nodes.length,
+    total: 0,
   };
+}
+
+function countStates(nodes: readonly NodeRecord[]): NodeCounts {
+  const counts = { ...noNodes(), total: nodes.length };
   for (const node of nodes) counts[countKey[node.state]]++;
   return counts;
 }

@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { noNodes } from "../../../service/core/nodeCounts.js";
 import {
   type FakeBatchService,
   type ReceivedRequest,
@@ -11,23 +12,7 @@ import {
 import { credentialsEnv, runCli } from "./cliHarness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "openbatch-cli-node-"));
-const zero = {
-  creating: 0,
-  idle: 0,
-  offline: 0,
-  preempted: 0,
-  rebooting: 0,
-  reimaging: 0,
-  running: 0,
-  starting: 0,
-  startTaskFailed: 0,
-  leavingPool: 0,
-  unknown: 0,
-  unusable: 0,
-  waitingForStartTask: 0,
-  upgradingOS: 0,
-  total: 0,
-};
+const zero = noNodes();
 const counts = { poolId: "p1", dedicated: { ...zero, idle: 2, offline: 1, total: 3 }, lowPriority: zero };
 
 let service: FakeBatchService;
