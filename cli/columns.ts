@@ -3,6 +3,7 @@ import type { Job } from "../protocol/rest/job.js";
 import type { JobSchedule } from "../protocol/rest/jobSchedule.js";
 import type { JobPreparationAndReleaseTaskExecutionInformation } from "../protocol/rest/jobTasks.js";
 import type { ComputeNode } from "../protocol/rest/node.js";
+import type { NodeCounts } from "../protocol/rest/nodeCounts.js";
 import type { Pool } from "../protocol/rest/pool.js";
 import type { PoolJoinInformation } from "../protocol/rest/poolJoin.js";
 import type { Task, TaskAddResult } from "../protocol/rest/task.js";
@@ -46,6 +47,36 @@ export const nodeColumns: Column<ComputeNode>[] = [
   { header: "schedulingState", value: (n) => n.schedulingState },
   { header: "ipAddress", value: (n) => n.ipAddress },
   { header: "runningTasks", value: (n) => n.runningTasksCount },
+];
+
+/** One row of `node counts`: a pool's dedicated or low-priority nodes by state. */
+export interface NodeCountsRow {
+  poolId: string;
+  kind: "dedicated" | "lowPriority";
+  counts: NodeCounts;
+}
+
+const countedStates = [
+  "total",
+  "creating",
+  "starting",
+  "waitingForStartTask",
+  "startTaskFailed",
+  "idle",
+  "running",
+  "offline",
+  "rebooting",
+  "reimaging",
+  "leavingPool",
+  "unusable",
+  "unknown",
+  "preempted",
+] as const;
+
+export const nodeCountsColumns: Column<NodeCountsRow>[] = [
+  { header: "poolId", value: (r) => r.poolId },
+  { header: "kind", value: (r) => r.kind },
+  ...countedStates.map((state) => ({ header: state, value: (r: NodeCountsRow) => r.counts[state] })),
 ];
 
 export const jobColumns: Column<Job>[] = [

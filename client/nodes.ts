@@ -1,5 +1,13 @@
 import type { List } from "../protocol/rest/common.js";
-import type { ComputeNode, NodeFile, NodeRebootOption } from "../protocol/rest/node.js";
+import type {
+  ComputeNode,
+  NodeDisableSchedulingOption,
+  NodeFile,
+  NodeRebootOption,
+  NodeReimageOption,
+  NodeRemoveParameter,
+} from "../protocol/rest/node.js";
+import type { PoolNodeCounts } from "../protocol/rest/nodeCounts.js";
 import { type FileListOptions, FileOperations, type FileProperties, type FileReadOptions } from "./files.js";
 import { type BatchHttp, batchPath } from "./http.js";
 import { type ListOptions, listAll, listPage, type PageOptions } from "./paging.js";
@@ -32,6 +40,58 @@ export class NodeOperations {
       path: batchPath`/pools/${poolId}/nodes/${nodeId}/reboot`,
       body: option ? { nodeRebootOption: option } : undefined,
     });
+  }
+
+  /**
+   * `POST /pools/{poolId}/nodes/{nodeId}/reimage` (202): as a reboot, but the node's directories are
+   * wiped; `option` says what happens to its running tasks (default requeue).
+   */
+  async reimage(poolId: string, nodeId: string, option?: NodeReimageOption): Promise<void> {
+    await this.http.send({
+      method: "POST",
+      path: batchPath`/pools/${poolId}/nodes/${nodeId}/reimage`,
+      body: option ? { nodeReimageOption: option } : undefined,
+    });
+  }
+
+  /**
+   * `GET /nodecounts`: every pool's dedicated and low-priority nodes counted by state; one pool's with
+   * `{ filter: "poolId eq 'p1'" }`.
+   */
+  listCounts(options?: ListOptions): AsyncGenerator<PoolNodeCounts> {
+    return listAll<PoolNodeCounts>(this.http, "/nodecounts", options);
+  }
+
+  /**
+   * `POST /pools/{poolId}/nodes/{nodeId}/disablescheduling` (200): the node takes no new task; its
+   * running tasks are requeued (default), terminated, or left to finish (`taskcompletion`).
+   */
+  async disableScheduling(
+    poolId: string,
+    nodeId: string,
+    option?: NodeDisableSchedulingOption,
+  ): Promise<void> {
+    await this.http.send({
+      method: "POST",
+      path: batchPath`/pools/${poolId}/nodes/${nodeId}/disablescheduling`,
+      body: option ? { nodeDisableSchedulingOption: option } : undefined,
+    });
+  }
+
+  /** `POST /pools/{poolId}/nodes/{nodeId}/enablescheduling` (200): the node takes tasks again. */
+  async enableScheduling(poolId: string, nodeId: string): Promise<void> {
+    await this.http.send({
+      method: "POST",
+      path: batchPath`/pools/${poolId}/nodes/${nodeId}/enablescheduling`,
+    });
+  }
+
+  /**
+   * `POST /pools/{poolId}/removenodes` (202): exactly these nodes leave (up to 100 a call) and the
+   * pool's targets drop by as many.
+   */
+  async remove(poolId: string, parameters: NodeRemoveParameter): Promise<void> {
+    await this.http.send({ method: "POST", path: batchPath`/pools/${poolId}/removenodes`, body: parameters });
   }
 
   /** `GET /pools/{poolId}/nodes/{nodeId}/files?recursive=`: paths relative to the node root. */

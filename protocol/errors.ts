@@ -67,6 +67,11 @@ export const errorRegistry = {
     status: 409,
     message: "The compute node is not ready to serve this request; wait until it is idle or running.",
   },
+  NodeAlreadyInTargetSchedulingState: {
+    status: 409,
+    message: "The specified node is already in the target scheduling state.",
+  },
+  OperationNotValidOnNode: { status: 409, message: "The specified operation is not valid on the node." },
   FileNotFound: { status: 404, message: "The specified file does not exist." },
   JobNotFound: { status: 404, message: "The specified job does not exist." },
   JobExists: {

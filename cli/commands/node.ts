@@ -1,10 +1,16 @@
 import { type Command, Option } from "commander";
 import { collect } from "../../client/paging.js";
-import { type NodeRebootOption, nodeRebootOptions } from "../../protocol/rest/node.js";
-import { nodeColumns } from "../columns.js";
+import {
+  type NodeDisableSchedulingOption,
+  type NodeRebootOption,
+  nodeDisableSchedulingOptions,
+  nodeRebootOptions,
+} from "../../protocol/rest/node.js";
+import { type NodeDeallocationOption, nodeDeallocationOptions } from "../../protocol/states.js";
+import { type NodeCountsRow, nodeColumns, nodeCountsColumns } from "../columns.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { examples } from "../examples.js";
-import { printList, printMessage, printRecord } from "../output.js";
+import { printJson, printList, printMessage, printRecord } from "../output.js";
 
 export function registerNodeCommands(program: Command, context: CliContext): void {
   const node = program
@@ -15,6 +21,14 @@ export function registerNodeCommands(program: Command, context: CliContext): voi
       examples(
         ["a pool's nodes: state, IP address, running tasks", "openbatch node list p1"],
         ["one node, as an Azure ComputeNode", "openbatch node show p1 tvmps_000001_d -o json"],
+        [
+          "take a node out of scheduling, letting its tasks finish",
+          "openbatch node disable-scheduling p1 tvmps_000001_d --option taskcompletion",
+        ],
+        [
+          "remove two specific nodes from their pool",
+          "openbatch node remove p1 tvmps_000001_d tvmps_000002_d",
+        ],
       ),
     );
 
@@ -57,33 +71,174 @@ export function registerNodeCommands(program: Command, context: CliContext): voi
       printRecord(context, globalOptions(command).output, computeNode, nodeColumns);
     });
 
+  const restarts = [
+    {
+      name: "reboot",
+      description:
+        "Reboot a compute node (POST /pools/{poolId}/nodes/{nodeId}/reboot): its agent restarts, the start task runs again.",
+      progress: "rebooting",
+    },
+    {
+      name: "reimage",
+      description:
+        "Reimage a compute node (POST /pools/{poolId}/nodes/{nodeId}/reimage): as a reboot, but its directories are wiped.",
+      progress: "reimaging",
+    },
+  ] as const;
+  for (const { name, description, progress } of restarts) {
+    node
+      .command(name)
+      .description(description)
+      .argument("<poolId>", "pool id")
+      .argument("<nodeId>", "node id, as `node list` shows it")
+      .addOption(
+        new Option("--option <option>", "what happens to its running tasks")
+          .choices([...nodeRebootOptions])
+          .default("requeue"),
+      )
+      .addHelpText(
+        "after",
+        examples(
+          [`${name} a node, its running tasks queued again`, `openbatch node ${name} p1 tvmps_000001_d`],
+          ["let its tasks finish first", `openbatch node ${name} p1 tvmps_000001_d --option taskcompletion`],
+        ),
+      )
+      .action(
+        async (poolId: string, nodeId: string, options: { option: NodeRebootOption }, command: Command) => {
+          await clientFor(command, context).nodes[name](poolId, nodeId, options.option);
+          printMessage(
+            context,
+            globalOptions(command).output,
+            `Node ${nodeId} is ${progress} (${options.option}).`,
+          );
+        },
+      );
+  }
+
   node
-    .command("reboot")
+    .command("disable-scheduling")
     .description(
-      "Reboot a compute node (POST /pools/{poolId}/nodes/{nodeId}/reboot): its agent restarts, the start task runs again.",
+      "Stop giving a node new tasks (POST /pools/{poolId}/nodes/{nodeId}/disablescheduling); it is offline once none runs.",
     )
     .argument("<poolId>", "pool id")
     .argument("<nodeId>", "node id, as `node list` shows it")
     .addOption(
       new Option("--option <option>", "what happens to its running tasks")
-        .choices([...nodeRebootOptions])
+        .choices([...nodeDisableSchedulingOptions])
         .default("requeue"),
     )
     .addHelpText(
       "after",
       examples(
-        ["reboot a node, its running tasks queued again", "openbatch node reboot p1 tvmps_000001_d"],
-        ["let its tasks finish first", "openbatch node reboot p1 tvmps_000001_d --option taskcompletion"],
+        [
+          "stop scheduling, its running tasks queued again elsewhere",
+          "openbatch node disable-scheduling p1 tvmps_000001_d",
+        ],
+        [
+          "let its running tasks finish",
+          "openbatch node disable-scheduling p1 tvmps_000001_d --option taskcompletion",
+        ],
+        [
+          "end its running tasks as failed",
+          "openbatch node disable-scheduling p1 tvmps_000001_d --option terminate",
+        ],
       ),
     )
     .action(
-      async (poolId: string, nodeId: string, options: { option: NodeRebootOption }, command: Command) => {
-        await clientFor(command, context).nodes.reboot(poolId, nodeId, options.option);
+      async (
+        poolId: string,
+        nodeId: string,
+        options: { option: NodeDisableSchedulingOption },
+        command: Command,
+      ) => {
+        await clientFor(command, context).nodes.disableScheduling(poolId, nodeId, options.option);
         printMessage(
           context,
           globalOptions(command).output,
-          `Node ${nodeId} is rebooting (${options.option}).`,
+          `Scheduling on node ${nodeId} is disabled (${options.option}).`,
         );
       },
     );
+
+  node
+    .command("enable-scheduling")
+    .description("Let a node take tasks again (POST /pools/{poolId}/nodes/{nodeId}/enablescheduling).")
+    .argument("<poolId>", "pool id")
+    .argument("<nodeId>", "node id, as `node list` shows it")
+    .addHelpText(
+      "after",
+      examples(["take tasks again", "openbatch node enable-scheduling p1 tvmps_000001_d"]),
+    )
+    .action(async (poolId: string, nodeId: string, _options: unknown, command: Command) => {
+      await clientFor(command, context).nodes.enableScheduling(poolId, nodeId);
+      printMessage(context, globalOptions(command).output, `Scheduling on node ${nodeId} is enabled.`);
+    });
+
+  node
+    .command("remove")
+    .description(
+      "Remove specific nodes from their pool (POST /pools/{poolId}/removenodes): the pool's target drops by as many.",
+    )
+    .argument("<poolId>", "pool id")
+    .argument("<nodeIds...>", "node ids, as `node list` shows them (up to 100)")
+    .addOption(
+      new Option("--node-deallocation-option <option>", "what happens to their running tasks")
+        .choices([...nodeDeallocationOptions])
+        .default("requeue"),
+    )
+    .option("--resize-timeout <duration>", "ISO 8601 duration the removal may take, e.g. PT15M")
+    .addHelpText(
+      "after",
+      examples(
+        ["remove a node, its running tasks queued again", "openbatch node remove p1 tvmps_000003_d"],
+        [
+          "remove two nodes once their tasks have finished",
+          "openbatch node remove p1 tvmps_000003_d tvmps_000004_d --node-deallocation-option taskcompletion",
+        ],
+      ),
+    )
+    .action(
+      async (
+        poolId: string,
+        nodeIds: string[],
+        options: { nodeDeallocationOption: NodeDeallocationOption; resizeTimeout?: string },
+        command: Command,
+      ) => {
+        await clientFor(command, context).nodes.remove(poolId, {
+          nodeList: nodeIds,
+          nodeDeallocationOption: options.nodeDeallocationOption,
+          resizeTimeout: options.resizeTimeout,
+        });
+        printMessage(
+          context,
+          globalOptions(command).output,
+          `Removing ${nodeIds.length} node(s) from pool ${poolId} (${options.nodeDeallocationOption}).`,
+        );
+      },
+    );
+
+  node
+    .command("counts")
+    .description(
+      "Count the account's nodes by state, per pool, dedicated and low-priority apart (GET /nodecounts).",
+    )
+    .argument("[poolId]", "only this pool")
+    .addHelpText(
+      "after",
+      examples(
+        ["every pool's nodes by state", "openbatch node counts"],
+        ["one pool's, as Azure's PoolNodeCounts", "openbatch node counts p1 -o json"],
+      ),
+    )
+    .action(async (poolId: string | undefined, _options: unknown, command: Command) => {
+      const filter = poolId === undefined ? undefined : `poolId eq '${poolId.replaceAll("'", "''")}'`;
+      const counts = await collect(clientFor(command, context).nodes.listCounts({ filter }));
+      const format = globalOptions(command).output;
+      if (format === "json") return printJson(context, counts);
+      const rows = counts.flatMap((c): NodeCountsRow[] => [
+        { poolId: c.poolId, kind: "dedicated", counts: c.dedicated },
+        { poolId: c.poolId, kind: "lowPriority", counts: c.lowPriority },
+      ]);
+      printList(context, format, rows, nodeCountsColumns, poolId ? `No pool ${poolId}.` : "No pools.");
+    });
 }

@@ -1,12 +1,13 @@
 import Type, { type Static } from "typebox";
 import {
+  nodeDeallocationOptions,
   nodeStates,
   schedulingStates,
   startTaskStates,
   taskExecutionResults,
   taskStates,
 } from "../states.js";
-import { FailureInfo, literalUnion, NameValuePair, strict, Timestamp } from "./common.js";
+import { Duration, FailureInfo, literalUnion, NameValuePair, strict, Timestamp } from "./common.js";
 import { StartTask } from "./pool.js";
 
 export const StartTaskInformation = Type.Object({
@@ -102,3 +103,43 @@ export const NodeRebootParameter = Type.Object(
 );
 export type NodeRebootParameter = Static<typeof NodeRebootParameter>;
 export type NodeRebootOption = (typeof nodeRebootOptions)[number];
+
+export const nodeReimageOptions = nodeRebootOptions;
+export type NodeReimageOption = NodeRebootOption;
+
+/**
+ * Body of `POST /pools/{poolId}/nodes/{nodeId}/reimage` (optional): what happens to the node's running
+ * tasks, as for a reboot; the node's directories are wiped either way.
+ */
+export const NodeReimageParameter = Type.Object(
+  { nodeReimageOption: Type.Optional(literalUnion(nodeReimageOptions)) },
+  strict,
+);
+export type NodeReimageParameter = Static<typeof NodeReimageParameter>;
+
+export const nodeDisableSchedulingOptions = ["requeue", "terminate", "taskcompletion"] as const;
+export type NodeDisableSchedulingOption = (typeof nodeDisableSchedulingOptions)[number];
+
+/**
+ * Body of `POST /pools/{poolId}/nodes/{nodeId}/disablescheduling` (optional): what happens to the
+ * node's running tasks — `requeue` (default), `terminate`, or `taskcompletion` (left to finish).
+ */
+export const NodeDisableSchedulingParameter = Type.Object(
+  { nodeDisableSchedulingOption: Type.Optional(literalUnion(nodeDisableSchedulingOptions)) },
+  strict,
+);
+export type NodeDisableSchedulingParameter = Static<typeof NodeDisableSchedulingParameter>;
+
+/** Azure's limit on the nodes one `removenodes` request names. */
+export const MAX_NODES_PER_REMOVAL = 100;
+
+/** Body of `POST /pools/{poolId}/removenodes`: these nodes leave, and the pool's targets drop by as many. */
+export const NodeRemoveParameter = Type.Object(
+  {
+    nodeList: Type.Array(Type.String(), { minItems: 1, maxItems: MAX_NODES_PER_REMOVAL }),
+    resizeTimeout: Type.Optional(Duration),
+    nodeDeallocationOption: Type.Optional(literalUnion(nodeDeallocationOptions)),
+  },
+  strict,
+);
+export type NodeRemoveParameter = Static<typeof NodeRemoveParameter>;

@@ -70,8 +70,8 @@ export class AgentReports {
     node.ipAddress = msg.ipAddress;
     node.agentVersion = msg.agentVersion;
     node.agentLastUpdateTime = at;
-    if (node.state === "creating" || node.state === "starting" || node.state === "rebooting")
-      node.lastBootTime = at;
+    const booting: NodeState[] = ["creating", "starting", "rebooting", "reimaging"];
+    if (booting.includes(node.state)) node.lastBootTime = at;
     store.putNode(node);
     const reply: RegisteredReply = {
       type: "registered",
@@ -203,8 +203,9 @@ export class AgentReports {
   disconnected(poolId: string, nodeId: string): void {
     const node = this.account.store.getNode(poolId, nodeId);
     this.health.delete(`${poolId}/${nodeId}`);
-    // A rebooting node's agent goes away on purpose; it stays rebooting until the new one registers.
-    if (!node || node.state === "leavingpool" || node.state === "rebooting") return;
+    // A rebooting (reimaging) node's agent goes away on purpose; it stays so until the new one registers.
+    if (!node || node.state === "leavingpool" || node.state === "rebooting" || node.state === "reimaging")
+      return;
     moveNode(node, "unknown");
     this.account.store.putNode(node);
     this.account.nodes.updateEligibility(node);

@@ -50,6 +50,11 @@ export interface Machines {
   readonly reboots: boolean;
   /** Restarts a node's machine (its agent stops, its tasks die, a new agent registers); resolves once it is restarting. */
   reboot(pool: PoolRecord, node: NodeRecord): Promise<void>;
+  /**
+   * Reimages a node's machine: as `reboot`, but its node directories start empty. Absent where the
+   * machines cannot be reimaged by this service (cloud groups and external machines, for now).
+   */
+  reimage?(pool: PoolRecord, node: NodeRecord): Promise<void>;
   /** Called once at start-up with every known node: adopt machines still running, restart lost ones. */
   recover(pools: PoolRecord[], nodes: NodeRecord[]): void;
   /** Where a node's root directory is (reported in task `nodeInfo`). */

@@ -35,11 +35,13 @@ export class JobNodeTasks {
     const prep = job.spec.jobPreparationTask;
     if (!prep) return "run";
     const entry = job.nodeTasks?.[nodeKey(poolId, nodeId)];
-    const bootTime = this.account.store.getNode(poolId, nodeId)?.lastBootTime;
+    const node = this.account.store.getNode(poolId, nodeId);
+    const bootTime = node?.lastBootTime;
+    // A reimaged node starts empty: its preparation task always runs again (as Azure documents).
+    const reimaged = !!node?.reimageTime && (entry?.bootTime ?? "") < node.reimageTime;
     const rerunAfterBoot =
       entry?.preparation?.result === "success" &&
-      prep.rerunOnNodeRebootAfterSuccess !== false &&
-      entry.bootTime !== bootTime;
+      (reimaged || (prep.rerunOnNodeRebootAfterSuccess !== false && entry.bootTime !== bootTime));
     if (!entry?.preparation || rerunAfterBoot) this.runPreparation(job, poolId, nodeId, 0);
     const info = job.nodeTasks![nodeKey(poolId, nodeId)].preparation!;
     if (prep.waitForSuccess === false) return "run";

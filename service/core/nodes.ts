@@ -1,10 +1,15 @@
 /** Compute nodes: reading them, their files, and keeping their state and schedulability in step. */
 import type { FileEntry, FileResponseMessage } from "../../protocol/agent.js";
 import { BatchError, type ErrorCode, errorRegistry } from "../../protocol/errors.js";
-import type { NodeRebootOption } from "../../protocol/rest/node.js";
+import type {
+  NodeDisableSchedulingOption,
+  NodeRebootOption,
+  NodeReimageOption,
+} from "../../protocol/rest/node.js";
 import type { Account } from "./account.js";
 import type { NodeRecord, PoolRecord } from "./records.js";
 import { moveNode } from "./stateChange.js";
+import { now } from "./time.js";
 
 export interface FileContent {
   file: FileEntry;
@@ -40,47 +45,133 @@ export class NodeCommands {
    * (unless rerunOnNodeRebootAfterSuccess is false).
    */
   reboot(poolId: string, nodeId: string, option: NodeRebootOption = "requeue"): void {
-    const { pool, node } = this.get(poolId, nodeId);
     if (!this.account.machines.reboots)
       throw new BatchError(
         "UnsupportedOperation",
         `Node ${nodeId} runs on a machine this service cannot restart (an external machine, or an EC2 instance: Auto Scaling has no reboot); reboot the machine itself.`,
       );
-    if (node.state !== "idle" && node.state !== "running")
+    this.restart(poolId, nodeId, option, "reboot");
+  }
+
+  /**
+   * Reimages a node: as a reboot, but its node directories are wiped (a fresh machine with the same node
+   * id), it is `reimaging` meanwhile, and every job's preparation task runs there again.
+   */
+  reimage(poolId: string, nodeId: string, option: NodeReimageOption = "requeue"): void {
+    if (!this.account.machines.reimage)
+      throw new BatchError(
+        "UnsupportedOperation",
+        `Node ${nodeId} runs on a machine this service cannot reimage (a cloud or external machine); reboot it instead, or remove the node and resize the pool.`,
+      );
+    this.restart(poolId, nodeId, option, "reimage");
+  }
+
+  private restart(
+    poolId: string,
+    nodeId: string,
+    option: NodeRebootOption,
+    kind: "reboot" | "reimage",
+  ): void {
+    const { pool, node } = this.get(poolId, nodeId);
+    if (node.state !== "idle" && node.state !== "running" && node.state !== "offline")
       throw new BatchError(
         "NodeNotReady",
-        `Node ${nodeId} is ${node.state}; a node reboots when idle or running.`,
+        `Node ${nodeId} is ${node.state}; a node ${kind}s when idle, running or offline.`,
       );
     if (option === "requeue" || option === "terminate") {
-      this.account.pools.endRuns(
-        pool,
-        node,
-        option,
-        `The task's node ${nodeId} was rebooted with nodeRebootOption 'terminate'.`,
-      );
+      const what = kind === "reboot" ? "rebooted with nodeRebootOption" : "reimaged with nodeReimageOption";
+      this.account.pools.endRuns(pool, node, option, `The task's node ${nodeId} was ${what} 'terminate'.`);
     }
     node.rebootPending = true;
+    node.reimagePending = kind === "reimage" || node.reimagePending || undefined;
     this.account.store.putNode(node);
     this.updateEligibility(node);
     this.rebootWhenIdle(pool, node);
   }
 
-  /** A node due to reboot reboots once none of its tasks runs. */
+  /**
+   * Disables scheduling on a node: it gets no new task, its running tasks are requeued, terminated or
+   * left to finish as `option` says, and it is `offline` once none runs (as in Azure).
+   */
+  disableScheduling(poolId: string, nodeId: string, option: NodeDisableSchedulingOption = "requeue"): void {
+    const { pool, node } = this.get(poolId, nodeId);
+    if (node.state === "leavingpool" || node.removal)
+      throw new BatchError(
+        "OperationNotValidOnNode",
+        `Node ${nodeId} is leaving pool ${poolId}; its scheduling cannot change any more.`,
+      );
+    if (node.schedulingState === "disabled")
+      throw new BatchError(
+        "NodeAlreadyInTargetSchedulingState",
+        `Scheduling on node ${nodeId} is already disabled; enable it with enablescheduling.`,
+      );
+    node.schedulingState = "disabled";
+    this.account.store.putNode(node);
+    this.updateEligibility(node);
+    if (option === "requeue" || option === "terminate") {
+      this.killTaskProcesses(node, `scheduling on node ${nodeId} was disabled (${option})`);
+      this.account.pools.endRuns(
+        pool,
+        node,
+        option,
+        `The task's node ${nodeId} had its scheduling disabled with nodeDisableSchedulingOption 'terminate'.`,
+      );
+    }
+    this.refreshActivity(poolId, nodeId);
+    this.account.store.putNode(this.get(poolId, nodeId).node);
+  }
+
+  /** Enables scheduling on a node: it takes tasks again (an `offline` node becomes `idle`). */
+  enableScheduling(poolId: string, nodeId: string): void {
+    const { node } = this.get(poolId, nodeId);
+    if (node.schedulingState === "enabled")
+      throw new BatchError(
+        "NodeAlreadyInTargetSchedulingState",
+        `Scheduling on node ${nodeId} is already enabled.`,
+      );
+    node.schedulingState = "enabled";
+    this.refreshActivity(poolId, nodeId);
+    this.account.store.putNode(node);
+    this.updateEligibility(node);
+  }
+
+  /**
+   * Kills the processes of the tasks running on a node whose runs end here (requeued or terminated):
+   * their agent's later reports name dispatches that no longer exist and are ignored.
+   */
+  private killTaskProcesses(node: NodeRecord, reason: string): void {
+    for (const d of this.account.dispatches.onNode(node.poolId, node.id)) {
+      if (d.kind !== "task") continue;
+      this.account.nodeLink.send(node.poolId, node.id, {
+        type: "terminate",
+        dispatchId: d.dispatchId,
+        graceMs: this.account.config.terminateGraceMs,
+        reason,
+      });
+    }
+  }
+
+  /** A node due to reboot (or reimage) does so once none of its tasks runs. */
   private rebootWhenIdle(pool: PoolRecord, node: NodeRecord): void {
     if (!node.rebootPending || this.running(pool.id, node.id).tasks > 0) return;
+    const reimage = node.reimagePending === true;
     node.rebootPending = undefined;
-    moveNode(node, "rebooting");
+    node.reimagePending = undefined;
+    moveNode(node, reimage ? "reimaging" : "rebooting");
+    if (reimage) node.reimageTime = now();
     // The start task runs again after the reboot, as on a fresh machine.
     node.startTaskInfo = undefined;
     node.startTaskDispatchId = undefined;
     this.account.store.putNode(node);
     this.updateEligibility(node);
-    this.account.machines.reboot(pool, node).then(
+    const { machines } = this.account;
+    const restarted = reimage ? machines.reimage!(pool, node) : machines.reboot(pool, node);
+    restarted.then(
       () => this.account.store.putNode(node),
       (error: unknown) => {
-        node.errors = [
-          { code: "RebootFailed", message: `The node's machine could not be restarted: ${String(error)}` },
-        ];
+        const code = reimage ? "ReimageFailed" : "RebootFailed";
+        const what = reimage ? "reimaged" : "restarted";
+        node.errors = [{ code, message: `The node's machine could not be ${what}: ${String(error)}` }];
         this.account.store.putNode(node);
       },
     );
@@ -116,8 +207,10 @@ export class NodeCommands {
   refreshActivity(poolId: string, nodeId: string): void {
     const node = this.account.store.getNode(poolId, nodeId);
     if (!node) return;
-    if (node.state === "idle" || node.state === "running") {
-      const next = this.running(poolId, nodeId).tasks > 0 ? "running" : "idle";
+    if (node.state === "idle" || node.state === "running" || node.state === "offline") {
+      // A node with scheduling disabled is `offline` once its last task has ended.
+      const idle = node.schedulingState === "disabled" ? "offline" : "idle";
+      const next = this.running(poolId, nodeId).tasks > 0 ? "running" : idle;
       if (node.state !== next) moveNode(node, next);
     }
     const pool = this.account.store.getPool(poolId);

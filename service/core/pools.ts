@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { BatchError } from "../../protocol/errors.js";
+import type { NodeRemoveParameter } from "../../protocol/rest/node.js";
 import type {
   PoolAddParameter,
   PoolResizeParameter,
@@ -88,6 +89,45 @@ export class PoolCommands {
     pool.resizeErrors = undefined;
     moveAllocation(pool, "resizing");
     this.account.store.putPool(pool);
+    this.applyTargets(pool);
+  }
+
+  /**
+   * Removes the named nodes (Azure's `removenodes`): the pool resizes down by as many, and exactly these
+   * nodes leave, their running tasks treated as `nodeDeallocationOption` says.
+   */
+  removeNodes(poolId: string, params: NodeRemoveParameter): void {
+    const pool = this.activePool(poolId);
+    if (pool.allocationState !== "steady") {
+      throw new BatchError(
+        "PoolIsResizing",
+        `Pool ${poolId} is ${pool.allocationState}; remove nodes once its allocationState is steady.`,
+      );
+    }
+    const ids = [...new Set(params.nodeList)];
+    const nodes = ids.map((id) => this.account.store.getNode(poolId, id));
+    const missing = ids.filter((_, i) => !nodes[i]);
+    if (missing.length > 0)
+      throw new BatchError(
+        "NodeNotFound",
+        `Pool ${poolId} has no node ${missing.join(", ")}; nothing was removed.`,
+      );
+    const found = nodes as NodeRecord[];
+    const leaving = found.filter((n) => n.removal || n.state === "leavingpool");
+    if (leaving.length > 0)
+      throw new BatchError(
+        "OperationNotValidOnNode",
+        `Node ${leaving.map((n) => n.id).join(", ")} is already leaving pool ${poolId}; nothing was removed.`,
+      );
+    const dedicated = found.filter((n) => n.isDedicated).length;
+    pool.targetDedicatedNodes = Math.max(0, pool.targetDedicatedNodes - dedicated);
+    pool.targetLowPriorityNodes = Math.max(0, pool.targetLowPriorityNodes - (found.length - dedicated));
+    pool.resizeTimeout = params.resizeTimeout ?? pool.resizeTimeout;
+    pool.nodeDeallocationOption = params.nodeDeallocationOption ?? "requeue";
+    pool.resizeErrors = undefined;
+    moveAllocation(pool, "resizing");
+    this.account.store.putPool(pool);
+    for (const node of found) this.removeNode(pool, node, pool.nodeDeallocationOption);
     this.applyTargets(pool);
   }
 

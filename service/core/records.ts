@@ -78,8 +78,14 @@ export interface NodeRecord {
   errors?: { code: string; message: string }[];
   agentVersion?: string;
   agentLastUpdateTime?: string;
+  /** The last runs that ended on the node, newest first (recentTasks.ts). */
+  recentTasks?: RecentTaskRun[];
   /** A reboot was asked for: the node takes no task and reboots once its running tasks have ended. */
   rebootPending?: boolean;
+  /** The pending reboot is a reimage: the node's directories are wiped. */
+  reimagePending?: boolean;
+  /** When the node was last reimaged: job preparation tasks that ran before then run again. */
+  reimageTime?: string;
   /** Set when the node is being removed: how its running tasks are treated. */
   removal?: NodeDeallocationOption;
   /**
@@ -87,6 +93,18 @@ export interface NodeRecord {
    * its namespace; for cloud nodes: the instance that claimed the node, as its agent reported it).
    */
   machine: { rootDirectory: string; pid?: number; network?: NodeNetworkAttachment; machineId?: string };
+}
+
+/** One run that ended on a node, as its `recentTasks` shows it. */
+export interface RecentTaskRun {
+  jobId: string;
+  taskId: string;
+  startTime?: string;
+  endTime?: string;
+  exitCode?: number;
+  retryCount: number;
+  requeueCount: number;
+  result?: "success" | "failure";
 }
 
 /** A local node on a virtual network with namespace isolation: where it lives and its address. */

@@ -45,7 +45,8 @@ export const nodeStateTable: TransitionTable<NodeState> = {
   rebooting: ["starting", "waitingforstarttask", "idle", "unknown", "leavingpool", "unusable"],
   reimaging: ["starting", "waitingforstarttask", "idle", "unknown", "leavingpool"],
   leavingpool: [],
-  offline: ["idle", "running", "unknown", "leavingpool"],
+  // offline: scheduling disabled and no task running.
+  offline: ["idle", "running", "unknown", "leavingpool", "rebooting", "reimaging"],
   unusable: ["starting", "idle", "unknown", "leavingpool", "rebooting", "reimaging"],
   unknown: [
     "starting",

@@ -12,6 +12,7 @@ import type { Dispatch } from "./dispatches.js";
 import { dispatchFiles } from "./dispatchFiles.js";
 import { environmentFrom } from "./environmentSettings.js";
 import { exitOptionsFor } from "./exitOptions.js";
+import { rememberRun } from "./recentTasks.js";
 import type { JobRecord, TaskRecord } from "./records.js";
 import { moveTask } from "./stateChange.js";
 import { now, parseDuration } from "./time.js";
@@ -151,6 +152,16 @@ export class TaskRuns {
     if (node) {
       node.totalTasksRun++;
       if (!failure) node.totalTasksSucceeded++;
+      rememberRun(node, {
+        jobId: task.jobId,
+        taskId: task.id,
+        startTime: info.startTime,
+        endTime: info.endTime,
+        exitCode: info.exitCode,
+        retryCount: info.retryCount,
+        requeueCount: info.requeueCount,
+        result: failure ? "failure" : "success",
+      });
       store.putNode(node);
     }
     if (report.failure?.category === "servererror" && !task.terminateRequested) {

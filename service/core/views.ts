@@ -115,6 +115,7 @@ export function nodeView(
   pool: PoolRecord,
   node: NodeRecord,
   running: { tasks: number; slots: number },
+  recentTasks?: ComputeNode["recentTasks"],
 ): ComputeNode {
   return {
     id: node.id,
@@ -131,6 +132,7 @@ export function nodeView(
     runningTasksCount: running.tasks,
     runningTaskSlotsCount: running.slots,
     totalTasksSucceeded: node.totalTasksSucceeded,
+    recentTasks,
     startTask: pool.spec.startTask,
     startTaskInfo: node.startTaskInfo,
     errors: node.errors?.map((e) => ({ code: e.code, message: e.message })),

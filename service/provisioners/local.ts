@@ -2,7 +2,8 @@
  * The local provisioner: a node's "VM" is an agent process on this machine, started detached (its own
  * process group) so that it outlives a service restart, as a VM would, with its own node root directory
  * under `<dataDir>/nodes/<pool>/<node>` and its log beside it. Removing a node stops the agent (SIGTERM:
- * it ends its tasks and exits; SIGKILL to its group after a grace) and deletes its directory.
+ * it ends its tasks and exits; SIGKILL to its group after a grace) and deletes its directory; reimaging
+ * it does the same and starts a new agent on the empty directory.
  *
  * A pool on a local virtual network, where the host allows namespaces, gets more: each node its own
  * network namespace and address (namespaceNetworks.ts), its agent started inside it (`ip netns exec`)
@@ -117,6 +118,13 @@ export class LocalMachines implements Machines {
   /** A local "reboot": the agent stops (its tasks with it) and a new one starts on the same directory. */
   async reboot(pool: PoolRecord, node: NodeRecord): Promise<void> {
     await this.stopAgent(node);
+    node.machine.pid = this.startAgent(pool, node);
+  }
+
+  /** A local "reimage": the agent stops, its node root is deleted, and a fresh agent starts on the same node id. */
+  async reimage(pool: PoolRecord, node: NodeRecord): Promise<void> {
+    await this.stopAgent(node);
+    await fs.promises.rm(node.machine.rootDirectory, { recursive: true, force: true });
     node.machine.pid = this.startAgent(pool, node);
   }
 

@@ -1,6 +1,7 @@
-/** `/pools`: add, list, get, exists (HEAD), delete, resize, stopresize, updateproperties. */
+/** `/pools`: add, list, get, exists (HEAD), delete, resize, removenodes, stopresize, updateproperties. */
 import type { FastifyInstance } from "fastify";
 import { BatchError } from "../../../protocol/errors.js";
+import { NodeRemoveParameter } from "../../../protocol/rest/node.js";
 import {
   Pool,
   PoolAddParameter,
@@ -19,6 +20,7 @@ type PoolParams = { Params: { poolId: string } };
 
 const validatePoolAdd = bodyValidator(PoolAddParameter, "PoolAddParameter");
 const validatePoolResize = bodyValidator(PoolResizeParameter, "PoolResizeParameter");
+const validateNodeRemove = bodyValidator(NodeRemoveParameter, "NodeRemoveParameter");
 const validateUpdateProperties = bodyValidator(
   PoolUpdatePropertiesParameter,
   "PoolUpdatePropertiesParameter",
@@ -73,6 +75,12 @@ export function poolRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
   app.post<PoolParams>("/pools/:poolId/resize", async (request, reply) => {
     const params = validatePoolResize(request.body);
     account.pools.resize(request.params.poolId, params);
+    await store.flush();
+    return sendEmpty(reply, 202, headersOf(account.pools.get(request.params.poolId), true));
+  });
+
+  app.post<PoolParams>("/pools/:poolId/removenodes", async (request, reply) => {
+    account.pools.removeNodes(request.params.poolId, validateNodeRemove(request.body));
     await store.flush();
     return sendEmpty(reply, 202, headersOf(account.pools.get(request.params.poolId), true));
   });

@@ -1,0 +1,92 @@
+/** `openbatch node reimage|disable-scheduling|enable-scheduling|remove|counts` send Azure's requests and print the answers. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { noNodes } from "../../../service/core/nodeCounts.js";
+import {
+  type FakeBatchService,
+  type ReceivedRequest,
+  startFakeBatchService,
+} from "../client/fakeBatchService.js";
+import { credentialsEnv, runCli } from "./cliHarness.js";
+
+const dir = mkdtempSync(join(tmpdir(), "openbatch-cli-node-"));
+const zero = noNodes();
+const counts = { poolId: "p1", dedicated: { ...zero, idle: 2, offline: 1, total: 3 }, lowPriority: zero };
+
+let service: FakeBatchService;
+beforeAll(async () => {
+  service = await startFakeBatchService({
+    "POST /pools/p1/nodes/n1/disablescheduling": () => ({ status: 200 }),
+    "POST /pools/p1/nodes/n1/enablescheduling": () => ({ status: 200 }),
+    "POST /pools/p1/removenodes": () => ({ status: 202 }),
+    "POST /pools/p1/nodes/n1/reimage": () => ({ status: 202 }),
+    "GET /nodecounts": () => ({ status: 200, body: { value: [counts] } }),
+  });
+});
+afterAll(() => service.close());
+
+const openbatch = (args: string[]) => runCli(args, credentialsEnv(service, dir));
+
+function lastRequest(method: string, path: string): ReceivedRequest {
+  const found = service.requests.filter((r) => r.method === method && r.path === path).at(-1);
+  if (!found) throw new Error(`no ${method} ${path} received`);
+  return found;
+}
+
+describe("openbatch node operations", () => {
+  it("disable-scheduling sends the option (requeue by default), enable-scheduling sends nothing", async () => {
+    expect((await openbatch(["node", "disable-scheduling", "p1", "n1"])).stdout).toContain(
+      "disabled (requeue)",
+    );
+    const path = "/pools/p1/nodes/n1/disablescheduling";
+    expect(JSON.parse(lastRequest("POST", path).body)).toEqual({ nodeDisableSchedulingOption: "requeue" });
+    await openbatch(["node", "disable-scheduling", "p1", "n1", "--option", "taskcompletion"]);
+    expect(JSON.parse(lastRequest("POST", path).body)).toEqual({
+      nodeDisableSchedulingOption: "taskcompletion",
+    });
+    expect(
+      (await openbatch(["node", "disable-scheduling", "p1", "n1", "--option", "retaineddata"])).code,
+    ).toBe(2);
+    expect((await openbatch(["node", "enable-scheduling", "p1", "n1"])).stdout).toContain("enabled");
+    expect(lastRequest("POST", "/pools/p1/nodes/n1/enablescheduling").body).toBe("");
+  });
+
+  it("reimage sends the option", async () => {
+    expect((await openbatch(["node", "reimage", "p1", "n1", "--option", "retaineddata"])).code).toBe(0);
+    expect(JSON.parse(lastRequest("POST", "/pools/p1/nodes/n1/reimage").body)).toEqual({
+      nodeReimageOption: "retaineddata",
+    });
+    expect((await openbatch(["node", "reimage", "p1", "n1", "--option", "wipe"])).code).toBe(2);
+  });
+
+  it("remove sends the node list, the deallocation option and the timeout", async () => {
+    const run = await openbatch([
+      "node",
+      "remove",
+      "p1",
+      "n1",
+      "n2",
+      "--node-deallocation-option",
+      "taskcompletion",
+      "--resize-timeout",
+      "PT5M",
+    ]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(lastRequest("POST", "/pools/p1/removenodes").body)).toEqual({
+      nodeList: ["n1", "n2"],
+      nodeDeallocationOption: "taskcompletion",
+      resizeTimeout: "PT5M",
+    });
+  });
+
+  it("counts prints a row per pool and kind, or Azure's PoolNodeCounts as JSON, filtered by pool", async () => {
+    const table = await openbatch(["node", "counts"]);
+    expect(table.stdout).toMatch(/p1\s+dedicated\s+3\s+0\s+0\s+0\s+0\s+2\s+0\s+1/);
+    expect(table.stdout).toMatch(/p1\s+lowPriority\s+0/);
+    const json = await openbatch(["node", "counts", "p1", "-o", "json"]);
+    expect(JSON.parse(json.stdout)).toEqual([counts]);
+    expect(lastRequest("GET", "/nodecounts").query.get("$filter")).toBe("poolId eq 'p1'");
+  });
+});
