@@ -1,7 +1,9 @@
 import type { List } from "../protocol/rest/common.js";
 import type {
+  AutoScaleRun,
   Pool,
   PoolAddParameter,
+  PoolEnableAutoScaleParameter,
   PoolResizeParameter,
   PoolUpdatePropertiesParameter,
 } from "../protocol/rest/pool.js";
@@ -81,5 +83,34 @@ export class PoolOperations {
       path: batchPath`/pools/${poolId}/updateproperties`,
       body: properties,
     });
+  }
+
+  /** `POST /pools/{poolId}/enableautoscale` (200): sets the formula and/or interval and evaluates at once. */
+  async enableAutoScale(poolId: string, parameters: PoolEnableAutoScaleParameter): Promise<void> {
+    await this.http.send({
+      method: "POST",
+      path: batchPath`/pools/${poolId}/enableautoscale`,
+      body: parameters,
+    });
+  }
+
+  /** `POST /pools/{poolId}/disableautoscale` (200): the pool keeps its current targets. */
+  async disableAutoScale(poolId: string): Promise<void> {
+    await this.http.send({ method: "POST", path: batchPath`/pools/${poolId}/disableautoscale` });
+  }
+
+  /**
+   * `POST /pools/{poolId}/evaluateautoscale`: evaluates a formula against the pool without applying it;
+   * a formula error comes back in the run's `error` (the pool must have autoscale enabled).
+   */
+  async evaluateAutoScale(poolId: string, autoScaleFormula: string): Promise<AutoScaleRun> {
+    const { "odata.metadata": _, ...run } = await this.http.json<
+      AutoScaleRun & { "odata.metadata"?: string }
+    >({
+      method: "POST",
+      path: batchPath`/pools/${poolId}/evaluateautoscale`,
+      body: { autoScaleFormula },
+    });
+    return run;
   }
 }

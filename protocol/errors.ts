@@ -62,6 +62,22 @@ export const errorRegistry = {
     status: 409,
     message: "The pool has autoscale enabled; disable autoscale before resizing it by hand.",
   },
+  AutoScaleNotEnabled: {
+    status: 409,
+    message: "Autoscale is not enabled on the pool; enable it (enableautoscale) before evaluating a formula.",
+  },
+  InvalidAutoScaleFormula: {
+    status: 400,
+    message: "The autoscale formula is not valid; fix it at the line and column given.",
+  },
+  AutoScaleFormulaTooLong: {
+    status: 400,
+    message: "The autoscale formula is longer than 8 KB; shorten it.",
+  },
+  AutoScaleFormulaTooManyStatements: {
+    status: 400,
+    message: "The autoscale formula has more than 100 statements; combine or drop some.",
+  },
   NodeNotFound: { status: 404, message: "The specified compute node does not exist in this pool." },
   NodeNotReady: {
     status: 409,

@@ -21,6 +21,7 @@ import { type CliContext, clientFor, globalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
 import { examples } from "../examples.js";
 import { printJson, printList, printMessage, printRecord } from "../output.js";
+import { registerPoolAutoscaleCommands } from "./poolAutoscale.js";
 
 interface CreateOptions {
   vmSize?: string;
@@ -91,6 +92,7 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
         ["release its nodes", "openbatch pool delete p1 --wait"],
       ),
     );
+  registerPoolAutoscaleCommands(pool, context);
 
   pool
     .command("create")

@@ -103,6 +103,11 @@ export const PoolAddParameter = Type.Object(
     /** Installed on every node when it joins, before its start task and tasks. */
     applicationPackageReferences: Type.Optional(Type.Array(ApplicationPackageReference)),
     networkConfiguration: Type.Optional(NetworkConfiguration),
+    /** With it, the formula sets the targets: `targetDedicatedNodes`/`targetLowPriorityNodes` must not be given. */
+    enableAutoScale: Type.Optional(Type.Boolean()),
+    autoScaleFormula: Type.Optional(Type.String({ minLength: 1 })),
+    /** Default PT15M. Azure's minimum is PT5M; a local account allows down to PT5S. */
+    autoScaleEvaluationInterval: Type.Optional(Duration),
   },
   strict,
 );
@@ -135,6 +140,37 @@ export const PoolUpdatePropertiesParameter = Type.Object(
 );
 export type PoolUpdatePropertiesParameter = Static<typeof PoolUpdatePropertiesParameter>;
 
+/** Body of `POST /pools/{poolId}/enableautoscale`: a new formula, a new interval, or both. */
+export const PoolEnableAutoScaleParameter = Type.Object(
+  {
+    autoScaleFormula: Type.Optional(Type.String({ minLength: 1 })),
+    autoScaleEvaluationInterval: Type.Optional(Duration),
+  },
+  strict,
+);
+export type PoolEnableAutoScaleParameter = Static<typeof PoolEnableAutoScaleParameter>;
+
+/** Body of `POST /pools/{poolId}/evaluateautoscale`. */
+export const PoolEvaluateAutoScaleParameter = Type.Object(
+  { autoScaleFormula: Type.String({ minLength: 1 }) },
+  strict,
+);
+export type PoolEvaluateAutoScaleParameter = Static<typeof PoolEvaluateAutoScaleParameter>;
+
+/** Azure's AutoScaleRun: one evaluation of a formula; `results` is `$Name=value;...`. */
+export const AutoScaleRun = Type.Object({
+  timestamp: Timestamp,
+  results: Type.Optional(Type.String()),
+  error: Type.Optional(
+    Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      values: Type.Optional(Type.Array(NameValuePair)),
+    }),
+  ),
+});
+export type AutoScaleRun = Static<typeof AutoScaleRun>;
+
 export const ResizeError = Type.Object({
   code: Type.String(),
   message: Type.String(),
@@ -155,6 +191,9 @@ export const Pool = Type.Object({
   targetDedicatedNodes: Type.Integer(),
   targetLowPriorityNodes: Type.Integer(),
   enableAutoScale: Type.Boolean(),
+  autoScaleFormula: Type.Optional(Type.String()),
+  autoScaleEvaluationInterval: Type.Optional(Type.String()),
+  autoScaleRun: Type.Optional(AutoScaleRun),
   enableInterNodeCommunication: Type.Boolean(),
   startTask: Type.Optional(StartTask),
   certificateReferences: Type.Optional(Type.Array(CertificateReference)),

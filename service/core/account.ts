@@ -16,6 +16,7 @@ import { JobScheduleCommands } from "./jobSchedules.js";
 import { JobCommands } from "./jobs.js";
 import { bucketOf, JobTaskCounts } from "./jobTaskCounts.js";
 import { NodeCommands } from "./nodes.js";
+import { PoolAutoscale } from "./poolAutoscale.js";
 import { PoolCommands } from "./pools.js";
 import type { JobRecord, TaskRecord } from "./records.js";
 import { TaskDependencyGraph } from "./taskDependencies.js";
@@ -32,6 +33,7 @@ export class Account {
     return parent?.state === "completed" && satisfiesDependents(parent);
   });
   readonly pools: PoolCommands;
+  readonly autoscale: PoolAutoscale;
   readonly certificates: CertificateCommands;
   readonly nodes: NodeCommands;
   readonly jobs: JobCommands;
@@ -55,6 +57,7 @@ export class Account {
       this.runs.start(poolId, nodeId, jobId, taskId),
     );
     this.pools = new PoolCommands(this);
+    this.autoscale = new PoolAutoscale(this);
     this.certificates = new CertificateCommands(this);
     this.nodes = new NodeCommands(this);
     this.jobs = new JobCommands(this);
@@ -84,6 +87,7 @@ export class Account {
     for (const node of nodes) this.store.putNode(node);
     for (const pool of pools) this.pools.continueLifecycle(pool);
     this.jobSchedules.start();
+    this.autoscale.start();
   }
 
   /**
@@ -101,6 +105,7 @@ export class Account {
   /** Stops the timers that would change state (the store is about to close). */
   stop(): void {
     this.jobSchedules.stop();
+    this.autoscale.stop();
   }
 
   /** Persists a task and keeps the per-job counts in step with its state. */

@@ -13,6 +13,7 @@ import type {
   PoolUpdatePropertiesParameter,
 } from "../../protocol/rest/pool.js";
 import type { NodeDeallocationOption } from "../../protocol/states.js";
+import type { AutoscaleTargets } from "../autoscale/evaluator.js";
 import type { Account } from "./account.js";
 import { firstVersion, type NodeRecord, type PoolRecord } from "./records.js";
 import { moveAllocation, moveNode, movePool, touch } from "./stateChange.js";
@@ -47,6 +48,7 @@ export class PoolCommands {
     );
     this.account.certificates.checkReferences(spec.certificateReferences);
     this.account.virtualNetworks.checkPoolSubnet(spec);
+    const autoScale = this.account.autoscale.settingsForAdd(spec);
     const at = now();
     const pool: PoolRecord = {
       ...firstVersion(spec.id, store.nextSeq("pools"), spec, "active" as const, at),
@@ -58,11 +60,13 @@ export class PoolCommands {
       nodeDeallocationOption: "requeue",
       joinToken: randomBytes(24).toString("base64url"),
       nodeCounter: 0,
+      ...(autoScale ? { autoScale } : {}),
     };
     this.account.scheduler.configurePool(pool.id, spec.taskSchedulingPolicy?.nodeFillType ?? "spread");
     if (pool.targetDedicatedNodes + pool.targetLowPriorityNodes > 0) moveAllocation(pool, "resizing", at);
     store.putPool(pool);
     this.applyTargets(pool);
+    if (autoScale) this.account.autoscale.evaluateNow(pool.id);
     return pool;
   }
 
@@ -78,6 +82,7 @@ export class PoolCommands {
 
   resize(poolId: string, params: PoolResizeParameter): void {
     const pool = this.activePool(poolId);
+    if (pool.autoScale) throw new BatchError("AutoScaleEnabled", `Pool id: ${poolId}.`);
     if (pool.allocationState !== "steady") {
       throw new BatchError("PoolIsResizing", `Pool ${poolId} is ${pool.allocationState}.`);
     }
@@ -155,6 +160,7 @@ export class PoolCommands {
     const pool = this.get(poolId);
     if (pool.state === "deleting") return;
     movePool(pool, "deleting");
+    this.account.autoscale.forget(poolId);
     if (pool.allocationState === "steady") moveAllocation(pool, "resizing");
     pool.targetDedicatedNodes = 0;
     pool.targetLowPriorityNodes = 0;
@@ -189,7 +195,28 @@ export class PoolCommands {
     if (pool) this.leave(pool, node);
   }
 
-  private activePool(poolId: string): PoolRecord {
+  /**
+   * Applies an autoscale evaluation's targets: the pool resizes as a resize would, even while an earlier
+   * resize is still under way (nodes already leaving keep leaving).
+   */
+  autoscaleTo(poolId: string, targets: AutoscaleTargets): void {
+    const pool = this.account.store.getPool(poolId);
+    if (!pool || pool.state === "deleting") return;
+    if (
+      pool.targetDedicatedNodes === targets.targetDedicatedNodes &&
+      pool.targetLowPriorityNodes === targets.targetLowPriorityNodes
+    )
+      return;
+    pool.targetDedicatedNodes = targets.targetDedicatedNodes;
+    pool.targetLowPriorityNodes = targets.targetLowPriorityNodes;
+    pool.nodeDeallocationOption = targets.nodeDeallocationOption;
+    pool.resizeErrors = undefined;
+    if (pool.allocationState === "steady") moveAllocation(pool, "resizing");
+    this.account.store.putPool(pool);
+    this.applyTargets(pool);
+  }
+
+  activePool(poolId: string): PoolRecord {
     const pool = this.get(poolId);
     if (pool.state === "deleting") throw new BatchError("PoolBeingDeleted", `Pool id: ${poolId}.`);
     return pool;

@@ -12,7 +12,7 @@ import type {
   JobReleaseTaskExecutionInformation,
 } from "../../protocol/rest/jobTasks.js";
 import type { StartTaskInformation } from "../../protocol/rest/node.js";
-import type { PoolAddParameter } from "../../protocol/rest/pool.js";
+import type { AutoScaleRun, PoolAddParameter } from "../../protocol/rest/pool.js";
 import type { DependencyAction, TaskAddParameter, TaskTimeline } from "../../protocol/rest/task.js";
 import type {
   AllocationState,
@@ -58,6 +58,8 @@ export interface PoolRecord extends Versioned {
   joinToken: string;
   /** Counter for node ids (`tvmps_<pool>_<n>` style ids are stable across restarts). */
   nodeCounter: number;
+  /** Present while autoscale is enabled: the formula sets the targets every `evaluationInterval`. */
+  autoScale?: { formula: string; evaluationInterval: string; run?: AutoScaleRun };
 }
 
 export interface NodeRecord {

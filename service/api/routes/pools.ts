@@ -1,10 +1,15 @@
-/** `/pools`: add, list, get, exists (HEAD), delete, resize, removenodes, stopresize, updateproperties. */
+/**
+ * `/pools`: add, list, get, exists (HEAD), delete, resize, removenodes, stopresize, updateproperties,
+ * enableautoscale, disableautoscale, evaluateautoscale.
+ */
 import type { FastifyInstance } from "fastify";
 import { BatchError } from "../../../protocol/errors.js";
 import { NodeRemoveParameter } from "../../../protocol/rest/node.js";
 import {
   Pool,
   PoolAddParameter,
+  PoolEnableAutoScaleParameter,
+  PoolEvaluateAutoScaleParameter,
   PoolResizeParameter,
   PoolUpdatePropertiesParameter,
 } from "../../../protocol/rest/pool.js";
@@ -19,6 +24,11 @@ import { bodyValidator } from "../validation.js";
 type PoolParams = { Params: { poolId: string } };
 
 const validatePoolAdd = bodyValidator(PoolAddParameter, "PoolAddParameter");
+const validateEnableAutoScale = bodyValidator(PoolEnableAutoScaleParameter, "PoolEnableAutoScaleParameter");
+const validateEvaluateAutoScale = bodyValidator(
+  PoolEvaluateAutoScaleParameter,
+  "PoolEvaluateAutoScaleParameter",
+);
 const validatePoolResize = bodyValidator(PoolResizeParameter, "PoolResizeParameter");
 const validateNodeRemove = bodyValidator(NodeRemoveParameter, "NodeRemoveParameter");
 const validateUpdateProperties = bodyValidator(
@@ -95,5 +105,27 @@ export function poolRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
     account.pools.updateProperties(request.params.poolId, validateUpdateProperties(request.body));
     await store.flush();
     return sendEmpty(reply, 204, headersOf(account.pools.get(request.params.poolId), true));
+  });
+
+  app.post<PoolParams>("/pools/:poolId/enableautoscale", async (request, reply) => {
+    account.autoscale.enable(request.params.poolId, validateEnableAutoScale(request.body));
+    await store.flush();
+    return sendEmpty(reply, 200, headersOf(account.pools.get(request.params.poolId), true));
+  });
+
+  app.post<PoolParams>("/pools/:poolId/disableautoscale", async (request, reply) => {
+    account.autoscale.disable(request.params.poolId);
+    await store.flush();
+    return sendEmpty(reply, 200, headersOf(account.pools.get(request.params.poolId), true));
+  });
+
+  app.post<PoolParams>("/pools/:poolId/evaluateautoscale", async (request, reply) => {
+    const { autoScaleFormula } = validateEvaluateAutoScale(request.body);
+    const run = account.autoscale.evaluate(request.params.poolId, autoScaleFormula);
+    const body = {
+      "odata.metadata": `${endpoint()}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.AutoScaleRun`,
+      ...run,
+    };
+    return sendJson(reply, body, headersOf(account.pools.get(request.params.poolId), true));
   });
 }
