@@ -36,7 +36,7 @@ export function registerPoolAutoscaleCommands(pool: Command, context: CliContext
     .command("enable")
     .description(
       "Enable autoscale on a pool, or change its formula or interval (POST /pools/{id}/enableautoscale); " +
-        "the formula is evaluated at once. A local account allows intervals down to PT5S (Azure: PT5M).",
+        "the formula is evaluated at once. A local account allows intervals down to PT2S (Azure: PT5M).",
     )
     .argument("<id>", "pool id")
     .option("--formula <text>", "the autoscale formula")

@@ -106,7 +106,7 @@ export const PoolAddParameter = Type.Object(
     /** With it, the formula sets the targets: `targetDedicatedNodes`/`targetLowPriorityNodes` must not be given. */
     enableAutoScale: Type.Optional(Type.Boolean()),
     autoScaleFormula: Type.Optional(Type.String({ minLength: 1 })),
-    /** Default PT15M. Azure's minimum is PT5M; a local account allows down to PT5S. */
+    /** Default PT15M. Azure's minimum is PT5M; a local account allows down to PT2S. */
     autoScaleEvaluationInterval: Type.Optional(Duration),
   },
   strict,

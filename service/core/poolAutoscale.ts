@@ -25,7 +25,7 @@ import { TimerPerKey } from "./timerPerKey.js";
 
 const DEFAULT_EVALUATION_INTERVAL = "PT15M";
 /** Azure's minimum is 5 minutes; a local account may evaluate every few seconds. */
-const MIN_EVALUATION_INTERVAL_MS = 5_000;
+const MIN_EVALUATION_INTERVAL_MS = 2_000;
 const MAX_EVALUATION_INTERVAL_MS = 168 * 3600_000;
 const AZURE_SAMPLE_PERIOD_MS = 30_000;
 /** Samples kept per metric: a few hours at Azure's period, enough for every documented formula. */
@@ -260,7 +260,7 @@ function checkedInterval(interval: string): string {
     throw invalidPropertyValue(
       "autoScaleEvaluationInterval",
       interval,
-      "give a duration between PT5S and P7D (Azure's minimum is PT5M; a local account allows PT5S)",
+      "give a duration between PT2S and P7D (Azure's minimum is PT5M; a local account allows PT2S)",
     );
   return interval;
 }
