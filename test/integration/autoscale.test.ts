@@ -5,9 +5,18 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { BatchRequestError, collect } from "../../client/index.js";
-import { serviceForSuite, waitFor } from "./harness.js";
+import {
+  completedTask,
+  killEverything,
+  makeDataDir,
+  type ServiceProcess,
+  serviceForSuite,
+  startService,
+  stopService,
+  waitFor,
+} from "./harness.js";
 
 const FORMULA =
   "$TargetDedicatedNodes = min(3, $PendingTasks.GetSample(1));\n$NodeDeallocationOption = taskcompletion;";
@@ -178,5 +187,41 @@ describe("autoscale", () => {
       "$TargetDedicatedNodes=0;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;$n=2",
     );
     await client.pools.delete("fixed");
+  });
+});
+
+describe("autoscale across a SIGKILL of the service", () => {
+  const dataDir = makeDataDir("autoscalerestart");
+  let service: ServiceProcess | undefined;
+
+  afterAll(async () => {
+    if (service) await stopService(service);
+    killEverything(dataDir);
+  });
+
+  it("evaluates the formula again after a restart: queued work grows the pool", async () => {
+    service = await startService(dataDir);
+    const port = Number(new URL(service.endpoint).port);
+    await service.client.pools.add({
+      id: "rp",
+      vmSize: "small",
+      enableAutoScale: true,
+      autoScaleFormula: "$TargetDedicatedNodes = min(2, $PendingTasks);",
+      autoScaleEvaluationInterval: "PT2S",
+    });
+    expect((await service.client.pools.get("rp")).currentDedicatedNodes).toBe(0);
+    await stopService(service, "SIGKILL");
+    service = await startService(dataDir, port, service.accountKey);
+    const { client } = service;
+    const restartedAt = new Date().toISOString();
+
+    await client.jobs.add({ id: "rj", poolInfo: { poolId: "rp" } });
+    await client.tasks.add("rj", { id: "t", commandLine: "/bin/sh -c 'echo done'" });
+    const task = await completedTask(client, "rj", "t");
+    expect(task.executionInfo!.exitCode).toBe(0);
+    const pool = await client.pools.get("rp");
+    expect(pool.autoScaleRun!.timestamp > restartedAt).toBe(true);
+    expect(pool.enableAutoScale).toBe(true);
+    await client.pools.delete("rp");
   });
 });
