@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { AutoScaleRun, PoolEnableAutoScaleParameter } from "../../protocol/rest/pool.js";
 import { definedOnly } from "../arguments.js";
 import { type CliContext, clientFor, globalOptions } from "../context.js";
-import { UsageError } from "../errors.js";
+import { CommandError, UsageError } from "../errors.js";
 import { examples } from "../examples.js";
 import { type Column, printMessage, printRecord } from "../output.js";
 
@@ -30,6 +30,16 @@ export function registerPoolAutoscaleCommands(pool: Command, context: CliContext
     .description(
       "Size a pool by an Azure Batch autoscale formula: enable (or change the formula/interval), " +
         "disable, or evaluate a formula against the pool without applying it.",
+    )
+    .addHelpText(
+      "after",
+      examples(
+        [
+          "size p1 by its queue",
+          "openbatch pool autoscale enable p1 --formula '$TargetDedicatedNodes = min(3, $PendingTasks.GetSample(1));'",
+        ],
+        ["what would a formula do now", "openbatch pool autoscale evaluate p1 --formula-file scale.txt"],
+      ),
     );
 
   autoscale
@@ -103,6 +113,11 @@ export function registerPoolAutoscaleCommands(pool: Command, context: CliContext
       if (formula === undefined) throw new UsageError("give --formula <text> or --formula-file <path>");
       const run = await clientFor(command, context).pools.evaluateAutoScale(id, formula);
       printRecord(context, globalOptions(command).output, run, autoScaleRunColumns);
-      if (run.error) process.exitCode = 1;
+      // The run is printed either way; a formula error also makes the command fail (exit 1).
+      if (run.error)
+        throw new CommandError(
+          run.error.code,
+          `the formula does not evaluate: ${run.error.values?.map((v) => v.value).join("; ") ?? run.error.message}`,
+        );
     });
 }
