@@ -7,7 +7,7 @@ import type { TaskAddParameter } from "../../../protocol/rest/task.js";
 import {
   azureError,
   type FakeBatchService,
-  type ReceivedRequest,
+  lastRequestTo,
   startFakeBatchService,
 } from "../client/fakeBatchService.js";
 import { type CliRun, contextFor, credentialsEnv, runCli } from "./cliHarness.js";
@@ -137,11 +137,7 @@ async function openbatch(
   return runCli(args, env);
 }
 
-function lastRequest(method: string, path: string): ReceivedRequest {
-  const found = service.requests.filter((r) => r.method === method && r.path === path).at(-1);
-  if (!found) throw new Error(`no ${method} ${path} received`);
-  return found;
-}
+const lastRequest = (method: string, path: string) => lastRequestTo(service, method, path);
 
 describe("openbatch help", () => {
   it("ends with a walkthrough, the credential sources and the exit codes", async () => {

@@ -4,11 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noNodes } from "../../../service/core/nodeCounts.js";
-import {
-  type FakeBatchService,
-  type ReceivedRequest,
-  startFakeBatchService,
-} from "../client/fakeBatchService.js";
+import { type FakeBatchService, lastRequestTo, startFakeBatchService } from "../client/fakeBatchService.js";
 import { credentialsEnv, runCli } from "./cliHarness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "openbatch-cli-node-"));
@@ -29,11 +25,7 @@ afterAll(() => service.close());
 
 const openbatch = (args: string[]) => runCli(args, credentialsEnv(service, dir));
 
-function lastRequest(method: string, path: string): ReceivedRequest {
-  const found = service.requests.filter((r) => r.method === method && r.path === path).at(-1);
-  if (!found) throw new Error(`no ${method} ${path} received`);
-  return found;
-}
+const lastRequest = (method: string, path: string) => lastRequestTo(service, method, path);
 
 describe("openbatch node operations", () => {
   it("disable-scheduling sends the option (requeue by default), enable-scheduling sends nothing", async () => {

@@ -3,11 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type FakeBatchService,
-  type ReceivedRequest,
-  startFakeBatchService,
-} from "../client/fakeBatchService.js";
+import { type FakeBatchService, lastRequestTo, startFakeBatchService } from "../client/fakeBatchService.js";
 import { credentialsEnv, runCli } from "./cliHarness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "openbatch-cli-autoscale-"));
@@ -36,11 +32,7 @@ afterAll(() => service.close());
 
 const openbatch = (args: string[]) => runCli(args, credentialsEnv(service, dir));
 
-function lastRequest(method: string, path: string): ReceivedRequest {
-  const found = service.requests.filter((r) => r.method === method && r.path === path).at(-1);
-  if (!found) throw new Error(`no ${method} ${path} received`);
-  return found;
-}
+const lastRequest = (method: string, path: string) => lastRequestTo(service, method, path);
 
 describe("openbatch pool autoscale", () => {
   it("enable sends the formula (from a flag or a file) and the interval; disable sends nothing", async () => {

@@ -92,3 +92,10 @@ export async function startFakeBatchService(
       new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
 }
+
+/** The last request the fake received for `method path`; fails the test when there was none. */
+export function lastRequestTo(service: FakeBatchService, method: string, path: string): ReceivedRequest {
+  const found = service.requests.filter((r) => r.method === method && r.path === path).at(-1);
+  if (!found) throw new Error(`no ${method} ${path} received`);
+  return found;
+}
