@@ -52,7 +52,7 @@ export function checkPool(news: Partial<PoolInputs>): pulumi.dynamic.CheckResult
     failures.push({
       property: "scaleSettings",
       reason:
-        "scaleSettings.autoScale is not supported yet: the account service has no autoscale formulas yet. Use scaleSettings.fixedScale with a node count.",
+        "scaleSettings.autoScale is not supported by the Pulumi Pool yet. Use scaleSettings.fixedScale, then enable the formula with 'openbatch pool autoscale enable'.",
     });
   }
   const fixed = inputs.scaleSettings?.fixedScale;

@@ -42,7 +42,7 @@ describe("Pool provider against a real service", () => {
     );
     const reasons = failures!.map((f) => `${f.property}: ${f.reason}`).join("\n");
     expect(reasons).toContain(
-      "scaleSettings: scaleSettings.autoScale is not supported yet: the account service has no autoscale formulas yet",
+      "scaleSettings: scaleSettings.autoScale is not supported by the Pulumi Pool yet",
     );
     expect(reasons).toContain("poolName: poolName 'no spaces' is not a valid id");
     expect(reasons).toContain("vmSize: vmSize is required");
