@@ -6,8 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BatchClient } from "../../client/index.js";
 import { collect } from "../../client/index.js";
+import { parseDuration } from "../../protocol/duration.js";
 import type { ComputeNode } from "../../protocol/rest/node.js";
-import { parseDuration } from "../../service/core/time.js";
 import { until } from "./polling.js";
 
 const DEFAULT_TIMEOUT = "PT15M";

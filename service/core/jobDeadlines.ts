@@ -2,10 +2,11 @@
  * Jobs' `constraints.maxWallClockTime`: one timer per job that has one, armed from the job's creation
  * time (so a restart re-arms it with what is left, or fires at once), cleared when the job ends.
  */
+
+import { parseDuration } from "../../protocol/duration.js";
 import { BatchError } from "../../protocol/errors.js";
 import type { JobAddParameter } from "../../protocol/rest/job.js";
 import type { JobRecord } from "./records.js";
-import { parseDuration } from "./time.js";
 import { TimerPerKey } from "./timerPerKey.js";
 
 export class JobDeadlines {

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { DispatchKind, TaskCompletedMessage } from "../../protocol/agent.js";
+import { parseDuration } from "../../protocol/duration.js";
 import type { FailureInfo } from "../../protocol/rest/common.js";
 import type { JobPreparationAndReleaseTaskExecutionInformation } from "../../protocol/rest/jobTasks.js";
 import type { Account } from "./account.js";
@@ -16,7 +17,7 @@ import type { Dispatch } from "./dispatches.js";
 import { dispatchFiles } from "./dispatchFiles.js";
 import { environmentFrom } from "./environmentSettings.js";
 import type { JobNodeTaskState, JobRecord, TaskRecord } from "./records.js";
-import { now, parseDuration } from "./time.js";
+import { now } from "./time.js";
 import { DEFAULT_TASK_RETENTION, nodeUrl, taskDirectory } from "./views.js";
 
 /** What a matched task does on a node, as far as the job's preparation task is concerned. */

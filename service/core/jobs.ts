@@ -1,4 +1,6 @@
 /** Jobs: add, get, list, delete, terminate, and completion when their tasks are done. */
+
+import { parseDuration } from "../../protocol/duration.js";
 import { BatchError, invalidPropertyValue } from "../../protocol/errors.js";
 import type {
   JobAddParameter,
@@ -13,7 +15,7 @@ import { JobDeadlines } from "./jobDeadlines.js";
 import { firstVersion, type JobRecord } from "./records.js";
 import { moveJob, touch } from "./stateChange.js";
 import { checkDurations } from "./tasks.js";
-import { now, parseDuration } from "./time.js";
+import { now } from "./time.js";
 
 export class JobCommands {
   private readonly deadlines = new JobDeadlines((jobId) => this.expire(jobId));

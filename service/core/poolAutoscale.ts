@@ -8,6 +8,8 @@
  * network metrics have no samples until agents report health history (a formula reading them gets
  * Azure's insufficient-sample-data error). The history lives in memory: after a restart it starts again.
  */
+
+import { parseDuration } from "../../protocol/duration.js";
 import { BatchError, invalidPropertyValue } from "../../protocol/errors.js";
 import type {
   AutoScaleRun,
@@ -20,7 +22,6 @@ import { parseFormula } from "../autoscale/parser.js";
 import type { Sample } from "../autoscale/samples.js";
 import type { Account } from "./account.js";
 import type { PoolRecord } from "./records.js";
-import { parseDuration } from "./time.js";
 import { TimerPerKey } from "./timerPerKey.js";
 
 const DEFAULT_EVALUATION_INTERVAL = "PT15M";

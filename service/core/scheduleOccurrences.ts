@@ -12,9 +12,10 @@
  *   `doNotRunAfter` only once that time has passed, as Azure does).
  * Times are epoch milliseconds.
  */
+
+import { parseDuration } from "../../protocol/duration.js";
 import { BatchError } from "../../protocol/errors.js";
 import type { Schedule } from "../../protocol/rest/jobSchedule.js";
-import { parseDuration } from "./time.js";
 
 export interface ScheduleTiming {
   doNotRunUntil?: number;

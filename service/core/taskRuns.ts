@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { FailureReport, StartTiming, TaskCompletedMessage } from "../../protocol/agent.js";
 import { preciseNow } from "../../protocol/clock.js";
+import { parseDuration } from "../../protocol/duration.js";
 import type { FailureInfo } from "../../protocol/rest/common.js";
 import type { Account } from "./account.js";
 import { slotsOf } from "./account.js";
@@ -15,7 +16,7 @@ import { exitOptionsFor } from "./exitOptions.js";
 import { rememberRun } from "./recentTasks.js";
 import type { JobRecord, TaskRecord } from "./records.js";
 import { moveTask } from "./stateChange.js";
-import { now, parseDuration } from "./time.js";
+import { now } from "./time.js";
 import { DEFAULT_TASK_RETENTION } from "./views.js";
 
 export const taskEndedByUser = (reason: string): FailureInfo => ({

@@ -1,5 +1,6 @@
 /** Tasks: add (one or a collection), get, list, delete, terminate. */
 import { preciseNow } from "../../protocol/clock.js";
+import { parseDuration } from "../../protocol/duration.js";
 import { BatchError, invalidPropertyValue, isBatchError } from "../../protocol/errors.js";
 import type { JobManagerTask } from "../../protocol/rest/jobTasks.js";
 import type { TaskAddParameter, TaskAddResult, TaskUpdateParameter } from "../../protocol/rest/task.js";
@@ -10,7 +11,7 @@ import { bucketOf } from "./jobTaskCounts.js";
 import { firstVersion, type JobRecord, type TaskRecord } from "./records.js";
 import { moveTask, touch } from "./stateChange.js";
 import { parentsOf } from "./taskDependencies.js";
-import { now, parseDuration } from "./time.js";
+import { now } from "./time.js";
 import { eTag, taskUrl } from "./views.js";
 
 export class TaskCommands {

@@ -1,5 +1,6 @@
 /** Records → the Azure Batch shapes the REST API returns (protocol/rest). */
 
+import { formatDuration } from "../../protocol/duration.js";
 import { addressAt, parseNetworkPrefix } from "../../protocol/ipv4Cidr.js";
 import type { Certificate } from "../../protocol/rest/certificate.js";
 import type { Job, JobStatistics } from "../../protocol/rest/job.js";
@@ -24,7 +25,6 @@ import type {
   TaskRecord,
   VirtualNetworkRecord,
 } from "./records.js";
-import { formatDuration } from "./time.js";
 
 export function eTag(version: number): string {
   return `0x8D${version.toString(16).toUpperCase().padStart(13, "0")}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "../../../service/core/time.js";
+import { formatDuration, parseDuration } from "../../../protocol/duration.js";
 
 describe("parseDuration", () => {
   it("reads ISO 8601 durations", () => {
