@@ -12,10 +12,8 @@ export type TaskCompletion = Omit<TaskCompletedMessage, "protocolVersion" | "req
 
 export interface DispatchRecord {
   dispatch: DispatchMessage;
+  /** `running` from just before the spawn (its process is found by its wrapper's status path). */
   state: "running" | "completed";
-  pid?: number;
-  /** The process's start time from /proc, to tell it from a later process that reuses the pid. */
-  processStartTicks?: string;
   startTime?: string;
   completion?: TaskCompletion;
 }

@@ -15,6 +15,9 @@
  * - application packages (packages.ts), resource file downloads (resourceFiles.ts) and output file
  *   uploads (outputFiles.ts) report their own.
  */
+import { readdirSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { DispatchMessage, FailureReport, OutgoingAgentMessage } from "../protocol/agent.js";
 import { ID_REGEX } from "../protocol/apiVersion.js";
 import { preciseNow } from "../protocol/clock.js";
@@ -28,8 +31,9 @@ import type { PackageInstaller } from "./packages.js";
 import { exitCodeForSignal, signalProcessGroup } from "./processGroup.js";
 import { downloadResourceFiles } from "./resourceFiles.js";
 import { buildTaskEnvironment, type NodeIdentity } from "./taskEnvironment.js";
-import { type ProcessExit, type SpawnSpec, TaskProcess } from "./taskProcess.js";
+import { type ProcessExit, type SpawnSpec, spawnFailure, TaskProcess } from "./taskProcess.js";
 import { TaskRetention } from "./taskRetention.js";
+import { execProblem, readExitStatus, runningWrappers, statusPathOf } from "./taskWrapper.js";
 
 export interface ExecutorOptions {
   directories: NodeDirectories;
@@ -53,6 +57,8 @@ interface RunningDispatch {
   /** `preciseNow()` when the dispatch arrived; absent for a run adopted after an agent restart. */
   receivedAt?: number;
   process?: TaskProcess;
+  /** What the agent itself started, to tell the shell failing to run the program from the program's exit. */
+  spawned?: { program: string; cwd: string; path: string | undefined };
   startTime?: string;
   /** Why the agent is ending the task, once it decided to; the first reason wins. */
   ending?: { failure: FailureReport; graceMs: number };
@@ -74,9 +80,16 @@ export class Executor {
     return [...this.#running.keys()];
   }
 
-  /** At startup: adopt recorded tasks whose process still runs, and report those that died unseen. */
+  /**
+   * At startup: adopt recorded runs whose process still runs (found by its wrapper's status path), and
+   * report those that ended while the agent was down, with the exit status their wrapper left.
+   */
   recover(): void {
-    const { records, outbox, log } = this.#options;
+    const { records, outbox, log, directories } = this.#options;
+    const wrappers = new Map(
+      runningWrappers(directories.exitStatuses).map(({ dispatchId, pid }) => [dispatchId, pid]),
+    );
+    const running = new Set<string>();
     for (const record of records.loadAll()) {
       if (record.state === "completed" && record.completion)
         this.#retain(record.dispatch, record.completion.endTime);
@@ -88,20 +101,30 @@ export class Executor {
         records.save({ ...record, state: "completed", completion: queued });
         continue;
       }
+      running.add(id);
       const entry: RunningDispatch = { dispatch: record.dispatch, startTime: record.startTime };
       this.#running.set(id, entry);
+      const statusPath = this.#statusPath(id);
+      const pid = wrappers.get(id);
       const adopted =
-        record.pid === undefined
-          ? undefined
-          : TaskProcess.adopt(record.pid, record.processStartTicks, this.#options.adoptPollMs ?? 1000);
+        pid === undefined ? undefined : TaskProcess.adopt(pid, statusPath, this.#options.adoptPollMs ?? 1000);
       if (!adopted) {
-        log.warn(`executor: dispatch ${id} died while the agent was down`);
-        this.#complete(entry, { failure: agentRestarted() });
+        // No status either: the wrapper was killed, or the agent died before it spawned it.
+        const exitCode = readExitStatus(statusPath);
+        log.warn(
+          `executor: dispatch ${id} ended while the agent was down, ${exitCode === undefined ? "its exit status unknown" : `exit status ${exitCode}`}`,
+        );
+        entry.finished = this.#finish(entry, { exitCode });
         continue;
       }
       log.info(`executor: adopted dispatch ${id} (pid ${adopted.pid}) from before the restart`);
       entry.process = adopted;
       entry.finished = this.#watch(entry, adopted);
+    }
+    // The statuses of runs that are over (their completion is recorded) are left from a crash.
+    for (const name of readdirSync(directories.exitStatuses)) {
+      if (!running.has(decodeURIComponent(name)))
+        rmSync(join(directories.exitStatuses, name), { force: true });
     }
   }
 
@@ -179,12 +202,14 @@ export class Executor {
       this.#complete(entry, { failure: notStarted });
       return;
     }
-    // Recorded once the pid is known. Should the agent die before that, the next agent does not know
-    // the dispatch, and the service requeues it when the agent registers — as a record without a pid
-    // would have led to, at the cost of a file write on every spawn.
     // The start time is taken before the spawn: the process may have run for a while when the spawn
     // resolves, and a task's wall-clock time must cover all of its life.
     const startTime = new Date().toISOString();
+    // Recorded before the spawn, which takes milliseconds (fork and exec): an agent killed at any
+    // moment after this line leaves a record by which the next one finds the run — its process by
+    // the wrapper's status path in /proc, or the status it left — and never an unknown process that
+    // the service would run a second time.
+    this.#options.records.save({ dispatch, state: "running", startTime });
     const outcome = await TaskProcess.spawn(prepared);
     const spawnedAt = preciseNow();
     if (!outcome.ok) {
@@ -193,14 +218,8 @@ export class Executor {
     }
     const taskProcess = outcome.process;
     entry.process = taskProcess;
+    entry.spawned = { program: prepared.argv[0]!, cwd: prepared.cwd, path: prepared.env.PATH };
     entry.startTime = startTime;
-    this.#options.records.save({
-      dispatch,
-      state: "running",
-      pid: taskProcess.pid,
-      processStartTicks: taskProcess.startTicks,
-      startTime: entry.startTime,
-    });
     this.#options.report({
       type: "taskStarted",
       dispatchId: dispatch.dispatchId,
@@ -234,9 +253,23 @@ export class Executor {
     }
     const exit: ProcessExit = await taskProcess.exited;
     clearTimeout(wallClock);
-    const failure = entry.ending?.failure ?? (exit.exitCode === undefined ? agentRestarted() : undefined);
-    // An adopted process's outcome is unknown: nothing to decide an upload condition on.
+    await this.#finish(entry, exit);
+  }
+
+  /** Reports how a run that started ended, once its process is gone. */
+  async #finish(entry: RunningDispatch, exit: ProcessExit): Promise<void> {
     const outcomeKnown = exit.exitCode !== undefined || exit.signal !== undefined;
+    const spawned = entry.spawned;
+    const problem = spawned && execProblem(exit.exitCode, spawned.program, spawned.cwd, spawned.path);
+    if (problem && !entry.ending) {
+      this.#complete(entry, {
+        startTime: entry.startTime,
+        failure: spawnFailure(spawned.program, Object.assign(new Error(problem), { code: problem })),
+      });
+      return;
+    }
+    const failure = entry.ending?.failure ?? (outcomeKnown ? undefined : agentRestarted());
+    // With the outcome unknown, there is nothing to decide an upload condition on.
     const uploadFailure = outcomeKnown
       ? await uploadOutputFiles(
           entry.dispatch.outputFiles,
@@ -308,7 +341,18 @@ export class Executor {
       environment: dispatch.environment,
       packageVariables: this.#options.packages.variables(dispatch.applicationPackages),
     });
-    return { argv, cwd: task.workingDir, env, stdoutPath: task.stdoutPath, stderrPath: task.stderrPath };
+    return {
+      argv,
+      cwd: task.workingDir,
+      env,
+      stdoutPath: task.stdoutPath,
+      stderrPath: task.stderrPath,
+      statusPath: this.#statusPath(dispatch.dispatchId),
+    };
+  }
+
+  #statusPath(dispatchId: string): string {
+    return statusPathOf(this.#options.directories.exitStatuses, dispatchId);
   }
 
   #directoriesOf(dispatch: DispatchMessage): TaskDirectories {
@@ -341,12 +385,13 @@ export class Executor {
     this.#options.records.save({
       dispatch,
       state: "completed",
-      pid: entry.process?.pid,
-      processStartTicks: entry.process?.startTicks,
       startTime: entry.startTime,
       completion,
     });
     this.#running.delete(dispatch.dispatchId);
+    // Its wrapper's status is in the record now (off the event loop: nothing waits for it).
+    if (entry.process || entry.receivedAt === undefined)
+      void rm(this.#statusPath(dispatch.dispatchId), { force: true }).catch(() => {});
     this.#retain(dispatch, completion.endTime);
     const code = completion.failure ? ` (${completion.failure.code})` : "";
     this.#options.log.info(

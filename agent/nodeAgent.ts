@@ -53,7 +53,7 @@ export class NodeAgent {
     this.#log = log;
     this.#directories = new NodeDirectories(config.root);
     const d = this.#directories;
-    for (const dir of [d.shared, d.startup, d.applications, d.workitems, d.agentState])
+    for (const dir of [d.shared, d.startup, d.applications, d.workitems, d.agentState, d.exitStatuses])
       mkdirSync(dir, { recursive: true });
     // Private keys go in there (agent/certificates.ts): only the agent's user may look inside.
     mkdirSync(d.certificates, { recursive: true, mode: 0o700 });

@@ -51,6 +51,11 @@ export class NodeDirectories {
     return join(this.agentState, "dispatches.jsonl");
   }
 
+  /** Where each run's wrapper writes its exit status (taskWrapper.ts), one file per dispatch. */
+  get exitStatuses(): string {
+    return join(this.agentState, "exit");
+  }
+
   startTask(): TaskDirectories {
     return taskDirectories(this.startup);
   }

@@ -1,7 +1,9 @@
 /**
- * One task's OS process: spawned without a shell as the leader of a new process group, its stdout and
- * stderr written straight to files by the kernel (no pipes through the agent, so output survives an
- * agent restart and costs the agent nothing), or adopted by pid after an agent restart.
+ * One task's OS process: spawned without a shell interpreting its command line, under the exit-status
+ * wrapper (taskWrapper.ts) that leads a new process group, its stdout and stderr written straight to
+ * files by the kernel (no pipes through the agent, so output survives an agent restart and costs the
+ * agent nothing), or adopted by pid after an agent restart, its exit status then read from the file
+ * the wrapper left.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -9,8 +11,9 @@ import { closeSync, openSync } from "node:fs";
 import type { FailureReport } from "../protocol/agent.js";
 import { errorText } from "./log.js";
 import { isProcessAlive, processStartTicks, signalProcessGroup } from "./processGroup.js";
+import { readExitStatus, wrappedArgv } from "./taskWrapper.js";
 
-/** How a process ended; both absent for an adopted process, whose exit status the agent cannot learn. */
+/** How a process ended; both absent when it is unknown (an adopted process whose wrapper was killed). */
 export interface ProcessExit {
   exitCode?: number;
   signal?: NodeJS.Signals;
@@ -22,20 +25,20 @@ export interface SpawnSpec {
   env: Record<string, string>;
   stdoutPath: string;
   stderrPath: string;
+  /** Where the wrapper writes the exit status, for an agent that restarts meanwhile. */
+  statusPath: string;
 }
 
 export type SpawnOutcome = { ok: true; process: TaskProcess } | { ok: false; failure: FailureReport };
 
 export class TaskProcess {
   readonly pid: number;
-  readonly startTicks: string | undefined;
   /** Settles once the process is gone and anything it left in its group was killed. */
   readonly exited: Promise<ProcessExit>;
   #killTimer: NodeJS.Timeout | undefined;
 
-  private constructor(pid: number, startTicks: string | undefined, exit: Promise<ProcessExit>) {
+  private constructor(pid: number, exit: Promise<ProcessExit>) {
     this.pid = pid;
-    this.startTicks = startTicks;
     this.exited = exit.then((result) => {
       clearTimeout(this.#killTimer);
       // A task owns its process group: what it left running in the background dies with it.
@@ -45,21 +48,21 @@ export class TaskProcess {
   }
 
   static async spawn(spec: SpawnSpec): Promise<SpawnOutcome> {
-    const program = spec.argv[0]!;
+    const [shell, ...args] = wrappedArgv(spec.statusPath, spec.argv) as [string, ...string[]];
     let stdout: number | undefined;
     let stderr: number | undefined;
     let child: ChildProcess;
     try {
       stdout = openSync(spec.stdoutPath, "w");
       stderr = openSync(spec.stderrPath, "w");
-      child = spawn(program, spec.argv.slice(1), {
+      child = spawn(shell, args, {
         cwd: spec.cwd,
         env: spec.env,
         detached: true,
         stdio: ["ignore", stdout, stderr],
       });
     } catch (error) {
-      return { ok: false, failure: spawnFailure(program, error) };
+      return { ok: false, failure: spawnFailure(shell, error) };
     } finally {
       // The child holds its own copies; the agent must not keep output files open.
       if (stdout !== undefined) closeSync(stdout);
@@ -67,7 +70,7 @@ export class TaskProcess {
     }
     if (child.pid === undefined) {
       const [error] = (await once(child, "error")) as [Error];
-      return { ok: false, failure: spawnFailure(program, error) };
+      return { ok: false, failure: spawnFailure(shell, error) };
     }
     const pid = child.pid;
     const exit = new Promise<ProcessExit>((resolve) => {
@@ -76,20 +79,24 @@ export class TaskProcess {
       );
     });
     child.on("error", () => {}); // later errors (a failed kill) must not crash the agent; exit still arrives
-    return { ok: true, process: new TaskProcess(pid, processStartTicks(pid), exit) };
+    return { ok: true, process: new TaskProcess(pid, exit) };
   }
 
-  /** Watches a process the previous agent started; `undefined` when it is gone (or its pid was reused). */
-  static adopt(pid: number, startTicks: string | undefined, pollMs: number): TaskProcess | undefined {
+  /**
+   * Watches a process the previous agent started; when it ends, its exit code is the status its
+   * wrapper wrote to `statusPath`. `undefined` when it is gone already.
+   */
+  static adopt(pid: number, statusPath: string, pollMs: number): TaskProcess | undefined {
+    const startTicks = processStartTicks(pid);
     if (!isProcessAlive(pid, startTicks)) return undefined;
     const exit = new Promise<ProcessExit>((resolve) => {
       const timer = setInterval(() => {
         if (isProcessAlive(pid, startTicks)) return;
         clearInterval(timer);
-        resolve({});
+        resolve({ exitCode: readExitStatus(statusPath) });
       }, pollMs);
     });
-    return new TaskProcess(pid, startTicks, exit);
+    return new TaskProcess(pid, exit);
   }
 
   /** SIGTERM to the whole group now, SIGKILL after `graceMs` if the process is still there. */

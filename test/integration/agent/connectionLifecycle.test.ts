@@ -2,7 +2,7 @@
  * The agent's life across connections and restarts: reliable delivery through the outbox, adoption of
  * tasks after an agent restart, refused registration, node id assignment, and shutdown.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DispatchMessage } from "../../../protocol/agent.js";
@@ -117,24 +117,61 @@ describe("reliable reports", () => {
 });
 
 describe("agent restarts", () => {
-  it("adopts a task that outlived the agent and reports it as AgentRestarted when it ends", async () => {
+  /** Starts an agent, runs `commandLine` on it, and SIGKILLs the agent once the task has started. */
+  async function killAgentDuringTask(commandLine: string) {
     const { service, root } = await setUp();
     const first = launch({ url: service.url, root });
     await service.waitFor("register");
-    const id = dispatchTo(service, WAIT_FOR_GO);
+    const id = dispatchTo(service, commandLine);
     const started = await service.waitFor("taskStarted", (m) => m.dispatchId === id);
-
     first.child.kill("SIGKILL");
     await first.exited;
+    return { service, root, id, started };
+  }
+
+  async function restartAgent(service: FakeService, root: string) {
     const before = service.received.length;
     launch({ url: service.url, root });
-    const register = await service.waitFor("register", () => true, { after: before });
+    return service.waitFor("register", () => true, { after: before });
+  }
+
+  it("adopts a task that outlived the agent and reports its real exit code when it ends", async () => {
+    const { service, root, id, started } = await killAgentDuringTask(`${WAIT_FOR_GO.slice(0, -1)}; exit 4'`);
+    const register = await restartAgent(service, root);
     expect(register.runningDispatchIds).toEqual([id]);
 
     release(root, id);
     const done = await service.waitFor("taskCompleted", (m) => m.dispatchId === id);
-    expect(done.exitCode).toBeUndefined();
+    expect(done.exitCode).toBe(4);
     expect(done.startTime).toBe(started.startTime);
+    expect(done.failure).toBeUndefined();
+    // The wrapper's status file is gone once the completion is recorded.
+    await waitUntil(() => readdirSync(join(root, ".agent/exit")).length === 0, {
+      what: "the exit status file to be deleted",
+    });
+  });
+
+  it("reports the exit code of a task that ended while the agent was down", async () => {
+    const { service, root, id } = await killAgentDuringTask(WAIT_FOR_GO);
+    release(root, id);
+    await waitUntil(() => readFileSync(join(root, "workitems/job1/job-1", id, "stdout.txt"), "utf8"), {
+      what: "the task to finish",
+    });
+    const statusFile = join(root, ".agent/exit", encodeURIComponent(id));
+    await waitUntil(() => existsSync(statusFile), { what: "the exit status file" });
+    const register = await restartAgent(service, root);
+    expect(register.runningDispatchIds.concat(register.unackedDispatchIds)).toContain(id);
+    const done = await service.waitFor("taskCompleted", (m) => m.dispatchId === id);
+    expect(done.exitCode).toBe(0);
+    expect(done.failure).toBeUndefined();
+  });
+
+  it("reports AgentRestarted when an adopted task's process was killed with its wrapper", async () => {
+    const { service, root, id, started } = await killAgentDuringTask(WAIT_FOR_GO);
+    await restartAgent(service, root);
+    process.kill(-started.pid, "SIGKILL");
+    const done = await service.waitFor("taskCompleted", (m) => m.dispatchId === id);
+    expect(done.exitCode).toBeUndefined();
     expect(done.failure).toMatchObject({ category: "servererror", code: "AgentRestarted" });
   });
 

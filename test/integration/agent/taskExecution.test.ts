@@ -2,7 +2,7 @@
  * The real agent runs dispatches from a fake service: registration, heartbeats, the Azure Batch
  * directory layout and environment, exit codes, spawn failures, terminate and maxWallClockTime.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DispatchMessage } from "../../../protocol/agent.js";
@@ -144,6 +144,32 @@ describe("running a dispatch", () => {
     expect(done.exitCode).toBeUndefined();
     expect(done.failure).toMatchObject({ category: "usererror", code: "CommandProgramNotFound" });
     expect(done.failure!.message).toContain("/no/such/program");
+  });
+
+  it("tells a program that is not executable from one that exits 126 or 127 itself", async () => {
+    const notExecutableFile = join(root, "shared/not-executable");
+    writeFileSync(notExecutableFile, "echo hi\n", { mode: 0o644 });
+    const notExecutable = await completion(dispatch({ commandLine: notExecutableFile }));
+    expect(notExecutable.exitCode).toBeUndefined();
+    expect(notExecutable.failure).toMatchObject({ code: "CommandProgramNotExecutable" });
+    const missingInterpreter = join(root, "shared/no-interpreter.sh");
+    writeFileSync(missingInterpreter, "#!/no/such/interpreter\n", { mode: 0o755 });
+    const noInterpreter = await completion(dispatch({ commandLine: missingInterpreter }));
+    expect(noInterpreter.failure).toMatchObject({ code: "CommandProgramNotFound" });
+    const exits127 = await completion(dispatch({ commandLine: `/bin/sh -c "exit 127"` }));
+    expect(exits127.exitCode).toBe(127);
+    expect(exits127.failure).toBeUndefined();
+  });
+
+  it("reports a task killed by a signal it did not get from the agent with 128+n and the signal", async () => {
+    const id = dispatch({ taskId: "t-segv", commandLine: `/bin/sh -c 'echo before; kill -SEGV $$'` });
+    const done = await completion(id);
+    expect(done).toMatchObject({ exitCode: 139, signal: "SIGSEGV" });
+    expect(done.failure).toBeUndefined();
+    // The wrapper says nothing of its own ("Segmentation fault") into the task's output.
+    const taskDir = join(root, "workitems/job1/job-1/t-segv");
+    expect(readFileSync(join(taskDir, "stdout.txt"), "utf8")).toBe("before\n");
+    expect(readFileSync(join(taskDir, "stderr.txt"), "utf8")).toBe("");
   });
 
   it("reports a command line with an unterminated quote as CommandLineInvalid", async () => {

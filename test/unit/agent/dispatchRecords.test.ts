@@ -33,7 +33,7 @@ function record(dispatchId: string, state: DispatchRecord["state"]): DispatchRec
     requiredSlots: 1,
   };
   return state === "running"
-    ? { dispatch, state, pid: 4242, processStartTicks: "123", startTime: "2024-01-01T00:00:00.000Z" }
+    ? { dispatch, state, startTime: "2024-01-01T00:00:00.000Z" }
     : { dispatch, state, completion: { type: "taskCompleted", dispatchId, exitCode: 0, endTime: "x" } };
 }
 
@@ -45,7 +45,7 @@ describe("DispatchRecords", () => {
     records.save(record("a", "completed"));
     const restarted = open();
     expect(restarted.loadAll()).toEqual([record("a", "completed"), record("b", "running")]);
-    expect(restarted.load("b")).toMatchObject({ pid: 4242, processStartTicks: "123" });
+    expect(restarted.load("b")).toMatchObject({ startTime: "2024-01-01T00:00:00.000Z" });
     expect(restarted.load("c")).toBeUndefined();
   });
 
