@@ -125,6 +125,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           saveNode: (node) => {
             if (store.getNode(node.poolId, node.id) === node) store.putNode(node);
           },
+          poolOf: (poolId) => store.getPool(poolId),
+          nodeOf: (poolId, nodeId) => store.getNode(poolId, nodeId),
+          agentFailed: (node, error) => account.nodes.markUnusable(node, error),
         })
       : undefined;
   const machines: Machines =

@@ -9,6 +9,8 @@ import type {
 import type { Account } from "./account.js";
 import type { NodeRecord, PoolRecord } from "./records.js";
 import { moveNode } from "./stateChange.js";
+import { canTransition } from "./stateMachine.js";
+import { nodeStateTable } from "./stateTables.js";
 import { now } from "./time.js";
 
 export interface FileContent {
@@ -216,6 +218,19 @@ export class NodeCommands {
     const pool = this.account.store.getPool(poolId);
     if (pool) this.rebootWhenIdle(pool, node);
     this.account.pools.afterNodeActivity(node);
+  }
+
+  /**
+   * The node's machine cannot run an agent (the local provisioner gave up restarting it): it is
+   * `unusable` with `error`, and its runs are requeued, as on a node that left the pool.
+   */
+  markUnusable(node: NodeRecord, error: { code: string; message: string }): void {
+    node.errors = [...(node.errors ?? []).filter((e) => e.code !== error.code), error];
+    if (canTransition(nodeStateTable, node.state, "unusable")) moveNode(node, "unusable");
+    this.account.store.putNode(node);
+    const pool = this.account.store.getPool(node.poolId);
+    if (pool) this.account.pools.endRuns(pool, node, "requeue", error.message);
+    this.updateEligibility(node);
   }
 
   /** Can the scheduler give this node tasks? */

@@ -9,15 +9,26 @@
  * network namespace and address (namespaceNetworks.ts), its agent started inside it (`ip netns exec`)
  * with `--ip-address` set to that address and the service reached at the network's gateway.
  * Otherwise (`loopback`) its nodes run as any other, on 127.0.0.1.
+ *
+ * An agent that dies while its node should be up is started again (agentSupervision.ts); one that
+ * keeps dying at once makes its node `unusable`, with an error saying so.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { NetworkIsolationInfo } from "../../protocol/rest/virtualNetwork.js";
 import type { Machines } from "../core/context.js";
+import { nodeKey as keyOf } from "../core/dispatches.js";
 import type { NodeRecord, PoolRecord, VirtualNetworkRecord } from "../core/records.js";
+import {
+  type AgentExit,
+  AgentSupervisor,
+  DEFAULT_SUPERVISION,
+  nextRestart,
+  type SupervisionPolicy,
+} from "./agentSupervision.js";
 import { NamespaceNetworks, type NamespaceNetworksOptions } from "./namespaceNetworks.js";
-import { commandLineIncludes, isAlive, signal, waitForExit } from "./processes.js";
+import { commandLineIncludes, isAlive, killProcessesIn, signal, waitForExit } from "./processes.js";
 
 export interface LocalMachinesOptions {
   dataDir: string;
@@ -36,7 +47,16 @@ export interface LocalMachinesOptions {
   acceptConnection: NamespaceNetworksOptions["acceptConnection"];
   /** Writes a node whose machine facts changed after `provision` returned (its agent's pid, an error). */
   saveNode: (node: NodeRecord) => void;
+  /** The current records, to decide whether a dead agent's node should still be up. */
+  poolOf: (poolId: string) => PoolRecord | undefined;
+  nodeOf: (poolId: string, nodeId: string) => NodeRecord | undefined;
+  /** The node's agent keeps dying at once and is not restarted again: the node is unusable. */
+  agentFailed: (node: NodeRecord, error: { code: string; message: string }) => void;
+  supervision?: SupervisionPolicy;
 }
+
+/** The node error of a node whose agent kept dying at once. */
+export const AGENT_KEEPS_EXITING = "AgentKeepsExiting";
 
 export class LocalMachines implements Machines {
   readonly reboots = true;
@@ -44,9 +64,13 @@ export class LocalMachines implements Machines {
   private readonly networks: NamespaceNetworks | undefined;
   /** Namespaces being made, by node: the agent starts, or the node is released, after. */
   private readonly setups = new Map<string, Promise<void>>();
+  private readonly supervisor: AgentSupervisor;
 
   constructor(private readonly options: LocalMachinesOptions) {
     this.networkIsolation = options.networkIsolation;
+    this.supervisor = new AgentSupervisor(options.supervision ?? DEFAULT_SUPERVISION, (key, exit) =>
+      this.agentExited(key, exit),
+    );
     this.networks =
       options.networkIsolation.isolation === "namespaces"
         ? new NamespaceNetworks({
@@ -110,14 +134,16 @@ export class LocalMachines implements Machines {
     await fs.promises.rm(`${node.machine.rootDirectory}.agent.log`, { force: true });
   }
 
-  /** Stops listening on the bridges' gateway addresses; nodes, namespaces and bridges stay. */
+  /** Stops listening on the bridges' gateway addresses and supervising; nodes, namespaces, bridges and agents stay. */
   close(): void {
+    this.supervisor.close();
     this.networks?.close();
   }
 
   /** A local "reboot": the agent stops (its tasks with it) and a new one starts on the same directory. */
   async reboot(pool: PoolRecord, node: NodeRecord): Promise<void> {
     await this.stopAgent(node);
+    clearAgentError(node);
     node.machine.pid = this.startAgent(pool, node);
   }
 
@@ -125,11 +151,13 @@ export class LocalMachines implements Machines {
   async reimage(pool: PoolRecord, node: NodeRecord): Promise<void> {
     await this.stopAgent(node);
     await fs.promises.rm(node.machine.rootDirectory, { recursive: true, force: true });
+    clearAgentError(node);
     node.machine.pid = this.startAgent(pool, node);
   }
 
   /** SIGTERM (the agent ends its tasks and exits), then SIGKILL to its process group after the grace. */
   private async stopAgent(node: NodeRecord): Promise<void> {
+    this.supervisor.forget(nodeKey(node));
     const pid = node.machine.pid;
     if (pid && this.isOurAgent(pid, node)) {
       signal(pid, "SIGTERM");
@@ -148,8 +176,12 @@ export class LocalMachines implements Machines {
     const byId = new Map(pools.map((p) => [p.id, p]));
     const restart = (node: NodeRecord) => {
       const pool = byId.get(node.poolId);
-      if (!pool || node.state === "leavingpool" || pool.state === "deleting") return;
-      if (node.machine.pid && this.isOurAgent(node.machine.pid, node)) return;
+      if (!pool || !this.shouldRun(pool, node)) return;
+      const pid = node.machine.pid;
+      if (pid && this.isOurAgent(pid, node)) {
+        this.supervisor.watchPid(nodeKey(node), pid, () => this.isOurAgent(pid, node));
+        return;
+      }
       this.options.log(`agent of node ${node.poolId}/${node.id} is not running; starting it again`);
       node.machine.pid = this.startAgent(pool, node);
       return node;
@@ -171,6 +203,49 @@ export class LocalMachines implements Machines {
       this.setups.set(key, recovered);
       void recovered.then(() => this.setups.get(key) === recovered && this.setups.delete(key));
     }
+  }
+
+  /** A node's agent should run unless the node leaves, its pool goes, or it was given up on. */
+  private shouldRun(pool: PoolRecord, node: NodeRecord): boolean {
+    return (
+      pool.state !== "deleting" &&
+      node.state !== "leavingpool" &&
+      !node.errors?.some((error) => error.code === AGENT_KEEPS_EXITING)
+    );
+  }
+
+  /** A watched agent died: start it again while its node should be up, or give the node up. */
+  private agentExited(key: string, exit: AgentExit): void {
+    const [poolId, nodeId] = key.split("/") as [string, string];
+    const pool = this.options.poolOf(poolId);
+    const node = this.options.nodeOf(poolId, nodeId);
+    if (!pool || !node || !this.shouldRun(pool, node)) {
+      this.supervisor.forget(key);
+      return;
+    }
+    const decision = nextRestart(this.supervisor.policy, exit.quickExits);
+    const log = `${node.machine.rootDirectory}.agent.log`;
+    if (decision === "give up") {
+      const within = this.supervisor.policy.quickExitMs / 1000;
+      const message = `The node's agent exited ${exit.quickExits} times in a row within ${within} s of its start (last: ${exit.how}), so it is not started again. See its log, ${log}; then reboot or reimage the node, or remove it.`;
+      this.options.log(`node ${key}: ${message}`);
+      this.supervisor.forget(key);
+      // Its tasks die with it, before the service requeues them elsewhere.
+      const killed = killProcessesIn(node.machine.rootDirectory);
+      if (killed > 0) this.options.log(`node ${key}: killed ${killed} leftover task processes`);
+      this.options.agentFailed(node, { code: AGENT_KEEPS_EXITING, message });
+      return;
+    }
+    this.options.log(
+      `agent of node ${key} (pid ${node.machine.pid}) died (${exit.how}); starting it again${decision.delayMs ? ` in ${decision.delayMs} ms` : ""}`,
+    );
+    this.supervisor.scheduleRestart(key, decision.delayMs, () => {
+      const current = this.options.nodeOf(poolId, nodeId);
+      const currentPool = this.options.poolOf(poolId);
+      if (!current || !currentPool || !this.shouldRun(currentPool, current)) return;
+      current.machine.pid = this.startAgent(currentPool, current);
+      this.options.saveNode(current);
+    });
   }
 
   /** Starts the node's agent: inside its namespace, when it has one. */
@@ -213,6 +288,7 @@ export class LocalMachines implements Machines {
         this.options.log(`could not start the agent of ${pool.id}/${node.id}: ${error.message}`),
       );
       child.unref();
+      this.supervisor.watchChild(nodeKey(node), child);
       return child.pid;
     } finally {
       fs.closeSync(log);
@@ -222,4 +298,13 @@ export class LocalMachines implements Machines {
   private isOurAgent(pid: number, node: NodeRecord): boolean {
     return isAlive(pid) && commandLineIncludes(pid, node.machine.rootDirectory);
   }
+}
+
+function nodeKey(node: NodeRecord): string {
+  return keyOf(node.poolId, node.id);
+}
+
+function clearAgentError(node: NodeRecord): void {
+  const errors = node.errors?.filter((error) => error.code !== AGENT_KEEPS_EXITING);
+  node.errors = errors?.length ? errors : undefined;
 }

@@ -42,3 +42,26 @@ export async function waitForExit(pid: number, deadlineMs: number): Promise<bool
   }
   return true;
 }
+
+/**
+ * SIGKILLs every process whose working directory is inside `directory`, and the process groups they
+ * lead: the tasks of a local node whose agent is gone for good (they run in the node's root).
+ */
+export function killProcessesIn(directory: string): number {
+  const inside = `${directory}/`;
+  let killed = 0;
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cwd: string;
+    try {
+      cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+    } catch {
+      continue; // gone meanwhile, or not ours to look at
+    }
+    if (!cwd.startsWith(inside)) continue;
+    signal(-Number(entry), "SIGKILL");
+    signal(Number(entry), "SIGKILL");
+    killed++;
+  }
+  return killed;
+}
