@@ -18,6 +18,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { collect } from "../../client/index.js";
 import type { Task } from "../../protocol/rest/task.js";
 import {
+  agentPids,
   killEverything,
   makeDataDir,
   type ServiceProcess,
@@ -97,22 +98,6 @@ function readRuns(nodesDir: string): Map<string, Run[]> {
   return new Map([...runs].map(([taskId, byRun]) => [taskId, [...byRun.values()]]));
 }
 
-/** The pid of the agent of the node rooted at `root` (its argv has `--root <root>`). */
-function agentPid(root: string): number | undefined {
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      const at = argv.indexOf("--root");
-      if (at > 0 && argv[at + 1] === root && argv.some((arg) => arg.endsWith("agent/main.js")))
-        return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
-
 describe("chaos", () => {
   const dataDir = makeDataDir("chaos");
   const markers = path.join(dataDir, "markers");
@@ -170,7 +155,7 @@ describe("chaos", () => {
             agentKills.shift();
             const nodes = fs.readdirSync(nodesDir).filter((name) => !name.endsWith(".agent.log"));
             const node = nodes[Math.floor(random() * nodes.length)]!;
-            const pid = agentPid(path.join(nodesDir, node));
+            const pid = agentPids(path.join(nodesDir, node))[0];
             console.log(`chaos: SIGKILL the agent of ${node} (pid ${pid}) at ${(done * 100).toFixed(1)} %`);
             if (pid) {
               process.kill(pid, "SIGKILL");
@@ -223,7 +208,7 @@ describe("chaos", () => {
 
       // Supervision brought every killed agent back: one live agent per node, and every node idle.
       for (const { node, pid } of killedAgents) {
-        const now = agentPid(path.join(nodesDir, node));
+        const now = agentPids(path.join(nodesDir, node))[0];
         expect(now, `the agent of ${node} was started again`).toBeDefined();
         expect(now).not.toBe(pid);
       }

@@ -106,6 +106,25 @@ export function processesMentioning(marker: string): number[] {
   return pids;
 }
 
+/**
+ * Pids of the agents of the node rooted at `root` (their argv has `--root <root>`). A child the agent
+ * has forked but not yet exec'd shows the agent's argv too: it is told apart by its parent.
+ */
+export function agentPids(root: string): number[] {
+  const parents = new Map<number, number>();
+  for (const pid of processesMentioning(root)) {
+    try {
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      if (argv[argv.indexOf("--root") + 1] !== root) continue;
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      parents.set(pid, Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return [...parents].filter(([, parent]) => !parents.has(parent)).map(([pid]) => pid);
+}
+
 /** Last resort for a failed test: kill everything the test's data directory started. */
 export function killEverything(dataDir: string): void {
   for (const pid of processesMentioning(dataDir)) {
