@@ -62,6 +62,11 @@ export const errorRegistry = {
     status: 409,
     message: "The pool has autoscale enabled; disable autoscale before resizing it by hand.",
   },
+  AutoScaleTooManyRequestsToEnable: {
+    status: 409,
+    message:
+      "Enable autoscale requests for the same pool must be separated by its sample period (30 s, or the evaluation interval when shorter); try again later.",
+  },
   AutoScaleNotEnabled: {
     status: 409,
     message: "Autoscale is not enabled on the pool; enable it (enableautoscale) before evaluating a formula.",

@@ -59,7 +59,13 @@ export interface PoolRecord extends Versioned {
   /** Counter for node ids (`tvmps_<pool>_<n>` style ids are stable across restarts). */
   nodeCounter: number;
   /** Present while autoscale is enabled: the formula sets the targets every `evaluationInterval`. */
-  autoScale?: { formula: string; evaluationInterval: string; run?: AutoScaleRun };
+  autoScale?: {
+    formula: string;
+    evaluationInterval: string;
+    run?: AutoScaleRun;
+    /** When the last enableautoscale request was taken (Azure refuses another within 30 s). */
+    lastEnableTime?: string;
+  };
 }
 
 export interface NodeRecord {
