@@ -416,6 +416,7 @@ export class PostgresStore implements Store {
       { cause },
     );
     this.pending?.done.reject(this.fatal);
+    this.pending = undefined;
     this.onFatal?.(this.fatal);
   }
 }
