@@ -64,7 +64,7 @@ const schedule = (id: string, seq: number, state = "active") =>
   ({ id, seq, state }) as unknown as JobScheduleRecord;
 const certificate = (thumbprint: string, seq: number, state = "active") =>
   ({ thumbprint, seq, state, data: "c2VjcmV0" }) as unknown as CertificateRecord;
-const application = (id: string) => ({ id, displayName: id }) as unknown as ApplicationRecord;
+const application = (id: string, version = 1) => ({ id, version }) as unknown as ApplicationRecord;
 const appPackage = (applicationId: string, version: string) =>
   ({ applicationId, version, state: "active" }) as unknown as ApplicationPackageRecord;
 const network = (name: string) => ({ name, addressPrefix: "10.0.0.0/24" }) as unknown as VirtualNetworkRecord;
@@ -287,14 +287,14 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       expect(() => store.putApplicationPackage(appPackage("missing", "1.0"))).toThrow(/FOREIGN KEY/);
       expect(ids(store.listApplications())).toEqual(["alpha", "zeta"]);
       expect(store.listApplicationPackages("alpha").map((p) => p.version)).toEqual(["1.0", "2.0"]);
-      store.putApplication({ ...application("alpha"), displayName: "Alpha" });
-      expect(store.getApplication("alpha")?.displayName).toBe("Alpha");
+      store.putApplication(application("alpha", 2));
+      expect(store.getApplication("alpha")?.version).toBe(2);
       store.deleteApplicationPackage("alpha", "2.0");
       store.deleteApplication("zeta");
       expect(store.getApplicationPackage("zeta", "1.0")).toBeUndefined();
       const again = await reopen();
       expect(ids(again.listApplications())).toEqual(["alpha"]);
-      expect(again.getApplication("alpha")?.displayName).toBe("Alpha");
+      expect(again.getApplication("alpha")?.version).toBe(2);
       expect(again.listApplicationPackages("alpha").map((p) => p.version)).toEqual(["1.0"]);
       expect(again.listApplicationPackages("zeta")).toEqual([]);
       // A new application of a deleted one's name starts without packages.
