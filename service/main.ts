@@ -1,7 +1,7 @@
 /**
  * The account service: REST API (Azure Batch), agent gateway, scheduler and a provisioner (local agent
  * processes; external: agents started by someone else; azure / aws: scale sets and Auto Scaling groups)
- * over one SQLite store.
+ * over one store (SQLite in the data directory, or PostgreSQL).
  * `openbatch service start` runs it; tests and the demo start it in-process.
  */
 import { randomBytes } from "node:crypto";
@@ -25,7 +25,7 @@ import { cloudMachines } from "./provisioners/cloudMachines.js";
 import { ExternalMachines } from "./provisioners/external.js";
 import { LocalMachines } from "./provisioners/local.js";
 import { probeNamespaces } from "./provisioners/localNetwork.js";
-import { SqliteStore } from "./store/sqlite.js";
+import { openStore } from "./store/openStore.js";
 
 export interface ServiceOptions {
   host: string;
@@ -60,6 +60,11 @@ export interface ServiceOptions {
    * default `PT1M`, Azure's minimum.
    */
   minimumScheduleInterval?: string;
+  /**
+   * Where the account's records live: `sqlite` (default: `<dataDir>/account.db`) or a PostgreSQL URL,
+   * `postgres://user@host:port/database?schema=name` (schema default `openbatch`).
+   */
+  store?: string;
   /** Where service log lines go (default: stderr). */
   log?: (line: string) => void;
 }
@@ -95,7 +100,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   fs.mkdirSync(dataDir, { recursive: true });
   const accountKey = resolveAccountKey(dataDir, options.accountName, options.accountKey);
 
-  const store = new SqliteStore(path.join(dataDir, "account.db"));
+  // A store that lost its database can no longer make a write durable: the service stops at once, as
+  // if killed (which loses nothing), for its supervisor to start it again.
+  const store = await openStore(options.store, dataDir, (error) => {
+    log(`${error.message} Exiting.`);
+    process.exit(1);
+  });
   const config: AccountConfig = {
     accountName: options.accountName,
     endpoint: "",

@@ -19,6 +19,7 @@ interface StartOptions extends CloudFlags {
   networkIsolation: NetworkIsolationOption;
   heartbeatIntervalMs?: number;
   minScheduleInterval?: string;
+  store?: string;
 }
 
 const DEFAULT_DATA_DIR = "~/.openbatch";
@@ -40,7 +41,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
     .summary("Run the account service in the foreground; prints its endpoint and account key.")
     .description(
       "Run a Batch account service in the foreground until Ctrl+C. It serves the Azure Batch REST API, " +
-        "keeps its state in --data-dir (SQLite), and once it listens prints its endpoint and credentials " +
+        "keeps its state in --data-dir (SQLite) or in PostgreSQL (--store), and once it listens prints its endpoint and credentials " +
         "and saves them to ~/.openbatch/config.json (or $OPENBATCH_CONFIG) for later openbatch commands. " +
         "The account is named by --account-name or OPENBATCH_ACCOUNT_NAME (default local; 3 to 24 " +
         "lower-case letters and digits); without --account-key or OPENBATCH_ACCOUNT_KEY a key is " +
@@ -89,6 +90,13 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       heartbeatInterval,
     )
     .option(
+      "--store <store>",
+      "where the account's records live: sqlite (default: <data-dir>/account.db) or a PostgreSQL URL, " +
+        "postgres://user@host:port/database?schema=name (schema default openbatch, created on first " +
+        "start). Keep the password out of the URL (ps shows it): set PGPASSWORD instead. " +
+        "--data-dir still holds the key, local nodes and the file store",
+    )
+    .option(
       "--min-schedule-interval <duration>",
       "the shortest recurrenceInterval and startWindow a job schedule may have, as an ISO 8601 " +
         "duration (default PT1M, Azure's minimum; lower it to try schedules out, e.g. PT5S)",
@@ -110,6 +118,10 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         [
           "job schedules that recur every few seconds (Azure allows one minute at least)",
           "openbatch service start --min-schedule-interval PT2S",
+        ],
+        [
+          "records in PostgreSQL (schema acct1 of database batch) instead of SQLite",
+          "PGPASSWORD=... openbatch service start --store 'postgres://openbatch@db.internal:5432/batch?schema=acct1'",
         ],
         [
           "nodes on virtual networks share 127.0.0.1 instead of getting namespaces of their own",
@@ -151,6 +163,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           ...cloud,
           heartbeatIntervalMs: options.heartbeatIntervalMs,
           minimumScheduleInterval: options.minScheduleInterval,
+          store: options.store,
         });
       } catch (error) {
         throw new CommandError("ServiceNotStarted", startFailure(error, options));

@@ -106,6 +106,13 @@ describe("openbatch service start --provisioner (local, external, azure, aws) an
     ]);
   });
 
+  it("passes --store to the service", async () => {
+    const url = "postgres://ob@127.0.0.1:5432/batch?schema=acct1";
+    const { code, started } = await start(["--store", url]);
+    expect(code).toBe(0);
+    expect(started).toEqual([expect.objectContaining({ store: url })]);
+  });
+
   it("refuses an unknown provisioner and an interval under 100 ms", async () => {
     const unknown = await start(["--provisioner", "cloud"]);
     expect(unknown.code).not.toBe(0);
