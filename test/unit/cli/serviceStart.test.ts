@@ -43,6 +43,7 @@ describe("openbatch service start", () => {
         accountKey: undefined,
         provisioner: "local",
         networkIsolation: "auto",
+        store: "sqlite",
       },
     ]);
     expect(closed).toBe(1);
@@ -95,6 +96,8 @@ describe("openbatch service start --provisioner (local, external, azure, aws) an
       "1000",
       "--network-isolation",
       "loopback",
+      "--store",
+      "postgres://batch@127.0.0.1:5432/batch",
     ]);
     expect(code).toBe(0);
     expect(started).toEqual([
@@ -102,6 +105,7 @@ describe("openbatch service start --provisioner (local, external, azure, aws) an
         provisioner: "external",
         heartbeatIntervalMs: 1000,
         networkIsolation: "loopback",
+        store: "postgres://batch@127.0.0.1:5432/batch",
       }),
     ]);
   });
