@@ -17,6 +17,7 @@ import type { AwsProvisionerConfig } from "./provisioners/aws.js";
 import type { AzureProvisionerConfig } from "./provisioners/azure.js";
 import { startReplica } from "./replicas/replica.js";
 import { SqliteStore } from "./store/sqlite.js";
+import { chooseStore } from "./store/storeChoice.js";
 
 export interface ServiceOptions {
   host: string;
@@ -52,9 +53,9 @@ export interface ServiceOptions {
    */
   minimumScheduleInterval?: string;
   /**
-   * Where the account's state lives: `sqlite` (default: `<dataDir>/account.db`) or a
-   * `postgres://` URL, with which the service runs as one of several replicas sharing that database
-   * (docs/replicas.md).
+   * Where the account's records live: `sqlite` (default: `<dataDir>/account.db`) or a PostgreSQL URL,
+   * `postgres://user@host:port/database?schema=name` (schema default `openbatch`), with which the
+   * service runs as one of several replicas sharing that database (docs/replicas.md).
    */
   store?: string;
   /** Where service log lines go (default: stderr). */
@@ -101,7 +102,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     storageDirectory: path.join(dataDir, "storage"),
     applicationsDirectory: path.join(dataDir, "applications"),
   };
-  const store = storeLocation(options.store);
+  const store = chooseStore(options.store, dataDir);
   if (store.kind === "postgres")
     return startReplica({ options, dataDir, config, log, databaseUrl: store.url });
 
@@ -109,7 +110,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     options,
     dataDir,
     config,
-    store: new SqliteStore(path.join(dataDir, "account.db")),
+    store: new SqliteStore(store.file),
     log,
     // Connections on a bridge's gateway address go to the same HTTP server as the others.
     acceptConnection: (socket) => api.server.emit("connection", socket),
@@ -140,15 +141,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       removeServiceFile(dataDir, process.pid);
     },
   };
-}
-
-/** Where the account's state lives: `sqlite` (default, `<dataDir>/account.db`) or a PostgreSQL URL. */
-function storeLocation(store = "sqlite"): { kind: "sqlite" } | { kind: "postgres"; url: string } {
-  if (store === "sqlite") return { kind: "sqlite" };
-  if (/^postgres(ql)?:\/\//.test(store)) return { kind: "postgres", url: store };
-  throw new Error(
-    `The store '${store}' is neither 'sqlite' nor a PostgreSQL URL; give --store sqlite or --store postgres://USER@HOST:PORT/DATABASE.`,
-  );
 }
 
 function minimumScheduleIntervalMs(text = "PT1M"): number {

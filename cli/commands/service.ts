@@ -19,7 +19,7 @@ interface StartOptions extends CloudFlags {
   networkIsolation: NetworkIsolationOption;
   heartbeatIntervalMs?: number;
   minScheduleInterval?: string;
-  store: string;
+  store?: string;
 }
 
 const DEFAULT_DATA_DIR = "~/.openbatch";
@@ -41,7 +41,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
     .summary("Run the account service in the foreground; prints its endpoint and account key.")
     .description(
       "Run a Batch account service in the foreground until Ctrl+C. It serves the Azure Batch REST API, " +
-        "keeps its state in --data-dir (SQLite), and once it listens prints its endpoint and credentials " +
+        "keeps its state in --data-dir (SQLite) or in PostgreSQL (--store), and once it listens prints its endpoint and credentials " +
         "and saves them to ~/.openbatch/config.json (or $OPENBATCH_CONFIG) for later openbatch commands. " +
         "The account is named by --account-name or OPENBATCH_ACCOUNT_NAME (default local; 3 to 24 " +
         "lower-case letters and digits); without --account-key or OPENBATCH_ACCOUNT_KEY a key is " +
@@ -64,13 +64,6 @@ export function registerServiceCommands(program: Command, context: CliContext): 
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 picks a free one)", nonNegativeInteger, 8765)
     .option("--data-dir <dir>", "where the account's database, key and local nodes live", DEFAULT_DATA_DIR)
-    .option(
-      "--store <location>",
-      "where the account's state lives: sqlite (<data-dir>/account.db) or a PostgreSQL URL " +
-        "postgres://USER[:PASSWORD]@HOST:PORT/DATABASE[?schema=NAME] (default schema openbatch), with " +
-        "which this service is one replica of the account (docs/replicas.md)",
-      "sqlite",
-    )
     .addOption(
       new Option(
         "--provisioner <kind>",
@@ -101,6 +94,14 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       heartbeatInterval,
     )
     .option(
+      "--store <store>",
+      "where the account's records live: sqlite (default: <data-dir>/account.db) or a PostgreSQL URL, " +
+        "postgres://user@host:port/database?schema=name (schema default openbatch, created on first " +
+        "start). Keep the password out of the URL (ps shows it): set PGPASSWORD instead. " +
+        "--data-dir still holds the key, local nodes and the file store. On PostgreSQL the service is " +
+        "one replica of the account: start several on the same --store (docs/replicas.md)",
+    )
+    .option(
       "--min-schedule-interval <duration>",
       "the shortest recurrenceInterval and startWindow a job schedule may have, as an ISO 8601 " +
         "duration (default PT1M, Azure's minimum; lower it to try schedules out, e.g. PT5S)",
@@ -122,6 +123,10 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         [
           "job schedules that recur every few seconds (Azure allows one minute at least)",
           "openbatch service start --min-schedule-interval PT2S",
+        ],
+        [
+          "records in PostgreSQL (schema acct1 of database batch) instead of SQLite",
+          "PGPASSWORD=... openbatch service start --store 'postgres://openbatch@db.internal:5432/batch?schema=acct1'",
         ],
         [
           "nodes on virtual networks share 127.0.0.1 instead of getting namespaces of their own",

@@ -43,7 +43,6 @@ describe("openbatch service start", () => {
         accountKey: undefined,
         provisioner: "local",
         networkIsolation: "auto",
-        store: "sqlite",
       },
     ]);
     expect(closed).toBe(1);
@@ -96,8 +95,6 @@ describe("openbatch service start --provisioner (local, external, azure, aws) an
       "1000",
       "--network-isolation",
       "loopback",
-      "--store",
-      "postgres://batch@127.0.0.1:5432/batch",
     ]);
     expect(code).toBe(0);
     expect(started).toEqual([
@@ -105,9 +102,15 @@ describe("openbatch service start --provisioner (local, external, azure, aws) an
         provisioner: "external",
         heartbeatIntervalMs: 1000,
         networkIsolation: "loopback",
-        store: "postgres://batch@127.0.0.1:5432/batch",
       }),
     ]);
+  });
+
+  it("passes --store to the service", async () => {
+    const url = "postgres://ob@127.0.0.1:5432/batch?schema=acct1";
+    const { code, started } = await start(["--store", url]);
+    expect(code).toBe(0);
+    expect(started).toEqual([expect.objectContaining({ store: url })]);
   });
 
   it("refuses an unknown provisioner and an interval under 100 ms", async () => {
