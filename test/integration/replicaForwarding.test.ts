@@ -7,49 +7,28 @@
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BatchClient, collect } from "../../client/index.js";
 import { LEASE_LOCK_CLASS } from "../../service/replicas/leaderLease.js";
-import { type PostgresCluster, startPostgresCluster } from "../postgresCluster.js";
-import {
-  killEverything,
-  makeDataDir,
-  type ServiceProcess,
-  startService,
-  stopService,
-  waitFor,
-} from "./harness.js";
-import { replicaHealth } from "./replicaHealth.js";
+import { freePort } from "../postgresCluster.js";
+import { type ServiceProcess, stopService, waitFor } from "./harness.js";
+import { replicaHealth, replicasForSuite } from "./replicaHarness.js";
 
 describe("a follower replica", () => {
-  const dataDir = makeDataDir("replica-forwarding");
-  const accountKey = randomBytes(32).toString("base64");
-  const services: ServiceProcess[] = [];
-  let cluster: PostgresCluster | undefined;
+  const replicas = replicasForSuite("replica-forwarding");
+  const { dataDir, accountKey } = replicas;
   let leader: ServiceProcess;
   let follower: ServiceProcess;
 
-  beforeAll(async () => {
-    cluster = await startPostgresCluster();
-  });
-  afterAll(async () => {
-    for (const service of services) await stopService(service);
-    killEverything(dataDir);
-    cluster?.stop();
-  });
-
-  const replica = (port = 0) => startService(dataDir, port, accountKey, ["--store", cluster!.url]);
-
   it("answers ServerBusy while no replica holds the lease, and leads once it gets it", async () => {
     // Someone else holds the lease: the replica listens, but can neither lead nor forward.
-    const holder = new pg.Client({ connectionString: cluster!.url });
+    const holder = new pg.Client({ connectionString: replicas.storeUrl });
     await holder.connect();
     await holder.query("SELECT pg_advisory_lock($1, hashtext($2))", [LEASE_LOCK_CLASS, "openbatch"]);
     const port = await freePort();
-    const starting = replica(port);
+    const starting = replicas.start(port);
     const endpoint = `http://127.0.0.1:${port}`;
     await waitFor("the replica to answer without a leader", async () => {
       const health = await replicaHealth(endpoint);
@@ -66,13 +45,11 @@ describe("a follower replica", () => {
 
     await holder.end();
     leader = await starting;
-    services.push(leader);
     expect(await replicaHealth(endpoint)).toMatchObject({ role: "leader", leader: endpoint });
   });
 
   it("forwards REST requests to the leader as they came, and the leader's answers as they are", async () => {
-    follower = await replica();
-    services.push(follower);
+    follower = await replicas.start();
     expect(await replicaHealth(follower.endpoint)).toMatchObject({
       role: "follower",
       leader: leader.endpoint,
@@ -150,14 +127,3 @@ describe("a follower replica", () => {
     await leader.client.pools.delete("p");
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -5,46 +5,22 @@
  * acceptance bound), and every task ends exactly once: each appends its id to a file, and only a
  * counted retry or requeue could explain a second line.
  */
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { collect } from "../../client/index.js";
 import type { TaskAddParameter } from "../../protocol/rest/task.js";
-import { type PostgresCluster, startPostgresCluster } from "../postgresCluster.js";
-import {
-  killEverything,
-  makeDataDir,
-  type ServiceProcess,
-  startService,
-  stopService,
-  waitFor,
-} from "./harness.js";
-import { replicaHealth } from "./replicaHealth.js";
+import { stopService, waitFor } from "./harness.js";
+import { replicaHealth, replicasForSuite } from "./replicaHarness.js";
 
 const TASKS = 1_000;
 
 describe("two replicas on one PostgreSQL", () => {
-  const dataDir = makeDataDir("replicas");
-  const accountKey = randomBytes(32).toString("base64");
-  const services: ServiceProcess[] = [];
-  let cluster: PostgresCluster | undefined;
-
-  beforeAll(async () => {
-    cluster = await startPostgresCluster();
-  });
-  afterAll(async () => {
-    for (const service of services) await stopService(service);
-    killEverything(dataDir);
-    cluster?.stop();
-  });
+  const replicas = replicasForSuite("replicas");
 
   it("hands scheduling over within 10 s when the leader is killed mid-job, and every task ends exactly once", async () => {
-    const replica = () => startService(dataDir, 0, accountKey, ["--store", cluster!.url]);
-    const leader = await replica();
-    services.push(leader);
-    const follower = await replica();
-    services.push(follower);
+    const leader = await replicas.start();
+    const follower = await replicas.start();
     expect((await replicaHealth(leader.endpoint)).role).toBe("leader");
     expect(await replicaHealth(follower.endpoint)).toMatchObject({
       role: "follower",
@@ -61,7 +37,7 @@ describe("two replicas on one PostgreSQL", () => {
     // Each agent's list of replicas is rotated by one: half of them start at the follower.
     expect((await replicaHealth(follower.endpoint)).relayedAgents).toBe(2);
 
-    const done = path.join(dataDir, "done.txt");
+    const done = path.join(replicas.dataDir, "done.txt");
     await client.jobs.add({ id: "j", poolInfo: { poolId: "p" } });
     const tasks: TaskAddParameter[] = Array.from({ length: TASKS }, (_, i) => ({
       id: `t${i}`,
