@@ -97,6 +97,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       expect(ids(store.listPools({ limit: 2 }))).toEqual(["a", "b"]);
       expect(ids(store.listPools({ afterSeq: 2, limit: 10 }))).toEqual(["c"]);
       store.putNode(node("a", "n1"));
+      // Deletes after a commit, so that they meet rows already written.
+      await store.flush();
       store.deletePool("a");
       expect(store.getPool("a")).toBeUndefined();
       expect(store.listNodes("a")).toEqual([]);
@@ -116,6 +118,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       expect(ids(store.listNodes("p"))).toEqual(["n2", "n1"]);
       n2.state = "running";
       expect(store.getNode("p", "n2")?.state).toBe("running");
+      await store.flush();
       store.deleteNode("q", "n3");
       expect(store.getNode("q", "n3")).toBeUndefined();
       const again = await reopen();
@@ -140,6 +143,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       // A state change moves the job between the state lists.
       store.putJob({ ...j1, state: "completed" });
       expect(ids(store.listJobs({ limit: 10, state: "completed" }))).toEqual(["j1", "j2"]);
+      await store.flush();
       store.deleteJob("j2");
       expect(store.getJob("j2")).toBeUndefined();
       const again = await reopen();
@@ -162,6 +166,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       expect(store.listCertificates({ limit: 10, state: "deleting" }).map((c) => c.thumbprint)).toEqual([
         "bb",
       ]);
+      await store.flush();
       store.deleteJobSchedule("s1");
       store.deleteCertificate("aa");
       const again = await reopen();
@@ -289,6 +294,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       expect(store.listApplicationPackages("alpha").map((p) => p.version)).toEqual(["1.0", "2.0"]);
       store.putApplication(application("alpha", 2));
       expect(store.getApplication("alpha")?.version).toBe(2);
+      await store.flush();
       store.deleteApplicationPackage("alpha", "2.0");
       store.deleteApplication("zeta");
       expect(store.getApplicationPackage("zeta", "1.0")).toBeUndefined();
@@ -307,6 +313,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       store.putVirtualNetwork(network("net-b"));
       store.putVirtualNetwork(network("net-a"));
       store.putVirtualNetwork(network("net-c"));
+      await store.flush();
       store.deleteVirtualNetwork("net-c");
       expect(store.getVirtualNetwork("net-a")?.addressPrefix).toBe("10.0.0.0/24");
       const again = await reopen();

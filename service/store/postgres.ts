@@ -11,11 +11,11 @@
  * (leader lease) guarantees that.
  *
  * Group commit, as in sqlite.ts: the writes of one event-loop turn, and of every turn while a commit
- * is in flight, go out as one transaction (postgresWrites.ts) on the one connection; `flush()`
- * resolves once the transaction holding every earlier write has committed. A failed commit (lost
- * connection, serialization error) leaves the mirror ahead of the database for good, so it is fatal:
- * pending and later `flush()`es reject and `onFatal` is called (a leader that lost its session has
- * lost its lease too: the process must stop).
+ * is in flight, go out as one transaction on the one connection (postgresCommits.ts, with the SQL
+ * from postgresWrites.ts); `flush()` resolves once the transaction holding every earlier write has
+ * committed. A failed commit (lost connection, serialization error) leaves the mirror ahead of the
+ * database for good, so it is fatal: pending and later `flush()`es reject and `onFatal` is called (a
+ * leader that lost its session has lost its lease too: the process must stop).
  *
  * Records behave exactly as in SqliteStore: reads return fresh copies (parsed from the JSON that was
  * put), except nodes, jobs read by id and running or preparing tasks, whose object is kept and
@@ -34,8 +34,19 @@ import type {
   VirtualNetworkRecord,
 } from "../core/records.js";
 import type { MirrorTable } from "./mirrorTable.js";
-import { jobRow, loadMirror, type Mirror, migratePostgres, taskRow } from "./postgresMirror.js";
-import { TABLES, WriteBatch } from "./postgresWrites.js";
+import { GroupCommits } from "./postgresCommits.js";
+import {
+  compareText,
+  countTasks,
+  innerMap,
+  jobRow,
+  loadMirror,
+  type Mirror,
+  migratePostgres,
+  sumTaskRuns,
+  taskRow,
+} from "./postgresMirror.js";
+import { TABLES, type WriteBatch } from "./postgresWrites.js";
 import type { PageQuery, SequenceName, Store } from "./store.js";
 
 export interface PostgresStoreOptions {
@@ -45,35 +56,20 @@ export interface PostgresStoreOptions {
   onFatal?: (error: Error) => void;
 }
 
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
 export class PostgresStore implements Store {
   /** Running and preparing tasks, by `job/task`: the objects callers hold. */
   private readonly liveTasks = new Map<string, TaskRecord>();
   /** Jobs read by id, as SqliteStore caches them. */
   private readonly jobObjects = new Map<string, JobRecord>();
-  /** Writes not sent yet, and who waits for their commit. */
-  private pending: { batch: WriteBatch; done: Deferred } | undefined;
-  /** The commit on the wire, if any: at most one at a time. */
-  private inFlight: Promise<void> | undefined;
-  private fatal: Error | undefined;
-  private closed = false;
-  private ended: Promise<void> | undefined;
+  private readonly commits: GroupCommits;
 
   private constructor(
-    private readonly client: pg.Client,
-    private readonly schema: string,
+    client: pg.Client,
+    schema: string,
     private readonly mirror: Mirror,
-    private readonly onFatal: ((error: Error) => void) | undefined,
+    onFatal: ((error: Error) => void) | undefined,
   ) {
-    client.on("error", (error) => this.fail(error));
-    client.on("end", () => {
-      if (!this.closed) this.fail(new Error("the connection to PostgreSQL ended"));
-    });
+    this.commits = new GroupCommits(client, schema, onFatal);
   }
 
   /**
@@ -114,12 +110,7 @@ export class PostgresStore implements Store {
     return [...(this.mirror.nodes.get(poolId)?.values() ?? [])];
   }
   putNode(node: NodeRecord): void {
-    let nodes = this.mirror.nodes.get(node.poolId);
-    if (!nodes) {
-      nodes = new Map();
-      this.mirror.nodes.set(node.poolId, nodes);
-    }
-    nodes.set(node.id, node);
+    innerMap(this.mirror.nodes, node.poolId).set(node.id, node);
     this.write().put(TABLES.nodes, [node.poolId, node.id], [JSON.stringify(node)]);
   }
   deleteNode(poolId: string, nodeId: string): void {
@@ -227,39 +218,11 @@ export class PostgresStore implements Store {
   }
 
   taskStateCounts(): { jobId: string; state: string; failed: number; count: number; slots: number }[] {
-    const groups = new Map<
-      string,
-      { jobId: string; state: string; failed: number; count: number; slots: number }
-    >();
-    for (const row of this.mirror.tasks.values()) {
-      const key = `${row.jobId}/${row.state}/${row.failed}`;
-      const group = groups.get(key) ?? {
-        jobId: row.jobId,
-        state: row.state,
-        failed: row.failed,
-        count: 0,
-        slots: 0,
-      };
-      group.count += 1;
-      group.slots += row.slots;
-      groups.set(key, group);
-    }
-    return [...groups.values()].sort(
-      (a, b) => compareText(a.jobId, b.jobId) || compareText(a.state, b.state) || a.failed - b.failed,
-    );
+    return countTasks(this.mirror.tasks.values());
   }
 
   taskRunTotals(): { jobId: string; wallClockMs: number; waitMs: number; retries: number }[] {
-    const totals = new Map<string, { jobId: string; wallClockMs: number; waitMs: number; retries: number }>();
-    for (const row of this.mirror.tasks.values()) {
-      if (row.state !== "completed") continue;
-      const total = totals.get(row.jobId) ?? { jobId: row.jobId, wallClockMs: 0, waitMs: 0, retries: 0 };
-      total.wallClockMs += row.wallClockMs ?? 0;
-      total.waitMs += row.waitMs ?? 0;
-      total.retries += row.retries ?? 0;
-      totals.set(row.jobId, total);
-    }
-    return [...totals.values()].sort((a, b) => compareText(a.jobId, b.jobId));
+    return sumTaskRuns(this.mirror.tasks.values());
   }
 
   getApplication(id: string): ApplicationRecord | undefined {
@@ -294,12 +257,7 @@ export class PostgresStore implements Store {
       // As SQLite's foreign key check does, at once: sent, it would fail the whole commit.
       throw new Error(`FOREIGN KEY constraint failed: application '${pkg.applicationId}' does not exist`);
     const data = JSON.stringify(pkg);
-    let versions = this.mirror.packages.get(pkg.applicationId);
-    if (!versions) {
-      versions = new Map();
-      this.mirror.packages.set(pkg.applicationId, versions);
-    }
-    versions.set(pkg.version, data);
+    innerMap(this.mirror.packages, pkg.applicationId).set(pkg.version, data);
     this.write().put(TABLES.applicationPackages, [pkg.applicationId, pkg.version], [data]);
   }
   deleteApplicationPackage(applicationId: string, version: string): void {
@@ -348,76 +306,25 @@ export class PostgresStore implements Store {
   }
 
   flush(): Promise<void> {
-    if (this.fatal) return Promise.reject(this.fatal);
-    return this.pending?.done.promise ?? this.inFlight ?? Promise.resolve();
+    return this.commits.flush();
   }
 
   /**
    * Synchronous, as the interface wants: what is pending is sent at once and the connection is ended
    * in the background once it has committed. A caller that needs the writes durable awaits `flush()`
-   * first (the service does); `ended()` tells when the connection is closed.
+   * first (the service does); `end()` also waits for the connection to close.
    */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.send();
-    this.endWhenIdle();
+    this.commits.close();
   }
 
-  /** Resolves once `close()` has ended the connection. */
-  async end(): Promise<void> {
-    this.close();
-    await this.ended;
+  /** Closes, and resolves once the connection has ended. */
+  end(): Promise<void> {
+    return this.commits.end();
   }
 
-  /** The batch this turn's writes go to; the first write of a turn schedules its commit. */
   private write(): WriteBatch {
-    if (this.closed) throw new Error("The PostgreSQL store is closed: it takes no more writes.");
-    // Nothing will be committed any more: the mirror goes on serving until the process stops.
-    if (this.fatal) return new WriteBatch();
-    if (!this.pending) {
-      this.pending = { batch: new WriteBatch(), done: deferred() };
-      setImmediate(() => this.send());
-    }
-    return this.pending.batch;
-  }
-
-  /** Sends the pending batch unless a commit is in flight (it goes when that one is done). */
-  private send(): void {
-    if (this.inFlight || !this.pending || this.fatal) return;
-    const { batch, done } = this.pending;
-    this.pending = undefined;
-    this.inFlight = done.promise;
-    this.client.query(batch.toSql(this.schema)).then(
-      () => {
-        this.inFlight = undefined;
-        done.resolve();
-        this.send();
-        this.endWhenIdle();
-      },
-      (error: Error) => {
-        this.inFlight = undefined;
-        this.fail(error);
-        done.reject(this.fatal!);
-      },
-    );
-  }
-
-  private endWhenIdle(): void {
-    if (!this.closed || this.inFlight || this.pending || this.ended) return;
-    this.ended = this.client.end().catch(() => undefined);
-  }
-
-  private fail(cause: Error): void {
-    if (this.fatal || (this.closed && !this.inFlight && !this.pending)) return;
-    this.fatal = new Error(
-      `The PostgreSQL store failed to commit (${cause.message}); its writes since the last commit are ` +
-        "lost and it takes no more: restart the service.",
-      { cause },
-    );
-    this.pending?.done.reject(this.fatal);
-    this.pending = undefined;
-    this.onFatal?.(this.fatal);
+    return this.commits.batch();
   }
 }
 
@@ -469,18 +376,6 @@ function pageOf<Row extends { seq: number; key: string; state: string }>(
   return table.page(page.state ? `state:${page.state}` : "all", page.afterSeq, page.limit);
 }
 
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // Nobody may be waiting: a failure is reported through onFatal and later flushes.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
-}
-
 function parse<T>(row: { data: string } | undefined): T | undefined {
   return row ? (JSON.parse(row.data) as T) : undefined;
 }
@@ -496,10 +391,6 @@ function parseText<T>(text: string | undefined): T | undefined {
 /** Values by key order, as SQLite's ORDER BY on a TEXT key gives them. */
 function sortedValues(map: Map<string, string>): string[] {
   return [...map.keys()].sort(compareText).map((key) => map.get(key)!);
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function isLive(task: TaskRecord): boolean {

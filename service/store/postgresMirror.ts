@@ -45,6 +45,16 @@ export interface Mirror {
   sequences: Map<string, number>;
 }
 
+/** The inner map of `outer` at `key`, made when missing (nodes by pool, packages by application). */
+export function innerMap<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let inner = outer.get(key);
+  if (!inner) {
+    inner = new Map();
+    outer.set(key, inner);
+  }
+  return inner;
+}
+
 function byState(row: StateRow): string[] {
   return ["all", `state:${row.state}`];
 }
@@ -90,6 +100,55 @@ export function taskRow(task: TaskRecord, data = JSON.stringify(task)): TaskRow 
   };
 }
 
+export interface TaskStateCount {
+  jobId: string;
+  state: string;
+  failed: number;
+  count: number;
+  slots: number;
+}
+
+/** Store.taskStateCounts over the mirror's task rows, in (job, state, failed) order as SQLite groups them. */
+export function countTasks(rows: Iterable<TaskRow>): TaskStateCount[] {
+  const groups = new Map<string, TaskStateCount>();
+  for (const row of rows) {
+    const key = `${row.jobId}/${row.state}/${row.failed}`;
+    const group = groups.get(key) ?? {
+      jobId: row.jobId,
+      state: row.state,
+      failed: row.failed,
+      count: 0,
+      slots: 0,
+    };
+    group.count += 1;
+    group.slots += row.slots;
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort(
+    (a, b) => compareText(a.jobId, b.jobId) || compareText(a.state, b.state) || a.failed - b.failed,
+  );
+}
+
+/** Store.taskRunTotals over the mirror's task rows: completed tasks only, by job. */
+export function sumTaskRuns(
+  rows: Iterable<TaskRow>,
+): { jobId: string; wallClockMs: number; waitMs: number; retries: number }[] {
+  const totals = new Map<string, { jobId: string; wallClockMs: number; waitMs: number; retries: number }>();
+  for (const row of rows) {
+    if (row.state !== "completed") continue;
+    const total = totals.get(row.jobId) ?? { jobId: row.jobId, wallClockMs: 0, waitMs: 0, retries: 0 };
+    total.wallClockMs += row.wallClockMs ?? 0;
+    total.waitMs += row.waitMs ?? 0;
+    total.retries += row.retries ?? 0;
+    totals.set(row.jobId, total);
+  }
+  return [...totals.values()].sort((a, b) => compareText(a.jobId, b.jobId));
+}
+
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function between(from: string | undefined, to: string | undefined): number | undefined {
   if (from === undefined || to === undefined) return undefined;
   const ms = Date.parse(to) - Date.parse(from);
@@ -109,12 +168,7 @@ export async function loadMirror(client: pg.Client, schema: string): Promise<Mir
       `SELECT data::text FROM ${schema}.nodes ORDER BY pool_id COLLATE "C", id COLLATE "C"`,
     )) {
       const node = JSON.parse(row.data) as NodeRecord;
-      let nodes = mirror.nodes.get(node.poolId);
-      if (!nodes) {
-        nodes = new Map();
-        mirror.nodes.set(node.poolId, nodes);
-      }
-      nodes.set(node.id, node);
+      innerMap(mirror.nodes, node.poolId).set(node.id, node);
     }
     for (const row of await rows<{ data: string }>(`SELECT data::text FROM ${schema}.jobs`))
       mirror.jobs.put(jobRow(JSON.parse(row.data) as JobRecord, row.data));
@@ -135,14 +189,8 @@ export async function loadMirror(client: pg.Client, schema: string): Promise<Mir
       mirror.applications.set(row.id, row.data);
     for (const row of await rows<{ application_id: string; version: string; data: string }>(
       `SELECT application_id, version, data::text FROM ${schema}.application_packages`,
-    )) {
-      let versions = mirror.packages.get(row.application_id);
-      if (!versions) {
-        versions = new Map();
-        mirror.packages.set(row.application_id, versions);
-      }
-      versions.set(row.version, row.data);
-    }
+    ))
+      innerMap(mirror.packages, row.application_id).set(row.version, row.data);
     for (const row of await rows<{ name: string; data: string }>(
       `SELECT name, data::text FROM ${schema}.virtual_networks`,
     ))
