@@ -2,7 +2,7 @@
 /**
  * The OpenBatch node agent: one process per compute node.
  *
- *   node dist/agent/main.js --service-url ws://127.0.0.1:PORT/openbatch/agent --pool-id P \
+ *   node dist/agent/main.js --service-url ws://127.0.0.1:PORT/openbatch/agent[,ws://...] --pool-id P \
  *     --join-token T --root /path/to/node/root [--node-id N | --machine-id M] [--ip-address A] [--debug]
  *
  * Exit statuses:
@@ -42,7 +42,9 @@ async function main(): Promise<number> {
   };
   process.on("uncaughtException", crash);
   process.on("unhandledRejection", crash);
-  log.info(`agent: starting for pool ${config.poolId}, root ${config.root}, service ${config.serviceUrl}`);
+  log.info(
+    `agent: starting for pool ${config.poolId}, root ${config.root}, service ${config.serviceUrls.join(", ")}`,
+  );
   return agent.run();
 }
 

@@ -79,7 +79,7 @@ export class NodeAgent {
       send: (message) => this.#connection.send(message),
     });
     this.#connection = new ServiceConnection({
-      url: config.serviceUrl,
+      urls: config.serviceUrls,
       outbox: this.#outbox,
       log,
       registration: () => ({

@@ -1,31 +1,23 @@
 /**
  * The account service: REST API (Azure Batch), agent gateway, scheduler and a provisioner (local agent
  * processes; external: agents started by someone else; azure / aws: scale sets and Auto Scaling groups)
- * over one store (SQLite in the data directory, or PostgreSQL).
- * `openbatch service start` runs it; tests and the demo start it in-process.
+ * over one SQLite store, or, on PostgreSQL, as one of several replicas (service/replicas/replica.ts,
+ * docs/replicas.md). `openbatch service start` runs it; tests and the demo start it in-process.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { AGENT_WS_PATH } from "../protocol/agent.js";
 import { parseDuration } from "../protocol/duration.js";
 import { BatchError } from "../protocol/errors.js";
-import type { NetworkIsolationInfo } from "../protocol/rest/virtualNetwork.js";
 import { removeServiceFile, writeServiceFile } from "../protocol/serviceFile.js";
-import { AgentBundle, installationRoot } from "./agentBundle/agentBundle.js";
-import { createRestApi } from "./api/server.js";
-import { Account } from "./core/account.js";
-import type { AccountConfig, Machines } from "./core/context.js";
-import { networkNameOf } from "./core/virtualNetworks.js";
-import { AgentGateway } from "./gateway/gateway.js";
+import { assembleAccount, closeAccount } from "./accountParts.js";
+import type { AccountConfig } from "./core/context.js";
+import { httpEndpoint } from "./endpoint.js";
 import type { AwsProvisionerConfig } from "./provisioners/aws.js";
 import type { AzureProvisionerConfig } from "./provisioners/azure.js";
-import { cloudMachines } from "./provisioners/cloudMachines.js";
-import { ExternalMachines } from "./provisioners/external.js";
-import { LocalMachines } from "./provisioners/local.js";
-import { probeNamespaces } from "./provisioners/localNetwork.js";
-import { openStore } from "./store/openStore.js";
+import { startReplica } from "./replicas/replica.js";
+import { SqliteStore } from "./store/sqlite.js";
+import { chooseStore } from "./store/storeChoice.js";
 
 export interface ServiceOptions {
   host: string;
@@ -62,7 +54,8 @@ export interface ServiceOptions {
   minimumScheduleInterval?: string;
   /**
    * Where the account's records live: `sqlite` (default: `<dataDir>/account.db`) or a PostgreSQL URL,
-   * `postgres://user@host:port/database?schema=name` (schema default `openbatch`).
+   * `postgres://user@host:port/database?schema=name` (schema default `openbatch`), with which the
+   * service runs as one of several replicas sharing that database (docs/replicas.md).
    */
   store?: string;
   /** Where service log lines go (default: stderr). */
@@ -73,8 +66,8 @@ export type ProvisionerKind = "local" | "external" | "azure" | "aws";
 export type NetworkIsolationOption = "auto" | "namespaces" | "loopback";
 
 /**
- * While it runs, the service names itself in `<dataDir>/service.json` (protocol/serviceFile.ts) and
- * removes that file when closed.
+ * While it runs, the service names itself in `<dataDir>/service.json` (a replica: in
+ * `<dataDir>/service-<port>.json`; protocol/serviceFile.ts) and removes that file when closed.
  */
 export interface RunningService {
   endpoint: string;
@@ -99,13 +92,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const dataDir = path.resolve(options.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   const accountKey = resolveAccountKey(dataDir, options.accountName, options.accountKey);
-
-  // A store that lost its database can no longer make a write durable: the service stops at once, as
-  // if killed (which loses nothing), for its supervisor to start it again.
-  const store = await openStore(options.store, dataDir, (error) => {
-    log(`${error.message} Exiting.`);
-    process.exit(1);
-  });
   const config: AccountConfig = {
     accountName: options.accountName,
     endpoint: "",
@@ -116,54 +102,26 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     storageDirectory: path.join(dataDir, "storage"),
     applicationsDirectory: path.join(dataDir, "applications"),
   };
-  const gateway = new AgentGateway(log);
-  const serviceUrl = () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`;
-  const local =
-    options.provisioner === undefined || options.provisioner === "local"
-      ? new LocalMachines({
-          dataDir,
-          agentEntry: fileURLToPath(new URL("../agent/main.js", import.meta.url)),
-          serviceUrl,
-          log,
-          networkIsolation: await networkIsolation(options.networkIsolation),
-          networkOf: (pool) => {
-            const name = networkNameOf(pool);
-            return name === undefined ? undefined : store.getVirtualNetwork(name);
-          },
-          // Connections on a bridge's gateway address go to the same HTTP server as the others.
-          acceptConnection: (socket) => api.server.emit("connection", socket),
-          saveNode: (node) => {
-            if (store.getNode(node.poolId, node.id) === node) store.putNode(node);
-          },
-        })
-      : undefined;
-  const machines: Machines =
-    local ??
-    (options.provisioner === "azure" || options.provisioner === "aws"
-      ? await cloudMachines(
-          { provisioner: options.provisioner, azure: options.azure, aws: options.aws },
-          {
-            nodesOf: (poolId) => store.listNodes(poolId),
-            reportResizeError: (poolId, error) => account.pools.recordResizeError(poolId, error),
-            log,
-          },
-        )
-      : new ExternalMachines({ dataDir, serviceUrl, nodeLink: gateway, log }));
-  const account = new Account(store, config, gateway, machines);
-  const agentBundle = new AgentBundle(
-    installationRoot(path.dirname(fileURLToPath(import.meta.url))),
-    path.join(dataDir, "agent-bundle"),
-  );
-  const api = createRestApi(account, { accountName: options.accountName, accountKey, log, agentBundle });
+  const store = chooseStore(options.store, dataDir);
+  if (store.kind === "postgres")
+    return startReplica({ options, dataDir, config, log, databaseUrl: store.url });
+
+  const parts = await assembleAccount({
+    options,
+    dataDir,
+    config,
+    store: new SqliteStore(store.file),
+    log,
+    // Connections on a bridge's gateway address go to the same HTTP server as the others.
+    acceptConnection: (socket) => api.server.emit("connection", socket),
+  });
+  const { account, api, gateway } = parts;
   let ready = false;
   api.addHook("onRequest", async () => {
     if (!ready) throw new BatchError("ServerBusy", "The service is starting.");
   });
   await api.listen({ host: options.host, port: options.port });
-  const address = api.server.address();
-  const port = typeof address === "object" && address ? address.port : options.port;
-  const host = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
-  config.endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  config.endpoint = httpEndpoint(api.server, options.host, options.port);
   gateway.listen(api.server, account);
   account.start();
   ready = true;
@@ -179,27 +137,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     accountName: options.accountName,
     accountKey,
     async close() {
-      account.stop();
-      local?.close();
-      gateway.close();
-      await api.close();
-      await store.flush();
-      store.close();
+      await closeAccount(parts);
       removeServiceFile(dataDir, process.pid);
     },
   };
-}
-
-async function networkIsolation(option: NetworkIsolationOption = "auto"): Promise<NetworkIsolationInfo> {
-  if (option === "loopback")
-    return { isolation: "loopback", reason: "the service was started with network isolation 'loopback'" };
-  const probed = await probeNamespaces();
-  if (option === "namespaces" && probed.isolation !== "namespaces")
-    throw new Error(
-      `Network isolation 'namespaces' was asked for, but this host does not allow it: ${probed.reason}. ` +
-        "Run the service as root with iproute2 installed, or use 'auto' or 'loopback'.",
-    );
-  return probed;
 }
 
 function minimumScheduleIntervalMs(text = "PT1M"): number {

@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { readServiceFile, removeServiceFile } from "../../protocol/serviceFile.js";
+import { readServiceFile, removeServiceFile, serviceFilesIn } from "../../protocol/serviceFile.js";
 import type { NetworkIsolationOption, ProvisionerKind, RunningService } from "../../service/main.js";
 import { isAlive, signal, waitForExit } from "../../service/provisioners/processes.js";
 import { durationMs, nonNegativeInteger, positiveInteger } from "../arguments.js";
@@ -55,7 +55,11 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         "With --provisioner azure or aws, pool P's machines are the VMs of the scale set or Auto Scaling " +
         "group <prefix>P (created by the Pulumi components): the service sets its capacity and removes a " +
         "leaving node's own instance; each VM's agent, from the bundle at /openbatch/agent/bundle.tar.gz, " +
-        "registers with --machine-id. See docs/cloud.md.",
+        "registers with --machine-id. See docs/cloud.md. " +
+        "With --store postgres://... the account's state lives in PostgreSQL and the service runs as one " +
+        "of its replicas: start several (each on its own port, all on the same --store, --data-dir and " +
+        "account key); each serves REST and agents, one at a time leads (schedules, autoscales, starts " +
+        "nodes) and another takes over within seconds when it dies. See docs/replicas.md.",
     )
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 picks a free one)", nonNegativeInteger, 8765)
@@ -94,7 +98,8 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       "where the account's records live: sqlite (default: <data-dir>/account.db) or a PostgreSQL URL, " +
         "postgres://user@host:port/database?schema=name (schema default openbatch, created on first " +
         "start). Keep the password out of the URL (ps shows it): set PGPASSWORD instead. " +
-        "--data-dir still holds the key, local nodes and the file store",
+        "--data-dir still holds the key, local nodes and the file store. On PostgreSQL the service is " +
+        "one replica of the account: start several on the same --store (docs/replicas.md)",
     )
     .option(
       "--min-schedule-interval <duration>",
@@ -134,6 +139,11 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         [
           "then, for each node N of pool P in that file (serviceUrl and joinToken come from it too)",
           'OPENBATCH_JOIN_TOKEN="$TOKEN" node dist/agent/main.js --service-url "$URL" --pool-id P --node-id N --root /var/openbatch/N',
+        ],
+        [
+          "two replicas of one account on PostgreSQL (same data dir and key): either serves, one leads",
+          'openbatch service start --port 8765 --store postgres://batch@127.0.0.1:5432/batch --account-key "$KEY" &\n' +
+            '  openbatch service start --port 8766 --store postgres://batch@127.0.0.1:5432/batch --account-key "$KEY" &',
         ],
         [
           "pools on Azure: pool P is the scale set openbatch-P of resource group batch-rg (managed identity on this host)",
@@ -197,9 +207,12 @@ export function registerServiceCommands(program: Command, context: CliContext): 
     .description(
       "Stop the account service that runs on --data-dir, as named in <data-dir>/service.json (which " +
         "a running service writes): SIGTERM, then SIGKILL after --grace. Returns once it has exited. " +
+        "Replicas on PostgreSQL sharing the data directory name themselves in service-<port>.json: all " +
+        "of them are stopped, or only the one on --port. " +
         "Its nodes' agents keep running, as after Ctrl+C; delete the pools first to stop them.",
     )
     .option("--data-dir <dir>", "the data directory the service was started with", DEFAULT_DATA_DIR)
+    .option("--port <port>", "only the replica listening on this port", positiveInteger)
     .option(
       "--grace <duration>",
       "how long to wait after SIGTERM before SIGKILL (e.g. 10s)",
@@ -214,19 +227,40 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           "one started by the Pulumi Account resource",
           "openbatch service stop --data-dir ~/.openbatch/pulumi/proj-dev-acct",
         ],
+        [
+          "one replica of several on /srv/openbatch",
+          "openbatch service stop --data-dir /srv/openbatch --port 8766",
+        ],
       ),
     )
-    .action(async (options: { dataDir: string; grace: number }) => {
-      await stopDaemon(expandHome(options.dataDir), options.grace, context);
+    .action(async (options: { dataDir: string; port?: number; grace: number }) => {
+      const dataDir = expandHome(options.dataDir);
+      const files = serviceFilesIn(dataDir).filter(
+        (name) =>
+          options.port === undefined ||
+          new URL(readServiceFile(dataDir, name)?.endpoint ?? "http://x").port === String(options.port),
+      );
+      if (files.length === 0) {
+        const which = options.port === undefined ? "" : ` on port ${options.port}`;
+        context.stdout(`No service is running on ${dataDir}${which}.\n`);
+        return;
+      }
+      // Replicas stop one after another: each but the last hands leadership on as it goes.
+      for (const name of files) await stopDaemon(dataDir, name, options.grace, context);
     });
 }
 
 /** SIGTERM, then SIGKILL once `graceMs` has passed; resolves once the process is gone. */
-async function stopDaemon(dataDir: string, graceMs: number, context: CliContext): Promise<void> {
-  const running = readServiceFile(dataDir);
+async function stopDaemon(
+  dataDir: string,
+  name: string,
+  graceMs: number,
+  context: CliContext,
+): Promise<void> {
+  const running = readServiceFile(dataDir, name);
   if (!running || !isAlive(running.pid)) {
-    if (running) removeServiceFile(dataDir, running.pid);
-    context.stdout(`No service is running on ${dataDir}.\n`);
+    if (running) removeServiceFile(dataDir, running.pid, name);
+    context.stdout(`No service is running on ${dataDir}${running ? ` (${running.endpoint})` : ""}.\n`);
     return;
   }
   signal(running.pid, "SIGTERM");
@@ -236,7 +270,7 @@ async function stopDaemon(dataDir: string, graceMs: number, context: CliContext)
     if (!(await waitForExit(running.pid, 5_000)))
       throw new CommandError("ServiceNotStopped", `pid ${running.pid} outlived SIGKILL; stop it by hand.`);
   }
-  removeServiceFile(dataDir, running.pid);
+  removeServiceFile(dataDir, running.pid, name);
   context.stdout(`Stopped the service on ${dataDir} (pid ${running.pid}, ${running.endpoint}).\n`);
 }
 

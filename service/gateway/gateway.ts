@@ -39,15 +39,30 @@ export class AgentGateway implements NodeLink {
 
   /** Starts accepting agents on the HTTP server's upgrade requests for the agent path. */
   listen(httpServer: Server, account: Account): void {
-    this.account = account;
+    this.attach(account);
     httpServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (request.url ?? "").split("?")[0];
       if (path !== AGENT_WS_PATH) {
         socket.destroy();
         return;
       }
-      this.server.handleUpgrade(request, socket, head, (ws) => new AgentSession(ws, socket, this, account));
+      this.acceptAgent(request, socket, head);
     });
+  }
+
+  /** Serves `account`'s agents; upgrades come through `acceptAgent` (a replica's own HTTP server routes them). */
+  attach(account: Account): void {
+    this.account = account;
+  }
+
+  /** Takes an upgrade request for the agent path as a new agent session. */
+  acceptAgent(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const account = this.account;
+    if (!account) {
+      socket.destroy();
+      return;
+    }
+    this.server.handleUpgrade(request, socket, head, (ws) => new AgentSession(ws, socket, this, account));
   }
 
   bind(session: AgentSession): void {

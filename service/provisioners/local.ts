@@ -25,6 +25,11 @@ export interface LocalMachinesOptions {
   agentEntry: string;
   /** The agents' WebSocket URL; known once the service listens. */
   serviceUrl: () => string;
+  /**
+   * The other service replicas' agent URLs (docs/replicas.md). Each agent gets them with this
+   * service's own, the list rotated by one per agent started, so that agents spread over replicas.
+   */
+  otherServiceUrls?: () => string[];
   /** Time an agent gets to stop its tasks and exit before it is killed. */
   stopGraceMs?: number;
   log: (line: string) => void;
@@ -44,6 +49,8 @@ export class LocalMachines implements Machines {
   private readonly networks: NamespaceNetworks | undefined;
   /** Namespaces being made, by node: the agent starts, or the node is released, after. */
   private readonly setups = new Map<string, Promise<void>>();
+  /** How far the next agent's list of service URLs is rotated. */
+  private agentsStarted = 0;
 
   constructor(private readonly options: LocalMachinesOptions) {
     this.networkIsolation = options.networkIsolation;
@@ -181,6 +188,10 @@ export class LocalMachines implements Machines {
     const attachment = this.networks ? node.machine.network : undefined;
     const serviceUrl = new URL(this.options.serviceUrl());
     if (attachment) serviceUrl.hostname = attachment.gateway;
+    // Inside a namespace only this service's bridge listener is reachable.
+    const serviceUrls = attachment
+      ? [serviceUrl.toString()]
+      : rotate([serviceUrl.toString(), ...(this.options.otherServiceUrls?.() ?? [])], this.agentsStarted++);
     // `ip netns exec` enters the namespace and execs the agent: the pid stays the agent's.
     const [command, ...prefix] = attachment
       ? ["ip", "netns", "exec", attachment.namespace, process.execPath]
@@ -192,7 +203,7 @@ export class LocalMachines implements Machines {
           ...prefix,
           this.options.agentEntry,
           "--service-url",
-          serviceUrl.toString(),
+          serviceUrls.join(","),
           "--pool-id",
           pool.id,
           "--node-id",
@@ -222,4 +233,9 @@ export class LocalMachines implements Machines {
   private isOurAgent(pid: number, node: NodeRecord): boolean {
     return isAlive(pid) && commandLineIncludes(pid, node.machine.rootDirectory);
   }
+}
+
+function rotate<T>(items: T[], by: number): T[] {
+  const start = by % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
 }
