@@ -17,6 +17,7 @@ import { AgentBundle, installationRoot } from "./agentBundle/agentBundle.js";
 import { createRestApi } from "./api/server.js";
 import { Account } from "./core/account.js";
 import type { AccountConfig, Machines } from "./core/context.js";
+import { DEFAULT_PREEMPTION, type PreemptionConfig } from "./core/preemptions.js";
 import { networkNameOf } from "./core/virtualNetworks.js";
 import { AgentGateway } from "./gateway/gateway.js";
 import type { AwsProvisionerConfig } from "./provisioners/aws.js";
@@ -60,6 +61,12 @@ export interface ServiceOptions {
    * default `PT1M`, Azure's minimum.
    */
   minimumScheduleInterval?: string;
+  /**
+   * Random preemption of local low-priority nodes (service/core/preemptions.ts): preemptions per hour
+   * across the account (default 0: on command only), the generator's seed (default 1), and how long a
+   * preempted node waits before it comes back, as an ISO 8601 duration (default PT1M).
+   */
+  preemption?: { ratePerHour?: number; seed?: number; restoreAfter?: string };
   /** Where service log lines go (default: stderr). */
   log?: (line: string) => void;
 }
@@ -105,6 +112,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     accountKey,
     storageDirectory: path.join(dataDir, "storage"),
     applicationsDirectory: path.join(dataDir, "applications"),
+    preemption: preemptionConfig(options.preemption),
   };
   const gateway = new AgentGateway(log);
   const serviceUrl = () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`;
@@ -190,6 +198,19 @@ async function networkIsolation(option: NetworkIsolationOption = "auto"): Promis
         "Run the service as root with iproute2 installed, or use 'auto' or 'loopback'.",
     );
   return probed;
+}
+
+function preemptionConfig(given: ServiceOptions["preemption"] = {}): PreemptionConfig {
+  const ratePerHour = given.ratePerHour ?? DEFAULT_PREEMPTION.ratePerHour;
+  if (!(ratePerHour >= 0) || !Number.isFinite(ratePerHour))
+    throw new Error(`The preemption rate ${ratePerHour} is not a number of preemptions per hour >= 0.`);
+  const restoreAfterMs =
+    given.restoreAfter === undefined ? DEFAULT_PREEMPTION.restoreAfterMs : parseDuration(given.restoreAfter);
+  if (restoreAfterMs === undefined)
+    throw new Error(
+      `The preempted node restore time '${given.restoreAfter}' is not an ISO 8601 duration, e.g. PT1M or PT5S.`,
+    );
+  return { ratePerHour, seed: given.seed ?? DEFAULT_PREEMPTION.seed, restoreAfterMs };
 }
 
 function minimumScheduleIntervalMs(text = "PT1M"): number {

@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { readServiceFile, removeServiceFile } from "../../protocol/serviceFile.js";
 import type { NetworkIsolationOption, ProvisionerKind, RunningService } from "../../service/main.js";
 import { isAlive, signal, waitForExit } from "../../service/provisioners/processes.js";
-import { durationMs, nonNegativeInteger, positiveInteger } from "../arguments.js";
+import { durationMs, nonNegativeInteger, nonNegativeNumber, positiveInteger } from "../arguments.js";
 import { addCloudFlags, type CloudFlags, cloudProvisionerConfig } from "../cloudProvisionerOptions.js";
 import { type CliContext, globalOptions } from "../context.js";
 import { configPath, writeConfig } from "../credentials.js";
@@ -19,6 +19,9 @@ interface StartOptions extends CloudFlags {
   networkIsolation: NetworkIsolationOption;
   heartbeatIntervalMs?: number;
   minScheduleInterval?: string;
+  preemptionRate?: number;
+  preemptionSeed?: number;
+  preemptedNodeRestore?: string;
 }
 
 const DEFAULT_DATA_DIR = "~/.openbatch";
@@ -92,6 +95,23 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       "--min-schedule-interval <duration>",
       "the shortest recurrenceInterval and startWindow a job schedule may have, as an ISO 8601 " +
         "duration (default PT1M, Azure's minimum; lower it to try schedules out, e.g. PT5S)",
+    )
+    .option(
+      "--preemption-rate <n>",
+      "preempt local low-priority nodes at random, n per hour on average across the account (a " +
+        "Poisson process; default 0: only on command, `openbatch node preempt`). Their running tasks " +
+        "are queued again, and each node comes back after --preempted-node-restore",
+      nonNegativeNumber,
+    )
+    .option(
+      "--preemption-seed <n>",
+      "seed of the random preemptions' times and nodes, so a run can be repeated (default 1)",
+      nonNegativeInteger,
+    )
+    .option(
+      "--preempted-node-restore <duration>",
+      "how long a preempted node stays 'preempted' before its machine comes back, fresh, under the " +
+        "same node id, as an ISO 8601 duration (default PT1M)",
     );
   addCloudFlags(start);
   start
@@ -110,6 +130,10 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         [
           "job schedules that recur every few seconds (Azure allows one minute at least)",
           "openbatch service start --min-schedule-interval PT2S",
+        ],
+        [
+          "low-priority nodes preempted about 6 times an hour, each back 30 s later, the same way every run",
+          "openbatch service start --preemption-rate 6 --preemption-seed 42 --preempted-node-restore PT30S",
         ],
         [
           "nodes on virtual networks share 127.0.0.1 instead of getting namespaces of their own",
@@ -151,6 +175,11 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           ...cloud,
           heartbeatIntervalMs: options.heartbeatIntervalMs,
           minimumScheduleInterval: options.minScheduleInterval,
+          preemption: {
+            ratePerHour: options.preemptionRate,
+            seed: options.preemptionSeed,
+            restoreAfter: options.preemptedNodeRestore,
+          },
         });
       } catch (error) {
         throw new CommandError("ServiceNotStarted", startFailure(error, options));

@@ -18,6 +18,7 @@ import { bucketOf, JobTaskCounts } from "./jobTaskCounts.js";
 import { NodeCommands } from "./nodes.js";
 import { PoolAutoscale } from "./poolAutoscale.js";
 import { PoolCommands } from "./pools.js";
+import { DEFAULT_PREEMPTION, Preemptions } from "./preemptions.js";
 import type { JobRecord, TaskRecord } from "./records.js";
 import { TaskDependencyGraph } from "./taskDependencies.js";
 import { TaskRuns } from "./taskRuns.js";
@@ -44,6 +45,7 @@ export class Account {
   readonly agents: AgentReports;
   readonly applications: ApplicationCommands;
   readonly virtualNetworks: VirtualNetworkCommands;
+  readonly preemptions: Preemptions;
 
   constructor(
     readonly store: Store,
@@ -66,6 +68,7 @@ export class Account {
     this.agents = new AgentReports(this);
     this.applications = new ApplicationCommands(this, new PackageArchives(config.applicationsDirectory));
     this.virtualNetworks = new VirtualNetworkCommands(this);
+    this.preemptions = new Preemptions(this, config.preemption ?? DEFAULT_PREEMPTION);
   }
 
   /** Rebuilds the in-memory indexes from the store and recovers the machines of every pool. */
@@ -88,6 +91,7 @@ export class Account {
     for (const pool of pools) this.pools.continueLifecycle(pool);
     this.jobSchedules.start();
     this.autoscale.start();
+    this.preemptions.start();
   }
 
   /**
@@ -106,6 +110,7 @@ export class Account {
   stop(): void {
     this.jobSchedules.stop();
     this.autoscale.stop();
+    this.preemptions.stop();
   }
 
   /** Persists a task and keeps the per-job counts in step with its state. */

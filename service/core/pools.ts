@@ -25,6 +25,7 @@ const MAX_RESIZE_ERRORS = 10;
 
 /** Nodes removed first when a pool shrinks: those doing the least. */
 const removalOrder = [
+  "preempted",
   "unknown",
   "creating",
   "starting",
