@@ -162,6 +162,11 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       const accountKey = globals.accountKey || context.env.OPENBATCH_ACCOUNT_KEY || undefined;
       const dataDir = expandHome(options.dataDir);
       const cloud = cloudProvisionerConfig(options.provisioner, options, context.env);
+      const preemption = {
+        ratePerHour: options.preemptionRate,
+        seed: options.preemptionSeed,
+        restoreAfter: options.preemptedNodeRestore,
+      };
       let running: RunningService;
       try {
         running = await context.startService({
@@ -175,11 +180,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           ...cloud,
           heartbeatIntervalMs: options.heartbeatIntervalMs,
           minimumScheduleInterval: options.minScheduleInterval,
-          preemption: {
-            ratePerHour: options.preemptionRate,
-            seed: options.preemptionSeed,
-            restoreAfter: options.preemptedNodeRestore,
-          },
+          preemption: given(preemption),
         });
       } catch (error) {
         throw new CommandError("ServiceNotStarted", startFailure(error, options));
@@ -283,4 +284,9 @@ function expandHome(path: string): string {
   if (path === "~") return homedir();
   if (path.startsWith("~/")) return join(homedir(), path.slice(2));
   return resolve(path);
+}
+
+/** Options whose flags were all left out are left out too (the service's defaults apply). */
+function given<T extends object>(options: T): T | undefined {
+  return Object.values(options).some((value) => value !== undefined) ? options : undefined;
 }
