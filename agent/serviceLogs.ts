@@ -2,8 +2,8 @@
  * The agent's own log files — its "Batch service logs" in Azure's words — under `<root>/.agent/logs`:
  * one file per agent start (`agent-<start time>.log`), the newest 10 kept, written beside stderr (which
  * the local provisioner keeps too), so that `uploadbatchservicelogs` can send them from any machine.
- * A file holds entries from its start time to its last modification; an upload takes every file whose
- * span meets the requested range, whole, as Azure does.
+ * A file holds entries from its start time to its last modification (the running agent's, to now); an
+ * upload takes every file whose span meets the requested range, whole, as Azure does.
  */
 import { createWriteStream, mkdirSync, readdirSync, rmSync, statSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
@@ -55,11 +55,20 @@ function logFiles(directory: string): LogFile[] {
   });
 }
 
-/** The log files holding entries between `startTime` and `endTime`, oldest first. */
-export function logFilesBetween(directory: string, startTime: Date, endTime: Date): LogFile[] {
-  return logFiles(directory)
-    .filter((file) => file.to >= startTime.getTime() && file.from <= endTime.getTime())
-    .sort((a, b) => a.from - b.from);
+/**
+ * The log files holding entries between `startTime` and `endTime`, oldest first. The newest file is the
+ * running agent's: its entries go on until now.
+ */
+export function logFilesBetween(
+  directory: string,
+  startTime: Date,
+  endTime: Date,
+  now = Date.now(),
+): LogFile[] {
+  const files = logFiles(directory).sort((a, b) => a.from - b.from);
+  const current = files.at(-1);
+  if (current) current.to = Math.max(current.to, now);
+  return files.filter((file) => file.to >= startTime.getTime() && file.from <= endTime.getTime());
 }
 
 /** Uploads the files the request asks for; the answer says how many went, or why the rest did not. */
