@@ -20,6 +20,7 @@ import { PoolAutoscale } from "./poolAutoscale.js";
 import { PoolCommands } from "./pools.js";
 import { DEFAULT_PREEMPTION, Preemptions } from "./preemptions.js";
 import type { JobRecord, TaskRecord } from "./records.js";
+import { ResizeTimeouts } from "./resizeTimeouts.js";
 import { TaskDependencyGraph } from "./taskDependencies.js";
 import { TaskRuns } from "./taskRuns.js";
 import { TaskCommands } from "./tasks.js";
@@ -46,6 +47,7 @@ export class Account {
   readonly applications: ApplicationCommands;
   readonly virtualNetworks: VirtualNetworkCommands;
   readonly preemptions: Preemptions;
+  readonly resizeTimeouts: ResizeTimeouts;
 
   constructor(
     readonly store: Store,
@@ -59,6 +61,7 @@ export class Account {
       this.runs.start(poolId, nodeId, jobId, taskId),
     );
     this.pools = new PoolCommands(this);
+    this.resizeTimeouts = new ResizeTimeouts(this);
     this.autoscale = new PoolAutoscale(this);
     this.certificates = new CertificateCommands(this);
     this.nodes = new NodeCommands(this);
@@ -92,6 +95,7 @@ export class Account {
     this.jobSchedules.start();
     this.autoscale.start();
     this.preemptions.start();
+    this.resizeTimeouts.start();
   }
 
   /**
@@ -111,6 +115,7 @@ export class Account {
     this.jobSchedules.stop();
     this.autoscale.stop();
     this.preemptions.stop();
+    this.resizeTimeouts.stop();
   }
 
   /** Persists a task and keeps the per-job counts in step with its state. */
