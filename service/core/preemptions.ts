@@ -11,10 +11,11 @@
  * (a Poisson process drawn from a seeded generator, so that a run can be repeated).
  */
 import { BatchError } from "../../protocol/errors.js";
-import type { NodeState } from "../../protocol/states.js";
 import type { Account } from "./account.js";
 import type { NodeRecord } from "./records.js";
 import { moveNode } from "./stateChange.js";
+import { canTransition } from "./stateMachine.js";
+import { nodeStateTable } from "./stateTables.js";
 import { now } from "./time.js";
 import { TimerPerKey } from "./timerPerKey.js";
 
@@ -30,17 +31,10 @@ export interface PreemptionConfig {
 /** On command only; a preempted node comes back after a minute. */
 export const DEFAULT_PREEMPTION: PreemptionConfig = { ratePerHour: 0, seed: 1, restoreAfterMs: 60_000 };
 
-/** States a node can be preempted in: its machine exists and no machine operation is under way. */
-const preemptible: readonly NodeState[] = [
-  "starting",
-  "waitingforstarttask",
-  "starttaskfailed",
-  "idle",
-  "running",
-  "offline",
-  "unusable",
-  "unknown",
-];
+/** A node can be preempted while its machine runs and no machine operation is under way (stateTables.ts). */
+function preemptible(node: NodeRecord): boolean {
+  return !node.removal && canTransition(nodeStateTable, node.state, "preempted");
+}
 
 /** Key of the account-wide timer of random preemptions among the per-node restore timers. */
 const RANDOM_PREEMPTION = "";
@@ -70,10 +64,10 @@ export class Preemptions {
         "OperationNotValidOnNode",
         `Node ${nodeId} is a dedicated node; only low-priority (Spot) nodes are preempted. Give the pool targetLowPriorityNodes to have some.`,
       );
-    if (node.removal || !preemptible.includes(node.state))
+    if (!preemptible(node))
       throw new BatchError(
         "OperationNotValidOnNode",
-        `Node ${nodeId} is ${node.removal ? "leaving the pool" : node.state}; a node can be preempted when its machine runs (${preemptible.join(", ")}).`,
+        `Node ${nodeId} is ${node.removal ? "leaving the pool" : node.state}; a node can be preempted while its machine runs (not while it is created, rebooted, reimaged, preempted or leaving).`,
       );
     // The machine is gone: a reboot or reimage it was waiting for will not happen.
     node.rebootPending = undefined;
@@ -145,7 +139,7 @@ export class Preemptions {
       .all()
       .filter((pool) => pool.state === "active")
       .flatMap((pool) => this.account.store.listNodes(pool.id))
-      .filter((node) => !node.isDedicated && !node.removal && preemptible.includes(node.state));
+      .filter((node) => !node.isDedicated && preemptible(node));
     if (candidates.length === 0 || !this.account.machines.preempt) return;
     const victim = candidates[Math.floor(this.random() * candidates.length)]!;
     this.preempt(victim.poolId, victim.id);
