@@ -33,7 +33,9 @@ export const DEFAULT_PREEMPTION: PreemptionConfig = { ratePerHour: 0, seed: 1, r
 
 /** A node can be preempted while its machine runs and no machine operation is under way (stateTables.ts). */
 function preemptible(node: NodeRecord): boolean {
-  return !node.removal && canTransition(nodeStateTable, node.state, "preempted");
+  return (
+    !node.removal && node.state !== "preempted" && canTransition(nodeStateTable, node.state, "preempted")
+  );
 }
 
 /** Key of the account-wide timer of random preemptions among the per-node restore timers. */
