@@ -23,6 +23,7 @@ import { errorText, type Log } from "./log.js";
 import { NodeDirectories } from "./nodeDirectories.js";
 import { Outbox } from "./outbox.js";
 import { PackageInstaller } from "./packages.js";
+import { uploadServiceLogs } from "./serviceLogs.js";
 import { readStoredNodeId, storeNodeId } from "./storedNodeId.js";
 import type { NodeIdentity } from "./taskEnvironment.js";
 
@@ -194,6 +195,11 @@ export class NodeAgent {
         return;
       case "fileRequest":
         void answerFileRequest(this.#root, message).then((answer) => this.#connection.send(answer));
+        return;
+      case "uploadLogs":
+        void uploadServiceLogs(this.#directories.serviceLogs, message).then((answer) =>
+          this.#connection.send(answer),
+        );
         return;
       case "shutdown":
         void this.stop(`the service asked: ${message.reason}`, ExitStatus.shutdown);

@@ -167,6 +167,14 @@ export const CertificatesInstalledMessage = message("certificatesInstalled", {
   failures: Type.Array(Type.Object({ thumbprint: Type.String(), message: Type.String() })),
 });
 
+/** The answer to `uploadLogs`: how many log files were uploaded, or why they could not be. */
+export const LogsUploadedMessage = message("logsUploaded", {
+  replyTo: Type.String(),
+  ok: Type.Boolean(),
+  numberOfFilesUploaded: Type.Integer({ minimum: 0 }),
+  errorMessage: Type.Optional(Type.String()),
+});
+
 export const AgentMessage = Type.Union([
   RegisterMessage,
   NodePreparedMessage,
@@ -175,8 +183,10 @@ export const AgentMessage = Type.Union([
   TaskCompletedMessage,
   FileResponseMessage,
   CertificatesInstalledMessage,
+  LogsUploadedMessage,
 ]);
 export type AgentMessage = Static<typeof AgentMessage>;
+export type LogsUploadedMessage = Static<typeof LogsUploadedMessage>;
 export type RegisterMessage = Static<typeof RegisterMessage>;
 export type NodePreparedMessage = Static<typeof NodePreparedMessage>;
 export type HeartbeatMessage = Static<typeof HeartbeatMessage>;
@@ -301,6 +311,18 @@ export const FileRequestMessage = message("fileRequest", {
   rangeEnd: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
+/**
+ * Upload the agent's log files that hold entries between `startTime` and `endTime` (ISO 8601) to the
+ * container, each as `<virtualDirectory><file name>`; the agent answers `logsUploaded`.
+ */
+export const UploadLogsMessage = message("uploadLogs", {
+  containerUrl: Type.String(),
+  /** Ends with `/`. */
+  virtualDirectory: Type.String(),
+  startTime: Type.String(),
+  endTime: Type.String(),
+});
+
 /** The node leaves the pool: stop every task (SIGTERM, then SIGKILL) and exit with status 0. */
 export const ShutdownMessage = message("shutdown", { reason: Type.String() });
 
@@ -315,8 +337,10 @@ export const ServiceMessage = Type.Union([
   FileRequestMessage,
   ShutdownMessage,
   ErrorMessage,
+  UploadLogsMessage,
 ]);
 export type ServiceMessage = Static<typeof ServiceMessage>;
+export type UploadLogsMessage = Static<typeof UploadLogsMessage>;
 export type RegisteredMessage = Static<typeof RegisteredMessage>;
 export type DispatchMessage = Static<typeof DispatchMessage>;
 export type TerminateMessage = Static<typeof TerminateMessage>;

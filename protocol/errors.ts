@@ -93,6 +93,10 @@ export const errorRegistry = {
     message: "The specified node is already in the target scheduling state.",
   },
   OperationNotValidOnNode: { status: 409, message: "The specified operation is not valid on the node." },
+  NodeLogUploadFailed: {
+    status: 400,
+    message: "The compute node could not upload its service logs to the container.",
+  },
   FileNotFound: { status: 404, message: "The specified file does not exist." },
   JobNotFound: { status: 404, message: "The specified job does not exist." },
   JobExists: {

@@ -12,6 +12,7 @@ import { BatchError } from "../protocol/errors.js";
 import { removeServiceFile, writeServiceFile } from "../protocol/serviceFile.js";
 import { assembleAccount, closeAccount } from "./accountParts.js";
 import type { AccountConfig } from "./core/context.js";
+import { DEFAULT_PREEMPTION, type PreemptionConfig } from "./core/preemptions.js";
 import { httpEndpoint } from "./endpoint.js";
 import type { AwsProvisionerConfig } from "./provisioners/aws.js";
 import type { AzureProvisionerConfig } from "./provisioners/azure.js";
@@ -58,6 +59,12 @@ export interface ServiceOptions {
    * service runs as one of several replicas sharing that database (docs/replicas.md).
    */
   store?: string;
+  /**
+   * Random preemption of local low-priority nodes (service/core/preemptions.ts): preemptions per hour
+   * across the account (default 0: on command only), the generator's seed (default 1), and how long a
+   * preempted node waits before it comes back, as an ISO 8601 duration (default PT1M).
+   */
+  preemption?: { ratePerHour?: number; seed?: number; restoreAfter?: string };
   /** Where service log lines go (default: stderr). */
   log?: (line: string) => void;
 }
@@ -101,6 +108,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     accountKey,
     storageDirectory: path.join(dataDir, "storage"),
     applicationsDirectory: path.join(dataDir, "applications"),
+    preemption: preemptionConfig(options.preemption),
   };
   const store = chooseStore(options.store, dataDir);
   if (store.kind === "postgres")
@@ -141,6 +149,19 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       removeServiceFile(dataDir, process.pid);
     },
   };
+}
+
+function preemptionConfig(given: ServiceOptions["preemption"] = {}): PreemptionConfig {
+  const ratePerHour = given.ratePerHour ?? DEFAULT_PREEMPTION.ratePerHour;
+  if (!(ratePerHour >= 0) || !Number.isFinite(ratePerHour))
+    throw new Error(`The preemption rate ${ratePerHour} is not a number of preemptions per hour >= 0.`);
+  const restoreAfterMs =
+    given.restoreAfter === undefined ? DEFAULT_PREEMPTION.restoreAfterMs : parseDuration(given.restoreAfter);
+  if (restoreAfterMs === undefined)
+    throw new Error(
+      `The preempted node restore time '${given.restoreAfter}' is not an ISO 8601 duration, e.g. PT1M or PT5S.`,
+    );
+  return { ratePerHour, seed: given.seed ?? DEFAULT_PREEMPTION.seed, restoreAfterMs };
 }
 
 function minimumScheduleIntervalMs(text = "PT1M"): number {

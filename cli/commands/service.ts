@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { readServiceFile, removeServiceFile, serviceFilesIn } from "../../protocol/serviceFile.js";
 import type { NetworkIsolationOption, ProvisionerKind, RunningService } from "../../service/main.js";
 import { isAlive, signal, waitForExit } from "../../service/provisioners/processes.js";
-import { durationMs, nonNegativeInteger, positiveInteger } from "../arguments.js";
+import { durationMs, nonNegativeInteger, nonNegativeNumber, positiveInteger } from "../arguments.js";
 import { addCloudFlags, type CloudFlags, cloudProvisionerConfig } from "../cloudProvisionerOptions.js";
 import { type CliContext, globalOptions } from "../context.js";
 import { configPath, writeConfig } from "../credentials.js";
@@ -20,6 +20,9 @@ interface StartOptions extends CloudFlags {
   heartbeatIntervalMs?: number;
   minScheduleInterval?: string;
   store?: string;
+  preemptionRate?: number;
+  preemptionSeed?: number;
+  preemptedNodeRestore?: string;
 }
 
 const DEFAULT_DATA_DIR = "~/.openbatch";
@@ -105,6 +108,23 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       "--min-schedule-interval <duration>",
       "the shortest recurrenceInterval and startWindow a job schedule may have, as an ISO 8601 " +
         "duration (default PT1M, Azure's minimum; lower it to try schedules out, e.g. PT5S)",
+    )
+    .option(
+      "--preemption-rate <n>",
+      "preempt local low-priority nodes at random, n per hour on average across the account (a " +
+        "Poisson process; default 0: only on command, `openbatch node preempt`). Their running tasks " +
+        "are queued again, and each node comes back after --preempted-node-restore",
+      nonNegativeNumber,
+    )
+    .option(
+      "--preemption-seed <n>",
+      "seed of the random preemptions' times and nodes, so a run can be repeated (default 1)",
+      nonNegativeInteger,
+    )
+    .option(
+      "--preempted-node-restore <duration>",
+      "how long a preempted node stays 'preempted' before its machine comes back, fresh, under the " +
+        "same node id, as an ISO 8601 duration (default PT1M)",
     );
   addCloudFlags(start);
   start
@@ -127,6 +147,10 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         [
           "records in PostgreSQL (schema acct1 of database batch) instead of SQLite",
           "PGPASSWORD=... openbatch service start --store 'postgres://openbatch@db.internal:5432/batch?schema=acct1'",
+        ],
+        [
+          "low-priority nodes preempted about 6 times an hour, each back 30 s later, the same way every run",
+          "openbatch service start --preemption-rate 6 --preemption-seed 42 --preempted-node-restore PT30S",
         ],
         [
           "nodes on virtual networks share 127.0.0.1 instead of getting namespaces of their own",
@@ -160,6 +184,11 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       const accountKey = globals.accountKey || context.env.OPENBATCH_ACCOUNT_KEY || undefined;
       const dataDir = expandHome(options.dataDir);
       const cloud = cloudProvisionerConfig(options.provisioner, options, context.env);
+      const preemption = {
+        ratePerHour: options.preemptionRate,
+        seed: options.preemptionSeed,
+        restoreAfter: options.preemptedNodeRestore,
+      };
       let running: RunningService;
       try {
         running = await context.startService({
@@ -174,6 +203,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           heartbeatIntervalMs: options.heartbeatIntervalMs,
           minimumScheduleInterval: options.minScheduleInterval,
           store: options.store,
+          preemption: given(preemption),
         });
       } catch (error) {
         throw new CommandError("ServiceNotStarted", startFailure(error, options));
@@ -301,4 +331,9 @@ function expandHome(path: string): string {
   if (path === "~") return homedir();
   if (path.startsWith("~/")) return join(homedir(), path.slice(2));
   return resolve(path);
+}
+
+/** Options whose flags were all left out are left out too (the service's defaults apply). */
+function given<T extends object>(options: T): T | undefined {
+  return Object.values(options).some((value) => value !== undefined) ? options : undefined;
 }

@@ -18,7 +18,9 @@ import { bucketOf, JobTaskCounts } from "./jobTaskCounts.js";
 import { NodeCommands } from "./nodes.js";
 import { PoolAutoscale } from "./poolAutoscale.js";
 import { PoolCommands } from "./pools.js";
+import { DEFAULT_PREEMPTION, Preemptions } from "./preemptions.js";
 import type { JobRecord, TaskRecord } from "./records.js";
+import { ResizeTimeouts } from "./resizeTimeouts.js";
 import { TaskDependencyGraph } from "./taskDependencies.js";
 import { TaskRuns } from "./taskRuns.js";
 import { TaskCommands } from "./tasks.js";
@@ -44,6 +46,8 @@ export class Account {
   readonly agents: AgentReports;
   readonly applications: ApplicationCommands;
   readonly virtualNetworks: VirtualNetworkCommands;
+  readonly preemptions: Preemptions;
+  readonly resizeTimeouts: ResizeTimeouts;
 
   constructor(
     readonly store: Store,
@@ -57,6 +61,7 @@ export class Account {
       this.runs.start(poolId, nodeId, jobId, taskId),
     );
     this.pools = new PoolCommands(this);
+    this.resizeTimeouts = new ResizeTimeouts(this);
     this.autoscale = new PoolAutoscale(this);
     this.certificates = new CertificateCommands(this);
     this.nodes = new NodeCommands(this);
@@ -66,6 +71,7 @@ export class Account {
     this.agents = new AgentReports(this);
     this.applications = new ApplicationCommands(this, new PackageArchives(config.applicationsDirectory));
     this.virtualNetworks = new VirtualNetworkCommands(this);
+    this.preemptions = new Preemptions(this, config.preemption ?? DEFAULT_PREEMPTION);
   }
 
   /** Rebuilds the in-memory indexes from the store and recovers the machines of every pool. */
@@ -88,6 +94,8 @@ export class Account {
     for (const pool of pools) this.pools.continueLifecycle(pool);
     this.jobSchedules.start();
     this.autoscale.start();
+    this.preemptions.start();
+    this.resizeTimeouts.start();
   }
 
   /**
@@ -106,6 +114,8 @@ export class Account {
   stop(): void {
     this.jobSchedules.stop();
     this.autoscale.stop();
+    this.preemptions.stop();
+    this.resizeTimeouts.stop();
   }
 
   /** Persists a task and keeps the per-job counts in step with its state. */

@@ -204,8 +204,9 @@ export class AgentReports {
     const node = this.account.store.getNode(poolId, nodeId);
     this.health.delete(`${poolId}/${nodeId}`);
     // A rebooting (reimaging) node's agent goes away on purpose; it stays so until the new one registers.
-    if (!node || node.state === "leavingpool" || node.state === "rebooting" || node.state === "reimaging")
-      return;
+    // A preempted node's agent was stopped with its machine.
+    const away: NodeState[] = ["leavingpool", "rebooting", "reimaging", "preempted"];
+    if (!node || away.includes(node.state)) return;
     moveNode(node, "unknown");
     this.account.store.putNode(node);
     this.account.nodes.updateEligibility(node);

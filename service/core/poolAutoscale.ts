@@ -231,6 +231,7 @@ function currentValues(account: Account, pool: PoolRecord): SampledValues {
     CurrentLowPriorityNodes: nodes.length - dedicated,
     SampleNodeCount: nodes.length,
     UsableNodeCount: nodes.filter((n) => n.state === "idle" || n.state === "running").length,
+    PreemptedNodeCount: nodes.filter((n) => n.state === "preempted").length,
     TaskSlotsPerNode: pool.spec.taskSlotsPerNode ?? 1,
   };
 }

@@ -91,7 +91,8 @@ export class AgentSession {
           this.account.agents.nodePrepared(this.poolId, this.nodeId, message.errors);
           return;
         case "fileResponse":
-          this.gateway.resolveFileRequest(message);
+        case "logsUploaded":
+          this.gateway.resolveReply(message);
           return;
         case "certificatesInstalled":
           this.account.agents.certificatesInstalled(this.poolId, this.nodeId, message);

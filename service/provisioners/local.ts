@@ -135,6 +135,14 @@ export class LocalMachines implements Machines {
     node.machine.pid = this.startAgent(pool, node);
   }
 
+  /**
+   * A local Spot eviction: the agent stops (its tasks with it), as a reboot's first half; `reimage`
+   * brings the node back on a fresh directory.
+   */
+  preempt(node: NodeRecord): Promise<void> {
+    return this.stopAgent(node);
+  }
+
   /** SIGTERM (the agent ends its tasks and exits), then SIGKILL to its process group after the grace. */
   private async stopAgent(node: NodeRecord): Promise<void> {
     const pid = node.machine.pid;
@@ -155,7 +163,8 @@ export class LocalMachines implements Machines {
     const byId = new Map(pools.map((p) => [p.id, p]));
     const restart = (node: NodeRecord) => {
       const pool = byId.get(node.poolId);
-      if (!pool || node.state === "leavingpool" || pool.state === "deleting") return;
+      if (!pool || node.state === "leavingpool" || node.state === "preempted" || pool.state === "deleting")
+        return;
       if (node.machine.pid && this.isOurAgent(node.machine.pid, node)) return;
       this.options.log(`agent of node ${node.poolId}/${node.id} is not running; starting it again`);
       node.machine.pid = this.startAgent(pool, node);
