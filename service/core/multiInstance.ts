@@ -181,8 +181,10 @@ export class MultiInstanceRuns {
     if (instance === 0) {
       const failure = mi.failure ?? (task.terminateRequested ? undefined : ownFailure);
       this.endRun(task);
+      const failed = mi.failedInstance === undefined ? undefined : mi.instances[mi.failedInstance];
       this.account.runs.finished(dispatch, {
         ...report,
+        exitCode: failed ? failed.exitCode : report.exitCode,
         failure: failure && {
           category: failure.category,
           code: failure.code ?? "SubtaskFailed",
@@ -194,6 +196,7 @@ export class MultiInstanceRuns {
     }
     this.account.runs.endDispatch(dispatch);
     if (!mi.ended && !task.terminateRequested && !mi.failure) {
+      mi.failedInstance = instance;
       mi.failure = ownFailure ?? {
         category: "usererror",
         code: "SubtaskFailed",

@@ -242,6 +242,8 @@ export interface MultiInstanceRun {
   instances: InstanceRun[];
   /** Why the run failed, when an instance other than the primary's application command failed it. */
   failure?: FailureInfo;
+  /** The instance that failed the run (its exit code becomes the task's). */
+  failedInstance?: number;
   /** The run is over: instances still reporting are being cleaned up. */
   ended?: boolean;
 }
