@@ -46,6 +46,8 @@ export class MultiInstanceRuns {
   /** Waiting instances, woken by `runApplication` (true) or by the end of their dispatch (false). */
   readonly #waiting = new Map<string, (runApplication: boolean) => void>();
   readonly #released = new Set<string>();
+  /** Coordination processes by dispatch: their groups (background daemons) live until the dispatch ends. */
+  readonly #coordination = new Map<string, number>();
 
   constructor(
     private readonly host: RemoteShellHost,
@@ -89,9 +91,12 @@ export class MultiInstanceRuns {
 
   /** The dispatch ended: the remote commands in its context and what its coordination left are killed. */
   finish(entry: InstanceEntry, taskDir: string): void {
-    this.#released.delete(entry.dispatch.dispatchId);
+    const { dispatchId } = entry.dispatch;
+    this.#released.delete(dispatchId);
     this.host.close(entry.dispatch.jobId, entry.dispatch.taskId);
-    if (entry.process) signalProcessGroup(entry.process.pid, "SIGKILL");
+    const coordination = this.#coordination.get(dispatchId);
+    this.#coordination.delete(dispatchId);
+    if (coordination !== undefined) signalProcessGroup(coordination, "SIGKILL");
     rmSync(scratchDirectory(taskDir), { recursive: true, force: true });
   }
 
@@ -134,6 +139,7 @@ export class MultiInstanceRuns {
     });
     if (!outcome.ok) return { failure: outcome.failure };
     entry.process = outcome.process;
+    this.#coordination.set(dispatch.dispatchId, outcome.process.pid);
     this.report({
       type: "taskStarted",
       dispatchId: dispatch.dispatchId,

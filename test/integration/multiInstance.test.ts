@@ -5,7 +5,7 @@
  * that together need more nodes than the pool has both run, one after the other; a failed
  * coordination command fails the whole task, naming its subtask and node.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import type { TaskAddParameter } from "../../protocol/rest/task.js";
 import { completedTask, serviceForSuite, waitFor } from "./harness.js";
 
 const source = path.resolve(import.meta.dirname, "../../examples/mpi/allreduce.c");
+const example = path.resolve(import.meta.dirname, "../../examples/mpi/run.sh");
 const POOL = "mpi";
 const JOB = "mpijob";
 
@@ -192,6 +193,36 @@ describe("multi-instance tasks with real MPI", () => {
     expect(failure?.message).toContain(`Subtask 1 on node ${subtask!.nodeInfo!.nodeId}`);
     expect(subtask!.exitCode).toBe(7);
   }, 60_000);
+
+  it("examples/mpi/run.sh runs the program through the CLI", async () => {
+    const { service } = suite;
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(
+        example,
+        {
+          env: {
+            ...process.env,
+            OPENBATCH_ENDPOINT: service.endpoint,
+            OPENBATCH_ACCOUNT_NAME: service.accountName,
+            OPENBATCH_ACCOUNT_KEY: service.accountKey,
+            NODES: "2",
+            POOL,
+          },
+          timeout: 90_000,
+        },
+        (error, stdout, stderr) =>
+          error
+            ? reject(
+                new Error(`${error.message}
+${stderr}`),
+              )
+            : resolve(stdout),
+      ),
+    );
+    expect(output).toContain("1 succeeded, 0 failed");
+    expect(output).toMatch(/rank 1\/2 on tvmps_\d+_d: sum=3 expect=3 big=OK/);
+    expect(output).toContain("allreduce ok");
+  }, 120_000);
 
   it("refuses what Azure refuses: no inter-node communication, more instances than nodes, several slots", async () => {
     const { client } = suite.service;
