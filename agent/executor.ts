@@ -18,7 +18,7 @@
 import type { DispatchMessage, FailureReport, OutgoingAgentMessage } from "../protocol/agent.js";
 import { ID_REGEX } from "../protocol/apiVersion.js";
 import { preciseNow } from "../protocol/clock.js";
-import { CommandLineError, splitCommandLine } from "./commandLine.js";
+import { argvOrFailure } from "./commandLine.js";
 import type { DispatchRecords, TaskCompletion } from "./dispatchRecords.js";
 import { errorText, type Log } from "./log.js";
 import type { MultiInstanceRuns } from "./multiInstanceRun.js";
@@ -305,19 +305,8 @@ export class Executor {
         },
       };
     }
-    let argv: string[];
-    try {
-      argv = splitCommandLine(dispatch.commandLine);
-    } catch (error) {
-      if (!(error instanceof CommandLineError)) throw error;
-      return {
-        failure: {
-          category: "usererror",
-          code: "CommandLineInvalid",
-          message: `The command line cannot be split into arguments: ${error.message}. Quote as in a POSIX shell; for shell features run /bin/sh -c "...".`,
-        },
-      };
-    }
+    const argv = argvOrFailure(dispatch.commandLine);
+    if ("failure" in argv) return argv;
     const env = buildTaskEnvironment({
       node,
       directories,

@@ -21,7 +21,7 @@ import type {
   FailureReport,
   OutgoingAgentMessage,
 } from "../protocol/agent.js";
-import { CommandLineError, splitCommandLine } from "./commandLine.js";
+import { argvOrFailure } from "./commandLine.js";
 import type { TaskCompletion } from "./dispatchRecords.js";
 import { signalProcessGroup } from "./processGroup.js";
 import type { RemoteShellHost } from "./remoteShellHost.js";
@@ -117,19 +117,8 @@ export class MultiInstanceRuns {
       });
       return undefined;
     }
-    let argv: string[];
-    try {
-      argv = splitCommandLine(commandLine);
-    } catch (error) {
-      if (!(error instanceof CommandLineError)) throw error;
-      return {
-        failure: {
-          category: "usererror",
-          code: "CommandLineInvalid",
-          message: `The coordination command line cannot be split into arguments: ${error.message}. Quote as in a POSIX shell.`,
-        },
-      };
-    }
+    const argv = argvOrFailure(commandLine, "coordination command line");
+    if ("failure" in argv) return argv;
     const outcome = await TaskProcess.spawn({
       ...prepared,
       argv,

@@ -9,9 +9,9 @@ import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BatchRequestError, collect } from "../../client/index.js";
+import { collect } from "../../client/index.js";
 import type { TaskAddParameter } from "../../protocol/rest/task.js";
-import { completedTask, serviceForSuite, waitFor } from "./harness.js";
+import { completedTask, refusal, serviceForSuite, waitFor } from "./harness.js";
 
 const source = path.resolve(import.meta.dirname, "../../examples/mpi/allreduce.c");
 const example = path.resolve(import.meta.dirname, "../../examples/mpi/run.sh");
@@ -32,15 +32,6 @@ function processesOfNodes(dataDir: string, jobId: string): number[] {
     }
   }
   return pids;
-}
-
-async function refusal(call: Promise<unknown>): Promise<BatchRequestError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BatchRequestError);
-  return error as BatchRequestError;
 }
 
 describe("multi-instance tasks with real MPI", () => {
