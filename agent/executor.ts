@@ -18,9 +18,10 @@
 import type { DispatchMessage, FailureReport, OutgoingAgentMessage } from "../protocol/agent.js";
 import { ID_REGEX } from "../protocol/apiVersion.js";
 import { preciseNow } from "../protocol/clock.js";
-import { CommandLineError, splitCommandLine } from "./commandLine.js";
+import { argvOrFailure } from "./commandLine.js";
 import type { DispatchRecords, TaskCompletion } from "./dispatchRecords.js";
 import { errorText, type Log } from "./log.js";
+import type { MultiInstanceRuns } from "./multiInstanceRun.js";
 import { createTaskDirectories, type NodeDirectories, type TaskDirectories } from "./nodeDirectories.js";
 import type { Outbox } from "./outbox.js";
 import { uploadOutputFiles } from "./outputFiles.js";
@@ -46,6 +47,8 @@ export interface ExecutorOptions {
   killGraceMs: number;
   /** How often to check whether an adopted process (from before a restart) is still alive. */
   adoptPollMs?: number;
+  /** Runs the instances of multi-instance tasks (their coordination, and `openbatch-rsh`). */
+  multiInstance?: MultiInstanceRuns;
 }
 
 interface RunningDispatch {
@@ -179,6 +182,17 @@ export class Executor {
       this.#complete(entry, { failure: notStarted });
       return;
     }
+    if (dispatch.multiInstance && this.#options.multiInstance) {
+      const instance = await this.#options.multiInstance.run(
+        entry,
+        prepared,
+        this.#directoriesOf(dispatch).taskDir,
+      );
+      if (instance !== "runApplication") {
+        this.#complete(entry, { ...instance, startTime: entry.startTime });
+        return;
+      }
+    }
     // Recorded once the pid is known. Should the agent die before that, the next agent does not know
     // the dispatch, and the service requeues it when the agent registers — as a record without a pid
     // would have led to, at the cost of a file write on every spawn.
@@ -251,9 +265,15 @@ export class Executor {
     });
   }
 
+  /** Every instance of the multi-instance task coordinated: its primary runs the application command. */
+  runApplication(dispatchId: string): void {
+    this.#options.multiInstance?.runApplication(dispatchId);
+  }
+
   #end(entry: RunningDispatch, failure: FailureReport, graceMs: number): void {
     if (entry.ending) return;
     entry.ending = { failure, graceMs };
+    this.#options.multiInstance?.ending(entry.dispatch.dispatchId);
     this.#options.log.info(`executor: ending dispatch ${entry.dispatch.dispatchId}: ${failure.code}`);
     entry.process?.stop(graceMs);
   }
@@ -285,19 +305,8 @@ export class Executor {
         },
       };
     }
-    let argv: string[];
-    try {
-      argv = splitCommandLine(dispatch.commandLine);
-    } catch (error) {
-      if (!(error instanceof CommandLineError)) throw error;
-      return {
-        failure: {
-          category: "usererror",
-          code: "CommandLineInvalid",
-          message: `The command line cannot be split into arguments: ${error.message}. Quote as in a POSIX shell; for shell features run /bin/sh -c "...".`,
-        },
-      };
-    }
+    const argv = argvOrFailure(dispatch.commandLine);
+    if ("failure" in argv) return argv;
     const env = buildTaskEnvironment({
       node,
       directories,
@@ -347,6 +356,8 @@ export class Executor {
       completion,
     });
     this.#running.delete(dispatch.dispatchId);
+    if (dispatch.multiInstance)
+      this.#options.multiInstance?.finish(entry, this.#directoriesOf(dispatch).taskDir);
     this.#retain(dispatch, completion.endTime);
     const code = completion.failure ? ` (${completion.failure.code})` : "";
     this.#options.log.info(

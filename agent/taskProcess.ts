@@ -22,6 +22,8 @@ export interface SpawnSpec {
   env: Record<string, string>;
   stdoutPath: string;
   stderrPath: string;
+  /** What the process leaves running in its group outlives it (a coordination command's daemons). */
+  keepGroupAfterExit?: boolean;
 }
 
 export type SpawnOutcome = { ok: true; process: TaskProcess } | { ok: false; failure: FailureReport };
@@ -33,13 +35,18 @@ export class TaskProcess {
   readonly exited: Promise<ProcessExit>;
   #killTimer: NodeJS.Timeout | undefined;
 
-  private constructor(pid: number, startTicks: string | undefined, exit: Promise<ProcessExit>) {
+  private constructor(
+    pid: number,
+    startTicks: string | undefined,
+    exit: Promise<ProcessExit>,
+    keepGroup = false,
+  ) {
     this.pid = pid;
     this.startTicks = startTicks;
     this.exited = exit.then((result) => {
       clearTimeout(this.#killTimer);
       // A task owns its process group: what it left running in the background dies with it.
-      signalProcessGroup(pid, "SIGKILL");
+      if (!keepGroup) signalProcessGroup(pid, "SIGKILL");
       return result;
     });
   }
@@ -76,7 +83,7 @@ export class TaskProcess {
       );
     });
     child.on("error", () => {}); // later errors (a failed kill) must not crash the agent; exit still arrives
-    return { ok: true, process: new TaskProcess(pid, processStartTicks(pid), exit) };
+    return { ok: true, process: new TaskProcess(pid, processStartTicks(pid), exit, spec.keepGroupAfterExit) };
   }
 
   /** Watches a process the previous agent started; `undefined` when it is gone (or its pid was reused). */

@@ -15,11 +15,13 @@ import { JobNodeTasks } from "./jobNodeTasks.js";
 import { JobScheduleCommands } from "./jobSchedules.js";
 import { JobCommands } from "./jobs.js";
 import { bucketOf, JobTaskCounts } from "./jobTaskCounts.js";
+import { MultiInstanceRuns } from "./multiInstance.js";
 import { NodeCommands } from "./nodes.js";
 import { PoolAutoscale } from "./poolAutoscale.js";
 import { PoolCommands } from "./pools.js";
 import { DEFAULT_PREEMPTION, Preemptions } from "./preemptions.js";
 import type { JobRecord, TaskRecord } from "./records.js";
+import { RemoteShells } from "./remoteShells.js";
 import { ResizeTimeouts } from "./resizeTimeouts.js";
 import { TaskDependencyGraph } from "./taskDependencies.js";
 import { TaskRuns } from "./taskRuns.js";
@@ -42,6 +44,8 @@ export class Account {
   readonly jobSchedules: JobScheduleCommands;
   readonly tasks: TaskCommands;
   readonly runs: TaskRuns;
+  readonly multiInstance: MultiInstanceRuns;
+  readonly remoteShells: RemoteShells;
   readonly jobNodeTasks: JobNodeTasks;
   readonly agents: AgentReports;
   readonly applications: ApplicationCommands;
@@ -57,8 +61,11 @@ export class Account {
   ) {
     this.runs = new TaskRuns(this);
     this.jobNodeTasks = new JobNodeTasks(this);
-    this.scheduler = new Scheduler((poolId, nodeId, jobId, taskId) =>
-      this.runs.start(poolId, nodeId, jobId, taskId),
+    this.multiInstance = new MultiInstanceRuns(this);
+    this.remoteShells = new RemoteShells(this);
+    this.scheduler = new Scheduler(
+      (poolId, nodeId, jobId, taskId) => this.runs.start(poolId, nodeId, jobId, taskId),
+      this.multiInstance,
     );
     this.pools = new PoolCommands(this);
     this.resizeTimeouts = new ResizeTimeouts(this);
@@ -135,6 +142,11 @@ export function satisfiesDependents(task: TaskRecord): boolean {
   return (
     (task.dependencyAction ?? (task.executionInfo.result === "failure" ? "block" : "satisfy")) === "satisfy"
   );
+}
+
+/** Nodes the task runs on at once: more than 1 for a multi-instance task. */
+export function instancesOf(task: TaskRecord): number {
+  return task.spec.multiInstanceSettings?.numberOfInstances ?? 1;
 }
 
 export function slotsOf(task: TaskRecord): number {

@@ -61,6 +61,13 @@ export class AgentReports {
         this.account.jobNodeTasks.lost(d);
         continue;
       }
+      if (d.instance !== undefined) {
+        this.account.multiInstance.lost(
+          d,
+          `node ${node.id} lost its instance of the task (its agent restarted)`,
+        );
+        continue;
+      }
       const task = store.getTask(d.jobId, d.taskId);
       if (task && task.dispatchId === d.dispatchId) runs.requeue(task, "its node lost the run");
       else runs.endDispatch(d);
@@ -187,6 +194,7 @@ export class AgentReports {
     const dispatch = this.account.dispatches.get(msg.dispatchId);
     if (!dispatch) return;
     if (dispatch.kind === "startTask") this.startTasks.started(dispatch, msg.startTime);
+    else if (dispatch.instance !== undefined) this.account.multiInstance.started(dispatch, msg.startTime);
     else if (dispatch.kind === "task") this.account.runs.started(dispatch, msg.startTime, msg.timing);
     else this.account.jobNodeTasks.started(dispatch, msg.startTime);
   }
@@ -195,6 +203,7 @@ export class AgentReports {
     const dispatch = this.account.dispatches.get(msg.dispatchId);
     if (!dispatch) return;
     if (dispatch.kind === "startTask") this.startTasks.finished(dispatch, msg);
+    else if (dispatch.instance !== undefined) this.account.multiInstance.finished(dispatch, msg);
     else if (dispatch.kind === "task") this.account.runs.finished(dispatch, msg);
     else this.account.jobNodeTasks.finished(dispatch, msg);
   }

@@ -329,6 +329,10 @@ export class PoolCommands {
         this.account.jobNodeTasks.lost(d);
         continue;
       }
+      if (d.instance !== undefined) {
+        this.account.multiInstance.lost(d, `node ${node.id} left the pool: ${why}`);
+        continue;
+      }
       const task = d.kind === "task" ? store.getTask(d.jobId, d.taskId) : undefined;
       if (!task || task.dispatchId !== d.dispatchId) {
         runs.endDispatch(d);

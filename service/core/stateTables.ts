@@ -2,6 +2,8 @@
  * The transition tables of pools, allocations, nodes, jobs, job schedules and tasks, as Azure Batch
  * documents them. A state not listed as a target of another cannot be entered from it.
  */
+
+import type { SubtaskState } from "../../protocol/rest/task.js";
 import type {
   AllocationState,
   CertificateState,
@@ -129,4 +131,11 @@ export const certificateStateTable: TransitionTable<CertificateState> = {
   active: ["deleting"],
   deleting: ["active"],
   deletefailed: ["active", "deleting"],
+};
+
+/** One instance of a multi-instance task: it may end before it started (terminated, node lost). */
+export const subtaskStateTable: TransitionTable<SubtaskState> = {
+  preparing: ["running", "completed"],
+  running: ["completed"],
+  completed: [],
 };

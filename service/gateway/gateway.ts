@@ -83,6 +83,7 @@ export class AgentGateway implements NodeLink {
     if (this.sessions.get(key) !== session) return; // replaced by a newer connection
     this.sessions.delete(key);
     this.account?.agents.disconnected(session.poolId, session.nodeId);
+    this.account?.remoteShells.nodeGone(session.poolId, session.nodeId);
   }
 
   isConnected(poolId: string, nodeId: string): boolean {

@@ -8,7 +8,9 @@
  * A pool on a local virtual network, where the host allows namespaces, gets more: each node its own
  * network namespace and address (namespaceNetworks.ts), its agent started inside it (`ip netns exec`)
  * with `--ip-address` set to that address and the service reached at the network's gateway.
- * Otherwise (`loopback`) its nodes run as any other, on 127.0.0.1.
+ * Otherwise (`loopback`) its nodes run as any other, on 127.0.0.1 — except in a pool with inter-node
+ * communication, where each node gets an address of its own on loopback (`loopbackAddress`), so that
+ * MPI hostfiles name distinct hosts.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -220,7 +222,7 @@ export class LocalMachines implements Machines {
           "--root",
           root,
           "--ip-address",
-          attachment?.address ?? "127.0.0.1",
+          attachment?.address ?? loopbackAddress(pool, node),
         ],
         // The join token travels in the environment, not argv, so `ps` does not show it.
         {
@@ -247,4 +249,16 @@ export class LocalMachines implements Machines {
 function rotate<T>(items: T[], by: number): T[] {
   const start = by % items.length;
   return [...items.slice(start), ...items.slice(0, start)];
+}
+
+/**
+ * A node's address: 127.0.0.1, or in a pool with inter-node communication `127.1.<hi>.<lo>` from the
+ * node's number in its pool (unique within the pool, which is all a multi-instance task spans). No
+ * interface has it, so MPI launchers treat each node as a remote host and start it through
+ * `openbatch-rsh`; the traffic itself still flows over loopback.
+ */
+export function loopbackAddress(pool: PoolRecord, node: NodeRecord): string {
+  const number = Number(/_(\d+)_/.exec(node.id)?.[1] ?? 0);
+  if (!pool.spec.enableInterNodeCommunication || !(number > 0 && number < 65536)) return "127.0.0.1";
+  return `127.1.${number >> 8}.${number & 255}`;
 }
