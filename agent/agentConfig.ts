@@ -8,7 +8,11 @@ import { parseArgs } from "node:util";
 import { ID_REGEX } from "../protocol/apiVersion.js";
 
 export interface AgentConfig {
-  serviceUrl: string;
+  /**
+   * The service's agent endpoints, in the order to try them: the agent starts at the first and moves
+   * to the next whenever a connection fails or drops (several service replicas, docs/replicas.md).
+   */
+  serviceUrls: string[];
   poolId: string;
   /** Absent on cloud VMs until the service assigns one (then kept in `<root>/.agent/node.json`). */
   nodeId?: string;
@@ -32,6 +36,8 @@ export class UsageError extends Error {
 
 export const USAGE = `usage: openbatch-agent --service-url ws://HOST:PORT/openbatch/agent --pool-id POOL --join-token TOKEN --root DIR
                        [--node-id NODE | --machine-id ID] [--ip-address ADDRESS] [--debug]
+--service-url may be repeated or comma-separated to name several service replicas: the agent
+connects to the first and fails over to the next when a connection fails or drops.
 Each flag may come from the environment instead: OPENBATCH_SERVICE_URL, OPENBATCH_POOL_ID,
 OPENBATCH_JOIN_TOKEN, OPENBATCH_NODE_ROOT, OPENBATCH_NODE_ID, OPENBATCH_MACHINE_ID, OPENBATCH_IP_ADDRESS.
 Without --node-id the service gives the agent a node of the pool: the one --machine-id (the cloud
@@ -53,12 +59,13 @@ const MACHINE_ID = /^[A-Za-z0-9._:/-]{1,256}$/;
 
 /** Returns the config, `"help"` when help was asked for, or throws `UsageError`. */
 export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig | "help" {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         ...Object.fromEntries(Object.entries(FLAGS).map(([name, { type }]) => [name, { type }])),
+        "service-url": { type: "string", multiple: true },
         debug: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -70,7 +77,7 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
   }
   if (values.help) return "help";
   const value = (name: keyof typeof FLAGS): string | undefined => {
-    const given = values[name];
+    const given = name === "service-url" ? (values[name] as string[] | undefined)?.join(",") : values[name];
     const text = typeof given === "string" ? given : env[FLAGS[name].env];
     return text === undefined || text === "" ? undefined : text;
   };
@@ -80,16 +87,12 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
     return text;
   };
 
-  const serviceUrl = required("service-url");
-  let url: URL;
-  try {
-    url = new URL(serviceUrl);
-  } catch {
-    throw new UsageError(`--service-url '${serviceUrl}' is not a URL; give ws://HOST:PORT/openbatch/agent`);
-  }
-  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
-    throw new UsageError(`--service-url must be ws:// or wss://, not ${url.protocol}//`);
-  }
+  const serviceUrls = required("service-url")
+    .split(",")
+    .map((text) => text.trim())
+    .filter((text) => text !== "");
+  if (serviceUrls.length === 0) throw new UsageError("--service-url names no URL");
+  for (const serviceUrl of serviceUrls) checkServiceUrl(serviceUrl);
   const poolId = required("pool-id");
   if (!ID_REGEX.test(poolId))
     throw new UsageError(`--pool-id '${poolId}' is not a valid id (${ID_REGEX.source})`);
@@ -104,7 +107,7 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
     );
   }
   return {
-    serviceUrl,
+    serviceUrls,
     poolId,
     nodeId,
     machineId,
@@ -115,6 +118,18 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
     killGraceMs: 5000,
     healthSampleIntervalMs: 5000,
   };
+}
+
+function checkServiceUrl(serviceUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(serviceUrl);
+  } catch {
+    throw new UsageError(`--service-url '${serviceUrl}' is not a URL; give ws://HOST:PORT/openbatch/agent`);
+  }
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+    throw new UsageError(`--service-url must be ws:// or wss://, not ${url.protocol}//`);
+  }
 }
 
 /** The first external IPv4 address, which is what other nodes of the pool can reach. */

@@ -4,6 +4,8 @@
  * variable expansion, globbing, redirection or operator handling.
  */
 
+import type { FailureReport } from "../protocol/agent.js";
+
 /** Thrown when a command line cannot be split (unterminated quote, trailing backslash, nothing to run). */
 export class CommandLineError extends Error {
   override readonly name = "CommandLineError";
@@ -68,4 +70,23 @@ export function splitCommandLine(commandLine: string): string[] {
   if (inWord) words.push(word);
   if (words.length === 0) throw new CommandLineError("the command line is empty: give the program to run");
   return words;
+}
+
+/** The argv of a command line, or the `CommandLineInvalid` failure that says why it has none; `what` names it in the message. */
+export function argvOrFailure(
+  commandLine: string,
+  what = "command line",
+): string[] | { failure: FailureReport } {
+  try {
+    return splitCommandLine(commandLine);
+  } catch (error) {
+    if (!(error instanceof CommandLineError)) throw error;
+    return {
+      failure: {
+        category: "usererror",
+        code: "CommandLineInvalid",
+        message: `The ${what} cannot be split into arguments: ${error.message}. Quote as in a POSIX shell; for shell features run /bin/sh -c "...".`,
+      },
+    };
+  }
 }

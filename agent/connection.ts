@@ -1,6 +1,7 @@
 /**
  * The agent's WebSocket to its account service. It registers first on every connection, reconnects
- * forever with exponential backoff and jitter when the socket drops, stamps every outgoing message with
+ * forever with exponential backoff and jitter when the socket drops (moving on to the next of the
+ * service's URLs each time: with several replicas, a dead one is left behind at once), stamps every outgoing message with
  * the protocol version and a unique request id, and drops incoming frames that fail the contract.
  *
  * `taskStarted`/`taskCompleted` go through the outbox: they are re-sent in order, with their original
@@ -33,7 +34,8 @@ const REFUSAL_CODES = new Set([
 const RELIABLE_TYPES = new Set<AgentMessage["type"]>(["taskStarted", "taskCompleted"]);
 
 export interface ConnectionOptions {
-  url: string;
+  /** The service replicas' agent endpoints; connections go to them in turn, starting at the first. */
+  urls: string[];
   outbox: Outbox;
   log: Log;
   /** Builds the `register` message afresh for each connection (running dispatches change). */
@@ -57,6 +59,8 @@ export class ServiceConnection {
   #registered = false;
   #stopped = false;
   #attempt = 0;
+  /** Which of `urls` the next connection goes to. */
+  #urlIndex = 0;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #drainWaiters: Array<() => void> = [];
 
@@ -122,7 +126,8 @@ export class ServiceConnection {
 
   #connect(): void {
     if (this.#stopped) return;
-    const { log, url } = this.#options;
+    const { log, urls } = this.#options;
+    const url = urls[this.#urlIndex % urls.length]!;
     const socket = new WebSocket(url, { handshakeTimeout: 10_000 });
     this.#socket = socket;
     let registerRequestId = "";
@@ -184,8 +189,12 @@ export class ServiceConnection {
       const wasRegistered = this.#registered;
       this.#registered = false;
       if (this.#socket === socket) this.#socket = undefined;
+      this.#urlIndex = (this.#urlIndex + 1) % urls.length;
       if (wasRegistered) {
-        log.warn(`connection: closed (${code} ${reason.toString()}); tasks keep running while reconnecting`);
+        log.warn(
+          `connection: ${url} closed (${code} ${reason.toString()}); tasks keep running while reconnecting` +
+            (urls.length > 1 ? ` to ${urls[this.#urlIndex]}` : ""),
+        );
         this.#options.onDisconnected();
       }
       this.#scheduleReconnect();

@@ -21,9 +21,10 @@ import { join } from "node:path";
 import type { DispatchMessage, FailureReport, OutgoingAgentMessage } from "../protocol/agent.js";
 import { ID_REGEX } from "../protocol/apiVersion.js";
 import { preciseNow } from "../protocol/clock.js";
-import { CommandLineError, splitCommandLine } from "./commandLine.js";
+import { argvOrFailure } from "./commandLine.js";
 import type { DispatchRecords, TaskCompletion } from "./dispatchRecords.js";
 import { errorText, type Log } from "./log.js";
+import type { MultiInstanceRuns } from "./multiInstanceRun.js";
 import { createTaskDirectories, type NodeDirectories, type TaskDirectories } from "./nodeDirectories.js";
 import type { Outbox } from "./outbox.js";
 import { uploadOutputFiles } from "./outputFiles.js";
@@ -50,6 +51,8 @@ export interface ExecutorOptions {
   killGraceMs: number;
   /** How often to check whether an adopted process (from before a restart) is still alive. */
   adoptPollMs?: number;
+  /** Runs the instances of multi-instance tasks (their coordination, and `openbatch-rsh`). */
+  multiInstance?: MultiInstanceRuns;
 }
 
 interface RunningDispatch {
@@ -202,6 +205,17 @@ export class Executor {
       this.#complete(entry, { failure: notStarted });
       return;
     }
+    if (dispatch.multiInstance && this.#options.multiInstance) {
+      const instance = await this.#options.multiInstance.run(
+        entry,
+        prepared,
+        this.#directoriesOf(dispatch).taskDir,
+      );
+      if (instance !== "runApplication") {
+        this.#complete(entry, { ...instance, startTime: entry.startTime });
+        return;
+      }
+    }
     // The start time is taken before the spawn: the process may have run for a while when the spawn
     // resolves, and a task's wall-clock time must cover all of its life.
     const startTime = new Date().toISOString();
@@ -284,9 +298,15 @@ export class Executor {
     });
   }
 
+  /** Every instance of the multi-instance task coordinated: its primary runs the application command. */
+  runApplication(dispatchId: string): void {
+    this.#options.multiInstance?.runApplication(dispatchId);
+  }
+
   #end(entry: RunningDispatch, failure: FailureReport, graceMs: number): void {
     if (entry.ending) return;
     entry.ending = { failure, graceMs };
+    this.#options.multiInstance?.ending(entry.dispatch.dispatchId);
     this.#options.log.info(`executor: ending dispatch ${entry.dispatch.dispatchId}: ${failure.code}`);
     entry.process?.stop(graceMs);
   }
@@ -318,19 +338,8 @@ export class Executor {
         },
       };
     }
-    let argv: string[];
-    try {
-      argv = splitCommandLine(dispatch.commandLine);
-    } catch (error) {
-      if (!(error instanceof CommandLineError)) throw error;
-      return {
-        failure: {
-          category: "usererror",
-          code: "CommandLineInvalid",
-          message: `The command line cannot be split into arguments: ${error.message}. Quote as in a POSIX shell; for shell features run /bin/sh -c "...".`,
-        },
-      };
-    }
+    const argv = argvOrFailure(dispatch.commandLine);
+    if ("failure" in argv) return argv;
     const env = buildTaskEnvironment({
       node,
       directories,
@@ -392,6 +401,8 @@ export class Executor {
     // Its wrapper's status is in the record now (off the event loop: nothing waits for it).
     if (entry.process || entry.receivedAt === undefined)
       void rm(this.#statusPath(dispatch.dispatchId), { force: true }).catch(() => {});
+    if (dispatch.multiInstance)
+      this.#options.multiInstance?.finish(entry, this.#directoriesOf(dispatch).taskDir);
     this.#retain(dispatch, completion.endTime);
     const code = completion.failure ? ` (${completion.failure.code})` : "";
     this.#options.log.info(

@@ -95,7 +95,12 @@ export async function putFile(url: URL, path: string, headers: Record<string, st
       request.destroy(new Error(`no progress for ${UPLOAD_IDLE_TIMEOUT_MS / 1000} s`)),
     );
     request.on("error", (error) => reject(unreachable(url, error)));
-    const file = createReadStream(path);
+    if (size === 0) {
+      request.end();
+      return;
+    }
+    // Only the bytes stat counted: a file still being written (a log) would overrun its Content-Length.
+    const file = createReadStream(path, { end: size - 1 });
     file.on("error", (error) => request.destroy(error));
     file.pipe(request);
   });

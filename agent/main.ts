@@ -2,7 +2,7 @@
 /**
  * The OpenBatch node agent: one process per compute node.
  *
- *   node dist/agent/main.js --service-url ws://127.0.0.1:PORT/openbatch/agent --pool-id P \
+ *   node dist/agent/main.js --service-url ws://127.0.0.1:PORT/openbatch/agent[,ws://...] --pool-id P \
  *     --join-token T --root /path/to/node/root [--node-id N | --machine-id M] [--ip-address A] [--debug]
  *
  * Exit statuses:
@@ -15,6 +15,8 @@
 import { parseAgentConfig, USAGE, UsageError } from "./agentConfig.js";
 import { createLog, errorText } from "./log.js";
 import { ExitStatus, NodeAgent } from "./nodeAgent.js";
+import { NodeDirectories } from "./nodeDirectories.js";
+import { openServiceLog } from "./serviceLogs.js";
 
 async function main(): Promise<number> {
   let config: ReturnType<typeof parseAgentConfig>;
@@ -30,7 +32,15 @@ async function main(): Promise<number> {
     return ExitStatus.shutdown;
   }
 
-  const log = createLog({ debug: config.debug });
+  // Every line goes to stderr (the provisioner's log) and to the node's own service log files.
+  const serviceLog = openServiceLog(new NodeDirectories(config.root).serviceLogs);
+  const log = createLog({
+    debug: config.debug,
+    write: (line) => {
+      process.stderr.write(`${line}\n`);
+      serviceLog.write(`${line}\n`);
+    },
+  });
   const agent = new NodeAgent(config, log);
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.on(signal, () => void agent.stop(`received ${signal}`, ExitStatus.shutdown));
@@ -42,7 +52,9 @@ async function main(): Promise<number> {
   };
   process.on("uncaughtException", crash);
   process.on("unhandledRejection", crash);
-  log.info(`agent: starting for pool ${config.poolId}, root ${config.root}, service ${config.serviceUrl}`);
+  log.info(
+    `agent: starting for pool ${config.poolId}, root ${config.root}, service ${config.serviceUrls.join(", ")}`,
+  );
   return agent.run();
 }
 

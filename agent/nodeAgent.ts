@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type {
   DispatchApplicationPackage,
   NodeCertificate,
+  OutgoingAgentMessage,
   RegisteredMessage,
   ServiceMessage,
 } from "../protocol/agent.js";
@@ -20,9 +21,13 @@ import { answerFileRequest } from "./files.js";
 import { HealthSampler } from "./health.js";
 import { Heartbeat } from "./heartbeat.js";
 import { errorText, type Log } from "./log.js";
+import { MultiInstanceRuns } from "./multiInstanceRun.js";
 import { NodeDirectories } from "./nodeDirectories.js";
 import { Outbox } from "./outbox.js";
 import { PackageInstaller } from "./packages.js";
+import { RemoteShellHost } from "./remoteShellHost.js";
+import { RemoteShellRelay } from "./remoteShellRelay.js";
+import { uploadServiceLogs } from "./serviceLogs.js";
 import { readStoredNodeId, storeNodeId } from "./storedNodeId.js";
 import type { NodeIdentity } from "./taskEnvironment.js";
 
@@ -43,6 +48,8 @@ export class NodeAgent {
   readonly #sampler: HealthSampler;
   readonly #heartbeat: Heartbeat;
   readonly #connection: ServiceConnection;
+  readonly #shellHost: RemoteShellHost;
+  readonly #shellRelay: RemoteShellRelay;
   #nodeId: string | undefined;
   #node: NodeIdentity | undefined;
   #stopping = false;
@@ -62,7 +69,11 @@ export class NodeAgent {
     this.#nodeId = config.nodeId ?? readStoredNodeId(d.agentState);
     this.#outbox = new Outbox(join(d.agentState, "outbox.jsonl"), log);
     this.#packages = new PackageInstaller(d.applications, d.agentState, log);
+    const send = (message: OutgoingAgentMessage) => this.#connection.send(message);
+    this.#shellHost = new RemoteShellHost(send, log);
+    this.#shellRelay = new RemoteShellRelay(d.agentState, send, log);
     this.#executor = new Executor({
+      multiInstance: new MultiInstanceRuns(this.#shellHost, this.#shellRelay, send),
       directories: d,
       packages: this.#packages,
       records: new DispatchRecords(d.dispatchRecords, log),
@@ -79,7 +90,7 @@ export class NodeAgent {
       send: (message) => this.#connection.send(message),
     });
     this.#connection = new ServiceConnection({
-      url: config.serviceUrl,
+      urls: config.serviceUrls,
       outbox: this.#outbox,
       log,
       registration: () => ({
@@ -96,7 +107,10 @@ export class NodeAgent {
       }),
       onRegistered: (message) => this.#registered(message),
       onMessage: (message) => this.#handle(message),
-      onDisconnected: () => this.#heartbeat.stop(),
+      onDisconnected: () => {
+        this.#heartbeat.stop();
+        this.#shellRelay.failAll("the connection to the service was lost");
+      },
       onRefused: () => void this.stop("the service refused the registration", ExitStatus.fatal),
     });
   }
@@ -108,6 +122,7 @@ export class NodeAgent {
     });
     // Before connecting, so the first `register` already names the tasks that survived a restart.
     this.#executor.recover();
+    this.#shellRelay.start();
     this.#sampler.start();
     this.#connection.start();
     return exit;
@@ -123,6 +138,7 @@ export class NodeAgent {
     this.#log.info(`agent: stopping (${reason})`);
     try {
       await this.#executor.terminateAll(`the node is shutting down: ${reason}`);
+      this.#shellRelay.stop();
       this.#heartbeat.stop();
       this.#sampler.stop();
       if (this.#connection.isRegistered) await this.#connection.waitForOutboxDrained(FINAL_ACK_WAIT_MS);
@@ -194,6 +210,26 @@ export class NodeAgent {
         return;
       case "fileRequest":
         void answerFileRequest(this.#root, message).then((answer) => this.#connection.send(answer));
+        return;
+      case "uploadLogs":
+        void uploadServiceLogs(this.#directories.serviceLogs, message).then((answer) =>
+          this.#connection.send(answer),
+        );
+        return;
+      case "runApplication":
+        this.#executor.runApplication(message.dispatchId);
+        return;
+      case "remoteShellStart":
+        this.#shellHost.start(message);
+        return;
+      case "remoteShellClose":
+        this.#shellHost.kill(message.sessionId);
+        return;
+      case "remoteShellOutput":
+        this.#shellRelay.output(message.sessionId, message.stream, message.data);
+        return;
+      case "remoteShellExit":
+        this.#shellRelay.exit(message.sessionId, message.exitCode);
         return;
       case "shutdown":
         void this.stop(`the service asked: ${message.reason}`, ExitStatus.shutdown);

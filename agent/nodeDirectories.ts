@@ -46,6 +46,11 @@ export class NodeDirectories {
     return join(this.root, AGENT_STATE_DIR);
   }
 
+  /** The agent's own log files (serviceLogs.ts). */
+  get serviceLogs(): string {
+    return join(this.agentState, "logs");
+  }
+
   /** The journal of dispatch records (dispatchRecords.ts). */
   get dispatchRecords(): string {
     return join(this.agentState, "dispatches.jsonl");

@@ -27,6 +27,8 @@ export interface SpawnSpec {
   stderrPath: string;
   /** Where the wrapper writes the exit status, for an agent that restarts meanwhile. */
   statusPath: string;
+  /** What the process leaves running in its group outlives it (a coordination command's daemons). */
+  keepGroupAfterExit?: boolean;
 }
 
 export type SpawnOutcome = { ok: true; process: TaskProcess } | { ok: false; failure: FailureReport };
@@ -37,12 +39,12 @@ export class TaskProcess {
   readonly exited: Promise<ProcessExit>;
   #killTimer: NodeJS.Timeout | undefined;
 
-  private constructor(pid: number, exit: Promise<ProcessExit>) {
+  private constructor(pid: number, exit: Promise<ProcessExit>, keepGroup = false) {
     this.pid = pid;
     this.exited = exit.then((result) => {
       clearTimeout(this.#killTimer);
       // A task owns its process group: what it left running in the background dies with it.
-      signalProcessGroup(pid, "SIGKILL");
+      if (!keepGroup) signalProcessGroup(pid, "SIGKILL");
       return result;
     });
   }
@@ -79,7 +81,7 @@ export class TaskProcess {
       );
     });
     child.on("error", () => {}); // later errors (a failed kill) must not crash the agent; exit still arrives
-    return { ok: true, process: new TaskProcess(pid, exit) };
+    return { ok: true, process: new TaskProcess(pid, exit, spec.keepGroupAfterExit) };
   }
 
   /**

@@ -6,6 +6,8 @@ import type {
   NodeRebootOption,
   NodeReimageOption,
   NodeRemoveParameter,
+  UploadBatchServiceLogsConfiguration,
+  UploadBatchServiceLogsResult,
 } from "../protocol/rest/node.js";
 import type { PoolNodeCounts } from "../protocol/rest/nodeCounts.js";
 import { type FileListOptions, FileOperations, type FileProperties, type FileReadOptions } from "./files.js";
@@ -51,6 +53,35 @@ export class NodeOperations {
       method: "POST",
       path: batchPath`/pools/${poolId}/nodes/${nodeId}/reimage`,
       body: option ? { nodeReimageOption: option } : undefined,
+    });
+  }
+
+  /**
+   * `POST /pools/{poolId}/nodes/{nodeId}/uploadbatchservicelogs` (200): the node's agent uploads its log
+   * files that hold entries from `startTime` (to `endTime`, default now) to `containerUrl` (a SAS URL
+   * granting write), or without one to the account file store's container `batch-service-logs`.
+   */
+  uploadBatchServiceLogs(
+    poolId: string,
+    nodeId: string,
+    configuration: UploadBatchServiceLogsConfiguration,
+  ): Promise<UploadBatchServiceLogsResult> {
+    return this.http.json<UploadBatchServiceLogsResult>({
+      method: "POST",
+      path: batchPath`/pools/${poolId}/nodes/${nodeId}/uploadbatchservicelogs`,
+      body: configuration,
+    });
+  }
+
+  /**
+   * `POST /openbatch/pools/{poolId}/nodes/{nodeId}/preempt` (202, an OpenBatch extension): a
+   * low-priority node of a local pool is preempted as Azure preempts Spot VMs: its running tasks are
+   * requeued, it is `preempted`, and it comes back later on a fresh machine.
+   */
+  async preempt(poolId: string, nodeId: string): Promise<void> {
+    await this.http.send({
+      method: "POST",
+      path: batchPath`/openbatch/pools/${poolId}/nodes/${nodeId}/preempt`,
     });
   }
 

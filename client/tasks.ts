@@ -1,7 +1,9 @@
 import type { List } from "../protocol/rest/common.js";
 import type { NodeFile } from "../protocol/rest/node.js";
 import {
+  type CloudTaskListSubtasksResult,
   MAX_TASKS_PER_COLLECTION,
+  type SubtaskInformation,
   type Task,
   type TaskAddParameter,
   type TaskAddResult,
@@ -87,6 +89,15 @@ export class TaskOperations {
       path,
       query: { $select: options.select, $expand: options.expand },
     });
+  }
+
+  /** The subtasks of a multi-instance task (ids 1 to numberOfInstances - 1); empty for other tasks. */
+  async listSubtasks(jobId: string, taskId: string): Promise<SubtaskInformation[]> {
+    const result = await this.http.json<CloudTaskListSubtasksResult>({
+      method: "GET",
+      path: batchPath`/jobs/${jobId}/tasks/${taskId}/subtasksinfo`,
+    });
+    return result.value;
   }
 
   /** OpenBatch extension: when the task was accepted, dispatched, received by its agent and spawned. */

@@ -167,6 +167,49 @@ export const CertificatesInstalledMessage = message("certificatesInstalled", {
   failures: Type.Array(Type.Object({ thumbprint: Type.String(), message: Type.String() })),
 });
 
+/** The answer to `uploadLogs`: how many log files were uploaded, or why they could not be. */
+export const LogsUploadedMessage = message("logsUploaded", {
+  replyTo: Type.String(),
+  ok: Type.Boolean(),
+  numberOfFilesUploaded: Type.Integer({ minimum: 0 }),
+  errorMessage: Type.Optional(Type.String()),
+});
+
+/**
+ * A multi-instance subtask's coordination command exited 0 (or it had none): the service starts the
+ * primary's application command once every subtask of the task has sent this.
+ */
+export const CoordinationCompletedMessage = message("coordinationCompleted", { dispatchId: Type.String() });
+
+/**
+ * `openbatch-rsh <host> <command>` on a node: run `command` on the node of the same multi-instance
+ * task whose address (or node id) is `host`. The service relays it to that node as `remoteShellStart`.
+ */
+export const RemoteShellOpenMessage = message("remoteShellOpen", {
+  sessionId: Type.String({ minLength: 1, maxLength: 128 }),
+  jobId: Type.String(),
+  taskId: Type.String(),
+  host: Type.String(),
+  command: Type.String(),
+});
+
+/** Output of a remote shell session, both ways: target agent → service → origin agent. */
+export const RemoteShellOutputMessage = message("remoteShellOutput", {
+  sessionId: Type.String(),
+  stream: Type.Union([Type.Literal("stdout"), Type.Literal("stderr")]),
+  /** The bytes, base64. */
+  data: Type.String(),
+});
+
+/** The remote command ended (exit code as a shell reports it: 128 + signal), or could not run (255, as ssh). */
+export const RemoteShellExitMessage = message("remoteShellExit", {
+  sessionId: Type.String(),
+  exitCode: Type.Integer(),
+});
+
+/** The session's caller went away (origin agent → service → target agent): kill the remote command. */
+export const RemoteShellCloseMessage = message("remoteShellClose", { sessionId: Type.String() });
+
 export const AgentMessage = Type.Union([
   RegisterMessage,
   NodePreparedMessage,
@@ -175,8 +218,20 @@ export const AgentMessage = Type.Union([
   TaskCompletedMessage,
   FileResponseMessage,
   CertificatesInstalledMessage,
+  LogsUploadedMessage,
+  CoordinationCompletedMessage,
+  RemoteShellOpenMessage,
+  RemoteShellOutputMessage,
+  RemoteShellExitMessage,
+  RemoteShellCloseMessage,
 ]);
 export type AgentMessage = Static<typeof AgentMessage>;
+export type CoordinationCompletedMessage = Static<typeof CoordinationCompletedMessage>;
+export type RemoteShellOpenMessage = Static<typeof RemoteShellOpenMessage>;
+export type RemoteShellOutputMessage = Static<typeof RemoteShellOutputMessage>;
+export type RemoteShellExitMessage = Static<typeof RemoteShellExitMessage>;
+export type RemoteShellCloseMessage = Static<typeof RemoteShellCloseMessage>;
+export type LogsUploadedMessage = Static<typeof LogsUploadedMessage>;
 export type RegisterMessage = Static<typeof RegisterMessage>;
 export type NodePreparedMessage = Static<typeof NodePreparedMessage>;
 export type HeartbeatMessage = Static<typeof HeartbeatMessage>;
@@ -257,6 +312,27 @@ export const DispatchOutputFile = Type.Object({
 });
 export type DispatchOutputFile = Static<typeof DispatchOutputFile>;
 
+/** One node of a multi-instance task, in instance order (the first is the primary's). */
+export const MultiInstanceHost = Type.Object({ nodeId: Type.String(), address: Type.String() });
+export type MultiInstanceHost = Static<typeof MultiInstanceHost>;
+
+/**
+ * A dispatch that is one instance of a multi-instance task. Every instance runs the coordination
+ * command (after fetching `commonResourceFiles` into the task directory), reports
+ * `coordinationCompleted`, then holds the task's context on its node (for `openbatch-rsh` sessions)
+ * until it is terminated; the primary (instance 0) instead waits for `runApplication` and runs the
+ * dispatch's `commandLine`, and its exit ends the task.
+ */
+export const DispatchMultiInstance = Type.Object({
+  instance: Type.Integer({ minimum: 0 }),
+  hosts: Type.Array(MultiInstanceHost, { minItems: 1 }),
+  coordinationCommandLine: Type.String(),
+  commonResourceFiles: Type.Optional(Type.Array(DispatchResourceFile)),
+  /** For `OMPI_MCA_{oob,btl}_tcp_if_include`: the interface or CIDR the nodes share (`lo` on loopback). */
+  tcpInclude: Type.Optional(Type.String()),
+});
+export type DispatchMultiInstance = Static<typeof DispatchMultiInstance>;
+
 export const DispatchMessage = message("dispatch", {
   dispatchId: Type.String(),
   kind: DispatchKind,
@@ -280,6 +356,18 @@ export const DispatchMessage = message("dispatch", {
   outputFiles: Type.Optional(Type.Array(DispatchOutputFile)),
   /** The task's own application packages, installed (once per node) before its command runs. */
   applicationPackages: Type.Optional(Type.Array(DispatchApplicationPackage)),
+  multiInstance: Type.Optional(DispatchMultiInstance),
+});
+
+/** Every instance of the multi-instance task coordinated: the primary runs its application command now. */
+export const RunApplicationMessage = message("runApplication", { dispatchId: Type.String() });
+
+/** Run `command` through `/bin/sh -c` in the context of the node's instance of task `jobId/taskId`. */
+export const RemoteShellStartMessage = message("remoteShellStart", {
+  sessionId: Type.String(),
+  jobId: Type.String(),
+  taskId: Type.String(),
+  command: Type.String(),
 });
 
 export const TerminateMessage = message("terminate", {
@@ -301,6 +389,18 @@ export const FileRequestMessage = message("fileRequest", {
   rangeEnd: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
+/**
+ * Upload the agent's log files that hold entries between `startTime` and `endTime` (ISO 8601) to the
+ * container, each as `<virtualDirectory><file name>`; the agent answers `logsUploaded`.
+ */
+export const UploadLogsMessage = message("uploadLogs", {
+  containerUrl: Type.String(),
+  /** Ends with `/`. */
+  virtualDirectory: Type.String(),
+  startTime: Type.String(),
+  endTime: Type.String(),
+});
+
 /** The node leaves the pool: stop every task (SIGTERM, then SIGKILL) and exit with status 0. */
 export const ShutdownMessage = message("shutdown", { reason: Type.String() });
 
@@ -315,8 +415,17 @@ export const ServiceMessage = Type.Union([
   FileRequestMessage,
   ShutdownMessage,
   ErrorMessage,
+  UploadLogsMessage,
+  RunApplicationMessage,
+  RemoteShellStartMessage,
+  RemoteShellOutputMessage,
+  RemoteShellExitMessage,
+  RemoteShellCloseMessage,
 ]);
 export type ServiceMessage = Static<typeof ServiceMessage>;
+export type RunApplicationMessage = Static<typeof RunApplicationMessage>;
+export type RemoteShellStartMessage = Static<typeof RemoteShellStartMessage>;
+export type UploadLogsMessage = Static<typeof UploadLogsMessage>;
 export type RegisteredMessage = Static<typeof RegisteredMessage>;
 export type DispatchMessage = Static<typeof DispatchMessage>;
 export type TerminateMessage = Static<typeof TerminateMessage>;

@@ -62,6 +62,11 @@ export const errorRegistry = {
     status: 409,
     message: "The pool has autoscale enabled; disable autoscale before resizing it by hand.",
   },
+  AutoScaleTooManyRequestsToEnable: {
+    status: 409,
+    message:
+      "Enable autoscale requests for the same pool must be separated by its sample period (30 s, or the evaluation interval when shorter); try again later.",
+  },
   AutoScaleNotEnabled: {
     status: 409,
     message: "Autoscale is not enabled on the pool; enable it (enableautoscale) before evaluating a formula.",
@@ -88,6 +93,10 @@ export const errorRegistry = {
     message: "The specified node is already in the target scheduling state.",
   },
   OperationNotValidOnNode: { status: 409, message: "The specified operation is not valid on the node." },
+  NodeLogUploadFailed: {
+    status: 400,
+    message: "The compute node could not upload its service logs to the container.",
+  },
   FileNotFound: { status: 404, message: "The specified file does not exist." },
   JobNotFound: { status: 404, message: "The specified job does not exist." },
   JobExists: {

@@ -1,31 +1,24 @@
 /**
  * The account service: REST API (Azure Batch), agent gateway, scheduler and a provisioner (local agent
  * processes; external: agents started by someone else; azure / aws: scale sets and Auto Scaling groups)
- * over one SQLite store.
- * `openbatch service start` runs it; tests and the demo start it in-process.
+ * over one SQLite store, or, on PostgreSQL, as one of several replicas (service/replicas/replica.ts,
+ * docs/replicas.md). `openbatch service start` runs it; tests and the demo start it in-process.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { AGENT_WS_PATH } from "../protocol/agent.js";
 import { parseDuration } from "../protocol/duration.js";
 import { BatchError } from "../protocol/errors.js";
-import type { NetworkIsolationInfo } from "../protocol/rest/virtualNetwork.js";
 import { removeServiceFile, writeServiceFile } from "../protocol/serviceFile.js";
-import { AgentBundle, installationRoot } from "./agentBundle/agentBundle.js";
-import { createRestApi } from "./api/server.js";
-import { Account } from "./core/account.js";
-import type { AccountConfig, Machines } from "./core/context.js";
-import { networkNameOf } from "./core/virtualNetworks.js";
-import { AgentGateway } from "./gateway/gateway.js";
+import { assembleAccount, closeAccount } from "./accountParts.js";
+import type { AccountConfig } from "./core/context.js";
+import { DEFAULT_PREEMPTION, type PreemptionConfig } from "./core/preemptions.js";
+import { httpEndpoint } from "./endpoint.js";
 import type { AwsProvisionerConfig } from "./provisioners/aws.js";
 import type { AzureProvisionerConfig } from "./provisioners/azure.js";
-import { cloudMachines } from "./provisioners/cloudMachines.js";
-import { ExternalMachines } from "./provisioners/external.js";
-import { LocalMachines } from "./provisioners/local.js";
-import { probeNamespaces } from "./provisioners/localNetwork.js";
+import { startReplica } from "./replicas/replica.js";
 import { SqliteStore } from "./store/sqlite.js";
+import { chooseStore } from "./store/storeChoice.js";
 
 export interface ServiceOptions {
   host: string;
@@ -60,6 +53,18 @@ export interface ServiceOptions {
    * default `PT1M`, Azure's minimum.
    */
   minimumScheduleInterval?: string;
+  /**
+   * Where the account's records live: `sqlite` (default: `<dataDir>/account.db`) or a PostgreSQL URL,
+   * `postgres://user@host:port/database?schema=name` (schema default `openbatch`), with which the
+   * service runs as one of several replicas sharing that database (docs/replicas.md).
+   */
+  store?: string;
+  /**
+   * Random preemption of local low-priority nodes (service/core/preemptions.ts): preemptions per hour
+   * across the account (default 0: on command only), the generator's seed (default 1), and how long a
+   * preempted node waits before it comes back, as an ISO 8601 duration (default PT1M).
+   */
+  preemption?: { ratePerHour?: number; seed?: number; restoreAfter?: string };
   /** Where service log lines go (default: stderr). */
   log?: (line: string) => void;
 }
@@ -68,8 +73,8 @@ export type ProvisionerKind = "local" | "external" | "azure" | "aws";
 export type NetworkIsolationOption = "auto" | "namespaces" | "loopback";
 
 /**
- * While it runs, the service names itself in `<dataDir>/service.json` (protocol/serviceFile.ts) and
- * removes that file when closed.
+ * While it runs, the service names itself in `<dataDir>/service.json` (a replica: in
+ * `<dataDir>/service-<port>.json`; protocol/serviceFile.ts) and removes that file when closed.
  */
 export interface RunningService {
   endpoint: string;
@@ -94,8 +99,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const dataDir = path.resolve(options.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   const accountKey = resolveAccountKey(dataDir, options.accountName, options.accountKey);
-
-  const store = new SqliteStore(path.join(dataDir, "account.db"));
   const config: AccountConfig = {
     accountName: options.accountName,
     endpoint: "",
@@ -105,58 +108,28 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     accountKey,
     storageDirectory: path.join(dataDir, "storage"),
     applicationsDirectory: path.join(dataDir, "applications"),
+    preemption: preemptionConfig(options.preemption),
   };
-  const gateway = new AgentGateway(log);
-  const serviceUrl = () => `${config.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`;
-  const local =
-    options.provisioner === undefined || options.provisioner === "local"
-      ? new LocalMachines({
-          dataDir,
-          agentEntry: fileURLToPath(new URL("../agent/main.js", import.meta.url)),
-          serviceUrl,
-          log,
-          networkIsolation: await networkIsolation(options.networkIsolation),
-          networkOf: (pool) => {
-            const name = networkNameOf(pool);
-            return name === undefined ? undefined : store.getVirtualNetwork(name);
-          },
-          // Connections on a bridge's gateway address go to the same HTTP server as the others.
-          acceptConnection: (socket) => api.server.emit("connection", socket),
-          saveNode: (node) => {
-            if (store.getNode(node.poolId, node.id) === node) store.putNode(node);
-          },
-          poolOf: (poolId) => store.getPool(poolId),
-          nodeOf: (poolId, nodeId) => store.getNode(poolId, nodeId),
-          agentFailed: (node, error) => account.nodes.markUnusable(node, error),
-        })
-      : undefined;
-  const machines: Machines =
-    local ??
-    (options.provisioner === "azure" || options.provisioner === "aws"
-      ? await cloudMachines(
-          { provisioner: options.provisioner, azure: options.azure, aws: options.aws },
-          {
-            nodesOf: (poolId) => store.listNodes(poolId),
-            reportResizeError: (poolId, error) => account.pools.recordResizeError(poolId, error),
-            log,
-          },
-        )
-      : new ExternalMachines({ dataDir, serviceUrl, nodeLink: gateway, log }));
-  const account = new Account(store, config, gateway, machines);
-  const agentBundle = new AgentBundle(
-    installationRoot(path.dirname(fileURLToPath(import.meta.url))),
-    path.join(dataDir, "agent-bundle"),
-  );
-  const api = createRestApi(account, { accountName: options.accountName, accountKey, log, agentBundle });
+  const store = chooseStore(options.store, dataDir);
+  if (store.kind === "postgres")
+    return startReplica({ options, dataDir, config, log, databaseUrl: store.url });
+
+  const parts = await assembleAccount({
+    options,
+    dataDir,
+    config,
+    store: new SqliteStore(store.file),
+    log,
+    // Connections on a bridge's gateway address go to the same HTTP server as the others.
+    acceptConnection: (socket) => api.server.emit("connection", socket),
+  });
+  const { account, api, gateway } = parts;
   let ready = false;
   api.addHook("onRequest", async () => {
     if (!ready) throw new BatchError("ServerBusy", "The service is starting.");
   });
   await api.listen({ host: options.host, port: options.port });
-  const address = api.server.address();
-  const port = typeof address === "object" && address ? address.port : options.port;
-  const host = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
-  config.endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  config.endpoint = httpEndpoint(api.server, options.host, options.port);
   gateway.listen(api.server, account);
   account.start();
   ready = true;
@@ -172,27 +145,23 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     accountName: options.accountName,
     accountKey,
     async close() {
-      account.stop();
-      local?.close();
-      gateway.close();
-      await api.close();
-      await store.flush();
-      store.close();
+      await closeAccount(parts);
       removeServiceFile(dataDir, process.pid);
     },
   };
 }
 
-async function networkIsolation(option: NetworkIsolationOption = "auto"): Promise<NetworkIsolationInfo> {
-  if (option === "loopback")
-    return { isolation: "loopback", reason: "the service was started with network isolation 'loopback'" };
-  const probed = await probeNamespaces();
-  if (option === "namespaces" && probed.isolation !== "namespaces")
+function preemptionConfig(given: ServiceOptions["preemption"] = {}): PreemptionConfig {
+  const ratePerHour = given.ratePerHour ?? DEFAULT_PREEMPTION.ratePerHour;
+  if (!(ratePerHour >= 0) || !Number.isFinite(ratePerHour))
+    throw new Error(`The preemption rate ${ratePerHour} is not a number of preemptions per hour >= 0.`);
+  const restoreAfterMs =
+    given.restoreAfter === undefined ? DEFAULT_PREEMPTION.restoreAfterMs : parseDuration(given.restoreAfter);
+  if (restoreAfterMs === undefined)
     throw new Error(
-      `Network isolation 'namespaces' was asked for, but this host does not allow it: ${probed.reason}. ` +
-        "Run the service as root with iproute2 installed, or use 'auto' or 'loopback'.",
+      `The preempted node restore time '${given.restoreAfter}' is not an ISO 8601 duration, e.g. PT1M or PT5S.`,
     );
-  return probed;
+  return { ratePerHour, seed: given.seed ?? DEFAULT_PREEMPTION.seed, restoreAfterMs };
 }
 
 function minimumScheduleIntervalMs(text = "PT1M"): number {

@@ -116,6 +116,84 @@ export function registerNodeCommands(program: Command, context: CliContext): voi
   }
 
   node
+    .command("preempt")
+    .description(
+      "Preempt a low-priority node of a local pool, as Azure preempts Spot VMs (POST /openbatch/pools/{poolId}/nodes/{nodeId}/preempt, " +
+        "an OpenBatch extension): its running tasks are queued again (no retry counted), its agent stops, it is " +
+        "'preempted' and still counted in the pool, and it comes back on a fresh machine after the service's " +
+        "--preempted-node-restore time.",
+    )
+    .argument("<poolId>", "pool id")
+    .argument("<nodeId>", "a low-priority node's id (tvmps_..._p), as `node list` shows it")
+    .addHelpText(
+      "after",
+      examples(
+        ["preempt a low-priority node", "openbatch node preempt p1 tvmps_000003_p"],
+        ["watch it go and come back", "openbatch node counts p1"],
+      ),
+    )
+    .action(async (poolId: string, nodeId: string, _options: unknown, command: Command) => {
+      await clientFor(command, context).nodes.preempt(poolId, nodeId);
+      printMessage(
+        context,
+        globalOptions(command).output,
+        `Node ${nodeId} is preempted; its running tasks are queued again.`,
+      );
+    });
+
+  node
+    .command("upload-logs")
+    .description(
+      "Have a node's agent upload its own log files (POST /pools/{poolId}/nodes/{nodeId}/uploadbatchservicelogs): " +
+        "every file with entries between --start-time and --end-time goes, whole, to the container under a " +
+        "virtual directory <pool>/<node>/<unique id>/. Without --container-url they go to the container " +
+        "batch-service-logs of the account's file store (openbatch storage list batch-service-logs).",
+    )
+    .argument("<poolId>", "pool id")
+    .argument("<nodeId>", "node id, as `node list` shows it")
+    .requiredOption("--start-time <time>", "ISO 8601 date-time: files with entries from then on")
+    .option("--end-time <time>", "ISO 8601 date-time: files with entries up to then (default now)")
+    .option(
+      "--container-url <url>",
+      "a blob container URL whose SAS token grants write (default: the account's own file store)",
+    )
+    .addHelpText(
+      "after",
+      examples(
+        [
+          "the logs of the last day, into the account's file store",
+          "openbatch node upload-logs p1 tvmps_000001_d --start-time $(date -u -d '1 day ago' +%FT%TZ)",
+        ],
+        [
+          "into a container of yours",
+          'openbatch node upload-logs p1 tvmps_000001_d --start-time 2026-11-24T00:00:00Z --container-url "https://acct.blob.core.windows.net/logs?sv=...&sig=..."',
+        ],
+        ["then fetch them", "openbatch storage list batch-service-logs"],
+      ),
+    )
+    .action(
+      async (
+        poolId: string,
+        nodeId: string,
+        options: { startTime: string; endTime?: string; containerUrl?: string },
+        command: Command,
+      ) => {
+        const result = await clientFor(command, context).nodes.uploadBatchServiceLogs(poolId, nodeId, {
+          startTime: options.startTime,
+          endTime: options.endTime,
+          containerUrl: options.containerUrl,
+        });
+        const format = globalOptions(command).output;
+        if (format === "json") return printJson(context, result);
+        printMessage(
+          context,
+          format,
+          `Uploaded ${result.numberOfFilesUploaded} log file(s) of node ${nodeId} to ${result.virtualDirectoryName}`,
+        );
+      },
+    );
+
+  node
     .command("disable-scheduling")
     .description(
       "Stop giving a node new tasks (POST /pools/{poolId}/nodes/{nodeId}/disablescheduling); it is offline once none runs.",

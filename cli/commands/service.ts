@@ -1,10 +1,10 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { readServiceFile, removeServiceFile } from "../../protocol/serviceFile.js";
+import { readServiceFile, removeServiceFile, serviceFilesIn } from "../../protocol/serviceFile.js";
 import type { NetworkIsolationOption, ProvisionerKind, RunningService } from "../../service/main.js";
 import { isAlive, signal, waitForExit } from "../../service/provisioners/processes.js";
-import { durationMs, nonNegativeInteger, positiveInteger } from "../arguments.js";
+import { durationMs, nonNegativeInteger, nonNegativeNumber, positiveInteger } from "../arguments.js";
 import { addCloudFlags, type CloudFlags, cloudProvisionerConfig } from "../cloudProvisionerOptions.js";
 import { type CliContext, globalOptions } from "../context.js";
 import { configPath, writeConfig } from "../credentials.js";
@@ -19,6 +19,10 @@ interface StartOptions extends CloudFlags {
   networkIsolation: NetworkIsolationOption;
   heartbeatIntervalMs?: number;
   minScheduleInterval?: string;
+  store?: string;
+  preemptionRate?: number;
+  preemptionSeed?: number;
+  preemptedNodeRestore?: string;
 }
 
 const DEFAULT_DATA_DIR = "~/.openbatch";
@@ -40,7 +44,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
     .summary("Run the account service in the foreground; prints its endpoint and account key.")
     .description(
       "Run a Batch account service in the foreground until Ctrl+C. It serves the Azure Batch REST API, " +
-        "keeps its state in --data-dir (SQLite), and once it listens prints its endpoint and credentials " +
+        "keeps its state in --data-dir (SQLite) or in PostgreSQL (--store), and once it listens prints its endpoint and credentials " +
         "and saves them to ~/.openbatch/config.json (or $OPENBATCH_CONFIG) for later openbatch commands. " +
         "The account is named by --account-name or OPENBATCH_ACCOUNT_NAME (default local; 3 to 24 " +
         "lower-case letters and digits); without --account-key or OPENBATCH_ACCOUNT_KEY a key is " +
@@ -54,7 +58,11 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         "With --provisioner azure or aws, pool P's machines are the VMs of the scale set or Auto Scaling " +
         "group <prefix>P (created by the Pulumi components): the service sets its capacity and removes a " +
         "leaving node's own instance; each VM's agent, from the bundle at /openbatch/agent/bundle.tar.gz, " +
-        "registers with --machine-id. See docs/cloud.md.",
+        "registers with --machine-id. See docs/cloud.md. " +
+        "With --store postgres://... the account's state lives in PostgreSQL and the service runs as one " +
+        "of its replicas: start several (each on its own port, all on the same --store, --data-dir and " +
+        "account key); each serves REST and agents, one at a time leads (schedules, autoscales, starts " +
+        "nodes) and another takes over within seconds when it dies. See docs/replicas.md.",
     )
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 picks a free one)", nonNegativeInteger, 8765)
@@ -89,9 +97,34 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       heartbeatInterval,
     )
     .option(
+      "--store <store>",
+      "where the account's records live: sqlite (default: <data-dir>/account.db) or a PostgreSQL URL, " +
+        "postgres://user@host:port/database?schema=name (schema default openbatch, created on first " +
+        "start). Keep the password out of the URL (ps shows it): set PGPASSWORD instead. " +
+        "--data-dir still holds the key, local nodes and the file store. On PostgreSQL the service is " +
+        "one replica of the account: start several on the same --store (docs/replicas.md)",
+    )
+    .option(
       "--min-schedule-interval <duration>",
       "the shortest recurrenceInterval and startWindow a job schedule may have, as an ISO 8601 " +
         "duration (default PT1M, Azure's minimum; lower it to try schedules out, e.g. PT5S)",
+    )
+    .option(
+      "--preemption-rate <n>",
+      "preempt local low-priority nodes at random, n per hour on average across the account (a " +
+        "Poisson process; default 0: only on command, `openbatch node preempt`). Their running tasks " +
+        "are queued again, and each node comes back after --preempted-node-restore",
+      nonNegativeNumber,
+    )
+    .option(
+      "--preemption-seed <n>",
+      "seed of the random preemptions' times and nodes, so a run can be repeated (default 1)",
+      nonNegativeInteger,
+    )
+    .option(
+      "--preempted-node-restore <duration>",
+      "how long a preempted node stays 'preempted' before its machine comes back, fresh, under the " +
+        "same node id, as an ISO 8601 duration (default PT1M)",
     );
   addCloudFlags(start);
   start
@@ -112,6 +145,14 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           "openbatch service start --min-schedule-interval PT2S",
         ],
         [
+          "records in PostgreSQL (schema acct1 of database batch) instead of SQLite",
+          "PGPASSWORD=... openbatch service start --store 'postgres://openbatch@db.internal:5432/batch?schema=acct1'",
+        ],
+        [
+          "low-priority nodes preempted about 6 times an hour, each back 30 s later, the same way every run",
+          "openbatch service start --preemption-rate 6 --preemption-seed 42 --preempted-node-restore PT30S",
+        ],
+        [
           "nodes on virtual networks share 127.0.0.1 instead of getting namespaces of their own",
           "openbatch service start --network-isolation loopback",
         ],
@@ -122,6 +163,11 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         [
           "then, for each node N of pool P in that file (serviceUrl and joinToken come from it too)",
           'OPENBATCH_JOIN_TOKEN="$TOKEN" node dist/agent/main.js --service-url "$URL" --pool-id P --node-id N --root /var/openbatch/N',
+        ],
+        [
+          "two replicas of one account on PostgreSQL (same data dir and key): either serves, one leads",
+          'openbatch service start --port 8765 --store postgres://batch@127.0.0.1:5432/batch --account-key "$KEY" &\n' +
+            '  openbatch service start --port 8766 --store postgres://batch@127.0.0.1:5432/batch --account-key "$KEY" &',
         ],
         [
           "pools on Azure: pool P is the scale set openbatch-P of resource group batch-rg (managed identity on this host)",
@@ -138,6 +184,11 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       const accountKey = globals.accountKey || context.env.OPENBATCH_ACCOUNT_KEY || undefined;
       const dataDir = expandHome(options.dataDir);
       const cloud = cloudProvisionerConfig(options.provisioner, options, context.env);
+      const preemption = {
+        ratePerHour: options.preemptionRate,
+        seed: options.preemptionSeed,
+        restoreAfter: options.preemptedNodeRestore,
+      };
       let running: RunningService;
       try {
         running = await context.startService({
@@ -151,6 +202,8 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           ...cloud,
           heartbeatIntervalMs: options.heartbeatIntervalMs,
           minimumScheduleInterval: options.minScheduleInterval,
+          store: options.store,
+          preemption: given(preemption),
         });
       } catch (error) {
         throw new CommandError("ServiceNotStarted", startFailure(error, options));
@@ -184,9 +237,12 @@ export function registerServiceCommands(program: Command, context: CliContext): 
     .description(
       "Stop the account service that runs on --data-dir, as named in <data-dir>/service.json (which " +
         "a running service writes): SIGTERM, then SIGKILL after --grace. Returns once it has exited. " +
+        "Replicas on PostgreSQL sharing the data directory name themselves in service-<port>.json: all " +
+        "of them are stopped, or only the one on --port. " +
         "Its nodes' agents keep running, as after Ctrl+C; delete the pools first to stop them.",
     )
     .option("--data-dir <dir>", "the data directory the service was started with", DEFAULT_DATA_DIR)
+    .option("--port <port>", "only the replica listening on this port", positiveInteger)
     .option(
       "--grace <duration>",
       "how long to wait after SIGTERM before SIGKILL (e.g. 10s)",
@@ -201,19 +257,40 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           "one started by the Pulumi Account resource",
           "openbatch service stop --data-dir ~/.openbatch/pulumi/proj-dev-acct",
         ],
+        [
+          "one replica of several on /srv/openbatch",
+          "openbatch service stop --data-dir /srv/openbatch --port 8766",
+        ],
       ),
     )
-    .action(async (options: { dataDir: string; grace: number }) => {
-      await stopDaemon(expandHome(options.dataDir), options.grace, context);
+    .action(async (options: { dataDir: string; port?: number; grace: number }) => {
+      const dataDir = expandHome(options.dataDir);
+      const files = serviceFilesIn(dataDir).filter(
+        (name) =>
+          options.port === undefined ||
+          new URL(readServiceFile(dataDir, name)?.endpoint ?? "http://x").port === String(options.port),
+      );
+      if (files.length === 0) {
+        const which = options.port === undefined ? "" : ` on port ${options.port}`;
+        context.stdout(`No service is running on ${dataDir}${which}.\n`);
+        return;
+      }
+      // Replicas stop one after another: each but the last hands leadership on as it goes.
+      for (const name of files) await stopDaemon(dataDir, name, options.grace, context);
     });
 }
 
 /** SIGTERM, then SIGKILL once `graceMs` has passed; resolves once the process is gone. */
-async function stopDaemon(dataDir: string, graceMs: number, context: CliContext): Promise<void> {
-  const running = readServiceFile(dataDir);
+async function stopDaemon(
+  dataDir: string,
+  name: string,
+  graceMs: number,
+  context: CliContext,
+): Promise<void> {
+  const running = readServiceFile(dataDir, name);
   if (!running || !isAlive(running.pid)) {
-    if (running) removeServiceFile(dataDir, running.pid);
-    context.stdout(`No service is running on ${dataDir}.\n`);
+    if (running) removeServiceFile(dataDir, running.pid, name);
+    context.stdout(`No service is running on ${dataDir}${running ? ` (${running.endpoint})` : ""}.\n`);
     return;
   }
   signal(running.pid, "SIGTERM");
@@ -223,7 +300,7 @@ async function stopDaemon(dataDir: string, graceMs: number, context: CliContext)
     if (!(await waitForExit(running.pid, 5_000)))
       throw new CommandError("ServiceNotStopped", `pid ${running.pid} outlived SIGKILL; stop it by hand.`);
   }
-  removeServiceFile(dataDir, running.pid);
+  removeServiceFile(dataDir, running.pid, name);
   context.stdout(`Stopped the service on ${dataDir} (pid ${running.pid}, ${running.endpoint}).\n`);
 }
 
@@ -254,4 +331,9 @@ function expandHome(path: string): string {
   if (path === "~") return homedir();
   if (path.startsWith("~/")) return join(homedir(), path.slice(2));
   return resolve(path);
+}
+
+/** Options whose flags were all left out are left out too (the service's defaults apply). */
+function given<T extends object>(options: T): T | undefined {
+  return Object.values(options).some((value) => value !== undefined) ? options : undefined;
 }

@@ -28,12 +28,15 @@ import { CommandError, UsageError } from "../errors.js";
 import { examples } from "../examples.js";
 import { type OutputFormat, printJson, printList, printMessage, printRecord } from "../output.js";
 import { watchTasks } from "../taskWatch.js";
+import { registerSubtasksCommand } from "./taskSubtasks.js";
 
 interface AddOptions {
   commandLine?: string;
   env?: EnvironmentSetting[];
   requiredSlots?: number;
   applicationPackage?: ApplicationPackageReference[];
+  instances?: number;
+  coordinationCommand?: string;
   jsonFile?: string;
 }
 
@@ -84,12 +87,23 @@ export function registerTaskCommands(program: Command, context: CliContext): voi
       applicationPackageReference,
     )
     .option(
+      "--instances <n>",
+      "a multi-instance (MPI) task on n nodes of a pool with inter-node communication: every node runs " +
+        "--coordination-command, then the first node runs --command-line (docs/reference/tasks.md)",
+      positiveInteger,
+    )
+    .option("--coordination-command <cmd>", "the coordination command line of a multi-instance task")
+    .option(
       "--json-file <path>",
       "the whole request body: a TaskAddParameter, or an array of them; not combined with the flags above",
     )
     .addHelpText(
       "after",
       examples(
+        [
+          "an MPI program on 4 nodes; mpirun reaches the other nodes through openbatch-rsh",
+          'openbatch task add j1 mpi --instances 4 --coordination-command "/bin/true" --command-line "mpirun ./allreduce"',
+        ],
         ["a program with its arguments", 'openbatch task add j1 t1 --command-line "/bin/echo hello world"'],
         [
           "shell features need a shell; \\$ keeps your own shell from expanding the variable",
@@ -157,6 +171,8 @@ export function registerTaskCommands(program: Command, context: CliContext): voi
       const tasks = await collect(client.tasks.list(jobId, { filter: options.filter }));
       printList(context, output, tasks, taskColumns, `No tasks in job ${jobId}.`);
     });
+
+  registerSubtasksCommand(task, context);
 
   task
     .command("show")
@@ -309,6 +325,8 @@ function tasksFromFile(
     "--env": options.env,
     "--required-slots": options.requiredSlots,
     "--application-package": options.applicationPackage,
+    "--instances": options.instances,
+    "--coordination-command": options.coordinationCommand,
   });
   const content = readJsonFile(path);
   const collection = Array.isArray(content)
@@ -339,7 +357,17 @@ function taskFromFlags(taskId: string | undefined, options: AddOptions): TaskAdd
     environmentSettings: options.env,
     requiredSlots: options.requiredSlots,
     applicationPackageReferences: options.applicationPackage,
+    multiInstanceSettings: multiInstanceFromFlags(options),
   });
+}
+
+function multiInstanceFromFlags(options: AddOptions): TaskAddParameter["multiInstanceSettings"] {
+  if (options.instances === undefined) {
+    if (options.coordinationCommand !== undefined)
+      throw new UsageError("--coordination-command is for multi-instance tasks; give --instances <n> too");
+    return undefined;
+  }
+  return { numberOfInstances: options.instances, coordinationCommandLine: options.coordinationCommand ?? "" };
 }
 
 /**

@@ -143,3 +143,27 @@ export const NodeRemoveParameter = Type.Object(
   strict,
 );
 export type NodeRemoveParameter = Static<typeof NodeRemoveParameter>;
+
+/**
+ * Body of `POST /pools/{poolId}/nodes/{nodeId}/uploadbatchservicelogs`: the node's agent uploads its
+ * own log files (not the tasks' output) that hold entries between `startTime` and `endTime` to a
+ * container. Without `containerUrl` (an OpenBatch extension: Azure requires it) they go to the
+ * container `batch-service-logs` of the account's own file store.
+ */
+export const UploadBatchServiceLogsConfiguration = Type.Object(
+  {
+    containerUrl: Type.Optional(Type.String({ minLength: 1 })),
+    startTime: Timestamp,
+    endTime: Type.Optional(Timestamp),
+    identityReference: Type.Optional(Type.Object({ resourceId: Type.Optional(Type.String()) })),
+  },
+  strict,
+);
+export type UploadBatchServiceLogsConfiguration = Static<typeof UploadBatchServiceLogsConfiguration>;
+
+/** What `uploadbatchservicelogs` answers: where the files went and how many there were. */
+export const UploadBatchServiceLogsResult = Type.Object({
+  virtualDirectoryName: Type.String(),
+  numberOfFilesUploaded: Type.Integer(),
+});
+export type UploadBatchServiceLogsResult = Static<typeof UploadBatchServiceLogsResult>;

@@ -89,6 +89,22 @@ export const TaskDependencies = Type.Object(
 );
 export type TaskDependencies = Static<typeof TaskDependencies>;
 
+/**
+ * A multi-instance task (MPI): it runs on `numberOfInstances` nodes at once, in pools with
+ * `enableInterNodeCommunication`. Every node downloads `commonResourceFiles` into the task directory
+ * (`AZ_BATCH_TASK_SHARED_DIR`) and runs `coordinationCommandLine`; once all have succeeded, the primary
+ * runs the task's `commandLine`, and the task completes when it does.
+ */
+export const MultiInstanceSettings = Type.Object(
+  {
+    numberOfInstances: Type.Optional(Type.Integer({ minimum: 1 })),
+    coordinationCommandLine: Type.String({ maxLength: 32768 }),
+    commonResourceFiles: Type.Optional(Type.Array(ResourceFile)),
+  },
+  strict,
+);
+export type MultiInstanceSettings = Static<typeof MultiInstanceSettings>;
+
 /** Body of `POST /jobs/{jobId}/tasks` and one entry of `addtaskcollection`. */
 export const TaskAddParameter = Type.Object(
   {
@@ -104,6 +120,7 @@ export const TaskAddParameter = Type.Object(
     outputFiles: Type.Optional(Type.Array(OutputFile)),
     /** Installed on the node (once per node) before the command runs. */
     applicationPackageReferences: Type.Optional(Type.Array(ApplicationPackageReference)),
+    multiInstanceSettings: Type.Optional(MultiInstanceSettings),
   },
   strict,
 );
@@ -189,11 +206,35 @@ export const Task = Type.Object({
   resourceFiles: Type.Optional(Type.Array(ResourceFile)),
   outputFiles: Type.Optional(Type.Array(OutputFile)),
   applicationPackageReferences: Type.Optional(Type.Array(ApplicationPackageReference)),
+  multiInstanceSettings: Type.Optional(MultiInstanceSettings),
   executionInfo: Type.Optional(TaskExecutionInformation),
   nodeInfo: Type.Optional(ComputeNodeInformation),
   stats: Type.Optional(TaskStatistics),
 });
 export type Task = Static<typeof Task>;
+
+export const subtaskStates = ["preparing", "running", "completed"] as const;
+export type SubtaskState = (typeof subtaskStates)[number];
+
+/** One subtask of a multi-instance task (ids 1 to numberOfInstances - 1; the primary is the task itself). */
+export const SubtaskInformation = Type.Object({
+  id: Type.Integer(),
+  nodeInfo: Type.Optional(ComputeNodeInformation),
+  startTime: Type.Optional(Timestamp),
+  endTime: Type.Optional(Timestamp),
+  exitCode: Type.Optional(Type.Integer()),
+  failureInfo: Type.Optional(FailureInfo),
+  state: Type.Optional(literalUnion(subtaskStates)),
+  stateTransitionTime: Type.Optional(Timestamp),
+  previousState: Type.Optional(literalUnion(subtaskStates)),
+  previousStateTransitionTime: Type.Optional(Timestamp),
+  result: Type.Optional(literalUnion(taskExecutionResults)),
+});
+export type SubtaskInformation = Static<typeof SubtaskInformation>;
+
+/** Body of `GET /jobs/{jobId}/tasks/{taskId}/subtasksinfo` (Azure's CloudTaskListSubtasksResult). */
+export const CloudTaskListSubtasksResult = Type.Object({ value: Type.Array(SubtaskInformation) });
+export type CloudTaskListSubtasksResult = Static<typeof CloudTaskListSubtasksResult>;
 
 /**
  * OpenBatch extension (`GET /openbatch/jobs/{jobId}/tasks/{taskId}/timeline`): when the request

@@ -36,11 +36,20 @@ export interface FixedScaleSettings {
   nodeDeallocationOption?: "requeue" | "terminate" | "taskcompletion" | "retaineddata";
 }
 
+export interface AutoScaleSettings {
+  formula: string;
+  evaluationInterval?: string;
+}
+
 export interface ScaleSettings {
   /** A fixed node count. */
   fixedScale?: FixedScaleSettings;
-  /** Autoscale formulas: refused until the service supports them. */
-  autoScale?: { formula: string; evaluationInterval?: string };
+  /**
+   * An autoscale formula (the Azure Batch formula language) that sets the targets, evaluated every
+   * `evaluationInterval` (ISO 8601, default `PT15M`; a local account allows down to `PT2S`). A change of
+   * formula or interval updates the pool in place; switching between fixedScale and autoScale too.
+   */
+  autoScale?: AutoScaleSettings;
 }
 
 export interface StartTaskArgs {
@@ -79,7 +88,7 @@ export interface PoolProperties {
   vmSize: string;
   /** The nodes' image. Changing it replaces the pool. */
   deploymentConfiguration?: DeploymentConfiguration;
-  /** How many nodes: `fixedScale` (a change resizes in place). `autoScale` is refused for now. */
+  /** How many nodes: `fixedScale` or `autoScale`, one of them (a change updates the pool in place). */
   scaleSettings?: ScaleSettings;
   /** What every node runs when it joins. Changing it updates in place: nodes run the new one when they next join or reboot. */
   startTask?: StartTaskArgs;

@@ -1,12 +1,14 @@
 /** The implementation behind `Pool` (pool.ts), loaded inside the dynamic-provider plugin. The id is the pool id. */
 import type * as pulumi from "@pulumi/pulumi";
-import type { BatchClient } from "../../client/index.js";
-import type { Pool } from "../../protocol/rest/pool.js";
+import { type BatchClient, BatchRequestError } from "../../client/index.js";
+import type { Pool, PoolEnableAutoScaleParameter } from "../../protocol/rest/pool.js";
 import { clientFor, connectionOf, unlessGone } from "./connection.js";
+import { until } from "./polling.js";
 import type { PoolInputs, PoolOutputs } from "./pool.js";
 import { waitForNodes, waitUntilPoolGone, waitUntilSteady } from "./poolNodes.js";
 import {
   checkPool,
+  DEFAULT_EVALUATION_INTERVAL,
   poolAddParameter,
   poolChangeEffects,
   poolInputsFromService,
@@ -53,18 +55,7 @@ class PoolProvider implements pulumi.dynamic.ResourceProvider<PoolInputs, PoolOu
     const changed = changedInputs(olds, news, poolChangeEffects);
     if (changed.includes("startTask") || changed.includes("metadata"))
       await client.pools.updateProperties(id, poolUpdateProperties(news));
-    if (changed.includes("scaleSettings")) {
-      await waitUntilSteady(client, id);
-      const fixed = news.scaleSettings?.fixedScale;
-      await client.pools.resize(
-        id,
-        withoutUndefined({
-          ...poolTargets(news),
-          resizeTimeout: fixed?.resizeTimeout,
-          nodeDeallocationOption: fixed?.nodeDeallocationOption,
-        }),
-      );
-    }
+    if (changed.includes("scaleSettings")) await rescale(client, id, olds, news);
     if (news.waitForNodes) await waitForNodes(client, id, news.scaleSettings?.fixedScale?.resizeTimeout);
     return { outs: await outputs(client, news, await client.pools.get(id)) };
   }
@@ -89,6 +80,54 @@ class PoolProvider implements pulumi.dynamic.ResourceProvider<PoolInputs, PoolOu
     if ((await unlessGone(client.pools.delete(id), "PoolNotFound")).found)
       await waitUntilPoolGone(client, id);
   }
+}
+
+/**
+ * A fixed size is a resize; a formula is enableautoscale (which also changes one already there);
+ * leaving a formula for a fixed size disables autoscale first.
+ */
+async function rescale(client: BatchClient, id: string, olds: PoolOutputs, news: PoolInputs): Promise<void> {
+  const autoScale = news.scaleSettings?.autoScale;
+  if (autoScale) {
+    if (!olds.scaleSettings?.autoScale) await waitUntilSteady(client, id);
+    await enableAutoScale(client, id, {
+      autoScaleFormula: autoScale.formula,
+      autoScaleEvaluationInterval: autoScale.evaluationInterval ?? DEFAULT_EVALUATION_INTERVAL,
+    });
+    return;
+  }
+  if (olds.scaleSettings?.autoScale) await client.pools.disableAutoScale(id);
+  await waitUntilSteady(client, id);
+  const fixed = news.scaleSettings?.fixedScale;
+  await client.pools.resize(
+    id,
+    withoutUndefined({
+      ...poolTargets(news),
+      resizeTimeout: fixed?.resizeTimeout,
+      nodeDeallocationOption: fixed?.nodeDeallocationOption,
+    }),
+  );
+}
+
+/**
+ * The service (as Azure) refuses a second enable within the pool's sample period: two `pulumi up`s in
+ * quick succession wait that out instead of failing.
+ */
+async function enableAutoScale(
+  client: BatchClient,
+  id: string,
+  params: PoolEnableAutoScaleParameter,
+): Promise<void> {
+  await until(`Autoscale on pool ${id} could not be enabled within 60 s.`, 60_000, async () => {
+    try {
+      await client.pools.enableAutoScale(id, params);
+      return true;
+    } catch (error) {
+      if (error instanceof BatchRequestError && error.code === "AutoScaleTooManyRequestsToEnable")
+        return false;
+      throw error;
+    }
+  });
 }
 
 /** The inputs, the pool's node counts and creation time, and its join token (for cloud components). */

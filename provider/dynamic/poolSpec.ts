@@ -39,6 +39,9 @@ export const poolChangeEffects: ChangeTable<PoolInputs> = {
   accountKey: "update",
 };
 
+/** The service's autoscale evaluation interval when none is given (Azure's). */
+export const DEFAULT_EVALUATION_INTERVAL = "PT15M";
+
 const supportedStartTaskKeys = ["commandLine", "environmentSettings", "maxTaskRetryCount", "waitForSuccess"];
 
 export function checkPool(news: Partial<PoolInputs>): pulumi.dynamic.CheckResult<PoolInputs> {
@@ -48,13 +51,18 @@ export function checkPool(news: Partial<PoolInputs>): pulumi.dynamic.CheckResult
   if (badId) failures.push(badId);
   if (typeof inputs.vmSize !== "string" || inputs.vmSize === "")
     failures.push({ property: "vmSize", reason: "vmSize is required, e.g. standard_d2s_v3." });
-  if (inputs.scaleSettings?.autoScale) {
+  const autoScale = inputs.scaleSettings?.autoScale;
+  if (autoScale && inputs.scaleSettings?.fixedScale)
+    failures.push({
+      property: "scaleSettings",
+      reason: "scaleSettings has both fixedScale and autoScale: give one of them.",
+    });
+  if (autoScale && (typeof autoScale.formula !== "string" || autoScale.formula.trim() === ""))
     failures.push({
       property: "scaleSettings",
       reason:
-        "scaleSettings.autoScale is not supported by the Pulumi Pool yet. Use scaleSettings.fixedScale, then enable the formula with 'openbatch pool autoscale enable'.",
+        "scaleSettings.autoScale.formula is required, e.g. '$TargetDedicatedNodes = min(4, $PendingTasks.GetSample(1));'.",
     });
-  }
   const fixed = inputs.scaleSettings?.fixedScale;
   for (const key of ["targetDedicatedNodes", "targetLowPriorityNodes"] as const) {
     const count = fixed?.[key];
@@ -107,6 +115,7 @@ function startTaskOf(inputs: PoolProperties): StartTask | undefined {
 /** The `POST /pools` body for checked inputs. */
 export function poolAddParameter(inputs: PoolInputs): PoolAddParameter {
   const fixed = inputs.scaleSettings?.fixedScale;
+  const autoScale = inputs.scaleSettings?.autoScale;
   const vm = inputs.deploymentConfiguration?.virtualMachineConfiguration;
   const body = {
     id: inputs.poolName,
@@ -123,8 +132,16 @@ export function poolAddParameter(inputs: PoolInputs): PoolAddParameter {
       nodeAgentSKUId: vm.nodeAgentSkuId,
     },
     resizeTimeout: fixed?.resizeTimeout,
-    targetDedicatedNodes: fixed?.targetDedicatedNodes ?? 0,
-    targetLowPriorityNodes: fixed?.targetLowPriorityNodes ?? 0,
+    ...(autoScale
+      ? {
+          enableAutoScale: true,
+          autoScaleFormula: autoScale.formula,
+          autoScaleEvaluationInterval: autoScale.evaluationInterval,
+        }
+      : {
+          targetDedicatedNodes: fixed?.targetDedicatedNodes ?? 0,
+          targetLowPriorityNodes: fixed?.targetLowPriorityNodes ?? 0,
+        }),
     enableInterNodeCommunication:
       inputs.interNodeCommunication === undefined ? undefined : inputs.interNodeCommunication === "Enabled",
     startTask: startTaskOf(inputs),
@@ -210,15 +227,26 @@ function serviceInputs(
         nodeAgentSkuId: vm.nodeAgentSKUId,
       },
     },
-    scaleSettings: {
-      fixedScale: withoutUndefined({
-        targetDedicatedNodes: pool.targetDedicatedNodes,
-        targetLowPriorityNodes: pool.targetLowPriorityNodes,
-        // Not shown by the pool (the last resize's values are): kept from state.
-        resizeTimeout: fixedKnown?.resizeTimeout,
-        nodeDeallocationOption: fixedKnown?.nodeDeallocationOption,
-      }),
-    },
+    scaleSettings: pool.enableAutoScale
+      ? {
+          autoScale: withoutUndefined({
+            formula: pool.autoScaleFormula!,
+            // The default left out, as a program that does not set it would.
+            evaluationInterval:
+              pool.autoScaleEvaluationInterval === DEFAULT_EVALUATION_INTERVAL
+                ? undefined
+                : pool.autoScaleEvaluationInterval,
+          }),
+        }
+      : {
+          fixedScale: withoutUndefined({
+            targetDedicatedNodes: pool.targetDedicatedNodes,
+            targetLowPriorityNodes: pool.targetLowPriorityNodes,
+            // Not shown by the pool (the last resize's values are): kept from state.
+            resizeTimeout: fixedKnown?.resizeTimeout,
+            nodeDeallocationOption: fixedKnown?.nodeDeallocationOption,
+          }),
+        },
     startTask: pool.startTask,
     // The service's defaults are left out, as a program that does not set them would.
     taskSlotsPerNode: pool.taskSlotsPerNode === 1 ? undefined : pool.taskSlotsPerNode,

@@ -15,10 +15,14 @@ import { JobNodeTasks } from "./jobNodeTasks.js";
 import { JobScheduleCommands } from "./jobSchedules.js";
 import { JobCommands } from "./jobs.js";
 import { bucketOf, JobTaskCounts } from "./jobTaskCounts.js";
+import { MultiInstanceRuns } from "./multiInstance.js";
 import { NodeCommands } from "./nodes.js";
 import { PoolAutoscale } from "./poolAutoscale.js";
 import { PoolCommands } from "./pools.js";
+import { DEFAULT_PREEMPTION, Preemptions } from "./preemptions.js";
 import type { JobRecord, TaskRecord } from "./records.js";
+import { RemoteShells } from "./remoteShells.js";
+import { ResizeTimeouts } from "./resizeTimeouts.js";
 import { TaskDependencyGraph } from "./taskDependencies.js";
 import { TaskRuns } from "./taskRuns.js";
 import { TaskCommands } from "./tasks.js";
@@ -40,10 +44,14 @@ export class Account {
   readonly jobSchedules: JobScheduleCommands;
   readonly tasks: TaskCommands;
   readonly runs: TaskRuns;
+  readonly multiInstance: MultiInstanceRuns;
+  readonly remoteShells: RemoteShells;
   readonly jobNodeTasks: JobNodeTasks;
   readonly agents: AgentReports;
   readonly applications: ApplicationCommands;
   readonly virtualNetworks: VirtualNetworkCommands;
+  readonly preemptions: Preemptions;
+  readonly resizeTimeouts: ResizeTimeouts;
 
   constructor(
     readonly store: Store,
@@ -53,10 +61,14 @@ export class Account {
   ) {
     this.runs = new TaskRuns(this);
     this.jobNodeTasks = new JobNodeTasks(this);
-    this.scheduler = new Scheduler((poolId, nodeId, jobId, taskId) =>
-      this.runs.start(poolId, nodeId, jobId, taskId),
+    this.multiInstance = new MultiInstanceRuns(this);
+    this.remoteShells = new RemoteShells(this);
+    this.scheduler = new Scheduler(
+      (poolId, nodeId, jobId, taskId) => this.runs.start(poolId, nodeId, jobId, taskId),
+      this.multiInstance,
     );
     this.pools = new PoolCommands(this);
+    this.resizeTimeouts = new ResizeTimeouts(this);
     this.autoscale = new PoolAutoscale(this);
     this.certificates = new CertificateCommands(this);
     this.nodes = new NodeCommands(this);
@@ -66,6 +78,7 @@ export class Account {
     this.agents = new AgentReports(this);
     this.applications = new ApplicationCommands(this, new PackageArchives(config.applicationsDirectory));
     this.virtualNetworks = new VirtualNetworkCommands(this);
+    this.preemptions = new Preemptions(this, config.preemption ?? DEFAULT_PREEMPTION);
   }
 
   /** Rebuilds the in-memory indexes from the store and recovers the machines of every pool. */
@@ -88,6 +101,8 @@ export class Account {
     for (const pool of pools) this.pools.continueLifecycle(pool);
     this.jobSchedules.start();
     this.autoscale.start();
+    this.preemptions.start();
+    this.resizeTimeouts.start();
   }
 
   /**
@@ -106,6 +121,8 @@ export class Account {
   stop(): void {
     this.jobSchedules.stop();
     this.autoscale.stop();
+    this.preemptions.stop();
+    this.resizeTimeouts.stop();
   }
 
   /** Persists a task and keeps the per-job counts in step with its state. */
@@ -125,6 +142,11 @@ export function satisfiesDependents(task: TaskRecord): boolean {
   return (
     (task.dependencyAction ?? (task.executionInfo.result === "failure" ? "block" : "satisfy")) === "satisfy"
   );
+}
+
+/** Nodes the task runs on at once: more than 1 for a multi-instance task. */
+export function instancesOf(task: TaskRecord): number {
+  return task.spec.multiInstanceSettings?.numberOfInstances ?? 1;
 }
 
 export function slotsOf(task: TaskRecord): number {

@@ -61,6 +61,13 @@ export class AgentReports {
         this.account.jobNodeTasks.lost(d);
         continue;
       }
+      if (d.instance !== undefined) {
+        this.account.multiInstance.lost(
+          d,
+          `node ${node.id} lost its instance of the task (its agent restarted)`,
+        );
+        continue;
+      }
       const task = store.getTask(d.jobId, d.taskId);
       if (task && task.dispatchId === d.dispatchId) runs.requeue(task, "its node lost the run");
       else runs.endDispatch(d);
@@ -187,6 +194,7 @@ export class AgentReports {
     const dispatch = this.account.dispatches.get(msg.dispatchId);
     if (!dispatch) return;
     if (dispatch.kind === "startTask") this.startTasks.started(dispatch, msg.startTime);
+    else if (dispatch.instance !== undefined) this.account.multiInstance.started(dispatch, msg.startTime);
     else if (dispatch.kind === "task") this.account.runs.started(dispatch, msg.startTime, msg.timing);
     else this.account.jobNodeTasks.started(dispatch, msg.startTime);
   }
@@ -195,6 +203,7 @@ export class AgentReports {
     const dispatch = this.account.dispatches.get(msg.dispatchId);
     if (!dispatch) return;
     if (dispatch.kind === "startTask") this.startTasks.finished(dispatch, msg);
+    else if (dispatch.instance !== undefined) this.account.multiInstance.finished(dispatch, msg);
     else if (dispatch.kind === "task") this.account.runs.finished(dispatch, msg);
     else this.account.jobNodeTasks.finished(dispatch, msg);
   }
@@ -204,8 +213,9 @@ export class AgentReports {
     const node = this.account.store.getNode(poolId, nodeId);
     this.health.delete(`${poolId}/${nodeId}`);
     // A rebooting (reimaging) node's agent goes away on purpose; it stays so until the new one registers.
-    if (!node || node.state === "leavingpool" || node.state === "rebooting" || node.state === "reimaging")
-      return;
+    // A preempted node's agent was stopped with its machine.
+    const away: NodeState[] = ["leavingpool", "rebooting", "reimaging", "preempted"];
+    if (!node || away.includes(node.state)) return;
     moveNode(node, "unknown");
     this.account.store.putNode(node);
     this.account.nodes.updateEligibility(node);

@@ -5,9 +5,12 @@
 import type {
   FileRequestMessage,
   FileResponseMessage,
+  LogsUploadedMessage,
   OutgoingServiceMessage,
+  UploadLogsMessage,
 } from "../../protocol/agent.js";
 import type { NetworkIsolationInfo } from "../../protocol/rest/virtualNetwork.js";
+import type { PreemptionConfig } from "./preemptions.js";
 import type { NodeRecord, PoolRecord } from "./records.js";
 
 export interface AccountConfig {
@@ -25,6 +28,8 @@ export interface AccountConfig {
   storageDirectory: string;
   /** The archives of application packages (`<data-dir>/applications`): one directory per application. */
   applicationsDirectory: string;
+  /** Preemption of low-priority nodes (core/preemptions.ts); default: on command only, back after 60 s. */
+  preemption?: PreemptionConfig;
 }
 
 /** The live connections to agents (service/gateway). */
@@ -38,6 +43,12 @@ export interface NodeLink {
     nodeId: string,
     request: Omit<FileRequestMessage, "type" | "protocolVersion" | "requestId">,
   ): Promise<FileResponseMessage>;
+  /** Has the agent upload its log files; resolves with its answer, rejects when it cannot be asked. */
+  uploadLogs(
+    poolId: string,
+    nodeId: string,
+    request: Omit<UploadLogsMessage, "type" | "protocolVersion" | "requestId">,
+  ): Promise<LogsUploadedMessage>;
 }
 
 /** The machines behind nodes (service/provisioners): local processes, scale sets, Auto Scaling groups. */
@@ -55,7 +66,15 @@ export interface Machines {
    * machines cannot be reimaged by this service (cloud groups and external machines, for now).
    */
   reimage?(pool: PoolRecord, node: NodeRecord): Promise<void>;
-  /** Called once at start-up with every known node: adopt machines still running, restart lost ones. */
+  /**
+   * Takes a low-priority node's machine away (a Spot eviction): its agent stops, its tasks with it.
+   * The node comes back through `reimage`. Absent where this service cannot evict machines.
+   */
+  preempt?(node: NodeRecord): Promise<void>;
+  /**
+   * Called once at start-up with every known node: adopt machines still running, restart lost ones
+   * (a preempted node's machine stays gone).
+   */
   recover(pools: PoolRecord[], nodes: NodeRecord[]): void;
   /** Where a node's root directory is (reported in task `nodeInfo`). */
   rootDirectory(poolId: string, nodeId: string): string;

@@ -12,6 +12,8 @@ export interface Dispatch {
   jobId: string;
   taskId: string;
   slots: number;
+  /** Which instance of a multi-instance task it runs (0 is the primary); absent for any other run. */
+  instance?: number;
 }
 
 export class DispatchRegistry {

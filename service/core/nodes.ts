@@ -195,7 +195,8 @@ export class NodeCommands {
         slots: 0,
       });
     }
-    if (node.state !== "leavingpool" && node.state !== "unknown") {
+    // A preempted node has no machine to reconnect: it stays so until it is restored.
+    if (node.state !== "leavingpool" && node.state !== "unknown" && node.state !== "preempted") {
       moveNode(node, "unknown");
       this.account.store.putNode(node);
     }

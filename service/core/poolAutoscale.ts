@@ -87,8 +87,7 @@ export class PoolAutoscale {
         "PoolIsResizing",
         `Pool ${poolId} is ${pool.allocationState}; enable autoscale once its allocationState is steady.`,
       );
-    pool.autoScale = {
-      ...pool.autoScale,
+    const settings = {
       formula: checkedFormula(formula),
       evaluationInterval: checkedInterval(
         params.autoScaleEvaluationInterval ??
@@ -96,6 +95,17 @@ export class PoolAutoscale {
           DEFAULT_EVALUATION_INTERVAL,
       ),
     };
+    const at = Date.now();
+    const last = pool.autoScale?.lastEnableTime;
+    const since = last ? at - Date.parse(last) : Number.POSITIVE_INFINITY;
+    // Azure's 30 s between enables is its sample period; a local account's shorter period shortens it too.
+    const separation = Math.min(AZURE_SAMPLE_PERIOD_MS, parseDuration(settings.evaluationInterval) ?? 0);
+    if (since < separation)
+      throw new BatchError(
+        "AutoScaleTooManyRequestsToEnable",
+        `Autoscale on pool ${poolId} was enabled ${Math.round(since / 1000)} s ago; enable it again in ${Math.ceil((separation - since) / 1000)} s.`,
+      );
+    pool.autoScale = { ...pool.autoScale, ...settings, lastEnableTime: new Date(at).toISOString() };
     this.account.store.putPool(pool);
     this.evaluateNow(pool.id);
   }
@@ -221,6 +231,7 @@ function currentValues(account: Account, pool: PoolRecord): SampledValues {
     CurrentLowPriorityNodes: nodes.length - dedicated,
     SampleNodeCount: nodes.length,
     UsableNodeCount: nodes.filter((n) => n.state === "idle" || n.state === "running").length,
+    PreemptedNodeCount: nodes.filter((n) => n.state === "preempted").length,
     TaskSlotsPerNode: pool.spec.taskSlotsPerNode ?? 1,
   };
 }

@@ -25,6 +25,7 @@ const MAX_RESIZE_ERRORS = 10;
 
 /** Nodes removed first when a pool shrinks: those doing the least. */
 const removalOrder = [
+  "preempted",
   "unknown",
   "creating",
   "starting",
@@ -66,6 +67,7 @@ export class PoolCommands {
     if (pool.targetDedicatedNodes + pool.targetLowPriorityNodes > 0) moveAllocation(pool, "resizing", at);
     store.putPool(pool);
     this.applyTargets(pool);
+    this.account.resizeTimeouts.arm(pool);
     if (autoScale) this.account.autoscale.evaluateNow(pool.id);
     return pool;
   }
@@ -95,6 +97,7 @@ export class PoolCommands {
     moveAllocation(pool, "resizing");
     this.account.store.putPool(pool);
     this.applyTargets(pool);
+    this.account.resizeTimeouts.arm(pool);
   }
 
   /**
@@ -134,6 +137,7 @@ export class PoolCommands {
     this.account.store.putPool(pool);
     for (const node of found) this.removeNode(pool, node, pool.nodeDeallocationOption);
     this.applyTargets(pool);
+    this.account.resizeTimeouts.arm(pool);
   }
 
   /** Replaces the start task (for nodes that join or reboot from now on) and the metadata. */
@@ -185,6 +189,33 @@ export class PoolCommands {
     pool.resizeErrors = [...kept, error].slice(-MAX_RESIZE_ERRORS);
     touch(pool);
     this.account.store.putPool(pool);
+  }
+
+  /**
+   * The resize outlived its `resizeTimeout`: it stops where it is. Nodes still waiting for their tasks
+   * to end stay in the pool and take tasks again, the targets become the nodes the pool keeps, and
+   * `resizeErrors` says what happened.
+   */
+  timeOutResize(pool: PoolRecord): void {
+    const { store } = this.account;
+    for (const node of store.listNodes(pool.id)) {
+      if (!node.removal || node.state === "leavingpool") continue;
+      node.removal = undefined;
+      store.putNode(node);
+      this.account.nodes.updateEligibility(node);
+    }
+    const staying = store.listNodes(pool.id).filter((n) => !n.removal);
+    pool.targetDedicatedNodes = staying.filter((n) => n.isDedicated).length;
+    pool.targetLowPriorityNodes = staying.length - pool.targetDedicatedNodes;
+    pool.resizeErrors = [
+      {
+        code: "AllocationTimedOut",
+        message: `The resize did not finish within its resizeTimeout ${pool.resizeTimeout}; the pool keeps the nodes it has (nodes still running tasks were not removed). Resize again, with a longer resizeTimeout or nodeDeallocationOption requeue.`,
+      },
+    ];
+    touch(pool);
+    store.putPool(pool);
+    this.settle(pool);
   }
 
   /** A node's tasks changed: a node waiting to leave with `taskcompletion` leaves once it has none. */
@@ -296,6 +327,10 @@ export class PoolCommands {
     for (const d of dispatches.onNode(pool.id, node.id)) {
       if (d.kind === "jobPreparation" || d.kind === "jobRelease") {
         this.account.jobNodeTasks.lost(d);
+        continue;
+      }
+      if (d.instance !== undefined) {
+        this.account.multiInstance.lost(d, `node ${node.id} left the pool: ${why}`);
         continue;
       }
       const task = d.kind === "task" ? store.getTask(d.jobId, d.taskId) : undefined;

@@ -13,7 +13,12 @@ import type {
 } from "../../protocol/rest/jobTasks.js";
 import type { StartTaskInformation } from "../../protocol/rest/node.js";
 import type { AutoScaleRun, PoolAddParameter } from "../../protocol/rest/pool.js";
-import type { DependencyAction, TaskAddParameter, TaskTimeline } from "../../protocol/rest/task.js";
+import type {
+  DependencyAction,
+  SubtaskState,
+  TaskAddParameter,
+  TaskTimeline,
+} from "../../protocol/rest/task.js";
 import type {
   AllocationState,
   CertificateFormat,
@@ -59,7 +64,13 @@ export interface PoolRecord extends Versioned {
   /** Counter for node ids (`tvmps_<pool>_<n>` style ids are stable across restarts). */
   nodeCounter: number;
   /** Present while autoscale is enabled: the formula sets the targets every `evaluationInterval`. */
-  autoScale?: { formula: string; evaluationInterval: string; run?: AutoScaleRun };
+  autoScale?: {
+    formula: string;
+    evaluationInterval: string;
+    run?: AutoScaleRun;
+    /** When the last enableautoscale request was taken (Azure refuses another within 30 s). */
+    lastEnableTime?: string;
+  };
 }
 
 export interface NodeRecord {
@@ -222,6 +233,36 @@ export interface TaskRecord extends Versioned {
   dependencyAction?: DependencyAction;
   /** Accepted, dispatched, received, spawned: for latency breakdowns (an OpenBatch extension). */
   timeline?: TaskTimeline;
+  /** A multi-instance task's current (or last) run on its nodes (service/core/multiInstance.ts). */
+  multiInstance?: MultiInstanceRun;
+}
+
+/** The instances of a multi-instance task's run, by instance number (0 is the primary). */
+export interface MultiInstanceRun {
+  instances: InstanceRun[];
+  /** Why the run failed, when an instance other than the primary's application command failed it. */
+  failure?: FailureInfo;
+  /** The instance that failed the run (its exit code becomes the task's). */
+  failedInstance?: number;
+  /** The run is over: instances still reporting are being cleaned up. */
+  ended?: boolean;
+}
+
+export interface InstanceRun {
+  poolId: string;
+  nodeId: string;
+  dispatchId: string;
+  state: SubtaskState;
+  stateTransitionTime: string;
+  previousState?: SubtaskState;
+  previousStateTransitionTime?: string;
+  /** Its coordination command has succeeded. */
+  coordinated?: boolean;
+  startTime?: string;
+  endTime?: string;
+  exitCode?: number;
+  failureInfo?: FailureInfo;
+  result?: TaskExecutionResult;
 }
 
 /**

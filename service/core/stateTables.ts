@@ -2,6 +2,8 @@
  * The transition tables of pools, allocations, nodes, jobs, job schedules and tasks, as Azure Batch
  * documents them. A state not listed as a target of another cannot be entered from it.
  */
+
+import type { SubtaskState } from "../../protocol/rest/task.js";
 import type {
   AllocationState,
   CertificateState,
@@ -24,13 +26,40 @@ export const allocationStateTable: TransitionTable<AllocationState> = {
   stopping: ["steady"],
 };
 
-/** Every live state can fall to `unknown` (contact lost) or `leavingpool` (removed). */
+/**
+ * Every live state can fall to `unknown` (contact lost) or `leavingpool` (removed); a low-priority
+ * node whose machine runs can be `preempted`, and comes back `starting` on a fresh machine.
+ */
 export const nodeStateTable: TransitionTable<NodeState> = {
   creating: ["starting", "unknown", "leavingpool", "unusable"],
   // starttaskfailed: a node whose start task had failed comes back after installing its packages.
-  starting: ["waitingforstarttask", "idle", "starttaskfailed", "unknown", "leavingpool", "unusable"],
-  waitingforstarttask: ["idle", "running", "starttaskfailed", "unknown", "leavingpool", "unusable"],
-  starttaskfailed: ["waitingforstarttask", "idle", "unknown", "leavingpool", "rebooting", "reimaging"],
+  starting: [
+    "waitingforstarttask",
+    "idle",
+    "starttaskfailed",
+    "unknown",
+    "leavingpool",
+    "unusable",
+    "preempted",
+  ],
+  waitingforstarttask: [
+    "idle",
+    "running",
+    "starttaskfailed",
+    "unknown",
+    "leavingpool",
+    "unusable",
+    "preempted",
+  ],
+  starttaskfailed: [
+    "waitingforstarttask",
+    "idle",
+    "unknown",
+    "leavingpool",
+    "rebooting",
+    "reimaging",
+    "preempted",
+  ],
   idle: [
     "running",
     "waitingforstarttask",
@@ -40,14 +69,15 @@ export const nodeStateTable: TransitionTable<NodeState> = {
     "rebooting",
     "reimaging",
     "unusable",
+    "preempted",
   ],
-  running: ["idle", "offline", "unknown", "leavingpool", "rebooting", "reimaging", "unusable"],
+  running: ["idle", "offline", "unknown", "leavingpool", "rebooting", "reimaging", "unusable", "preempted"],
   rebooting: ["starting", "waitingforstarttask", "idle", "unknown", "leavingpool", "unusable"],
   reimaging: ["starting", "waitingforstarttask", "idle", "unknown", "leavingpool"],
   leavingpool: [],
   // offline: scheduling disabled and no task running.
-  offline: ["idle", "running", "unknown", "leavingpool", "rebooting", "reimaging"],
-  unusable: ["starting", "idle", "unknown", "leavingpool", "rebooting", "reimaging"],
+  offline: ["idle", "running", "unknown", "leavingpool", "rebooting", "reimaging", "preempted"],
+  unusable: ["starting", "idle", "unknown", "leavingpool", "rebooting", "reimaging", "preempted"],
   unknown: [
     "starting",
     "waitingforstarttask",
@@ -57,8 +87,9 @@ export const nodeStateTable: TransitionTable<NodeState> = {
     "offline",
     "unusable",
     "leavingpool",
+    "preempted",
   ],
-  preempted: ["leavingpool"],
+  preempted: ["starting", "leavingpool"],
 };
 
 export const jobStateTable: TransitionTable<JobState> = {
@@ -100,4 +131,11 @@ export const certificateStateTable: TransitionTable<CertificateState> = {
   active: ["deleting"],
   deleting: ["active"],
   deletefailed: ["active", "deleting"],
+};
+
+/** One instance of a multi-instance task: it may end before it started (terminated, node lost). */
+export const subtaskStateTable: TransitionTable<SubtaskState> = {
+  preparing: ["running", "completed"],
+  running: ["completed"],
+  completed: [],
 };

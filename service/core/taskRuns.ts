@@ -3,12 +3,17 @@
  * requeueing and terminating. Every path that ends a run removes its dispatch and gives its slots back.
  */
 import { randomUUID } from "node:crypto";
-import type { FailureReport, StartTiming, TaskCompletedMessage } from "../../protocol/agent.js";
+import type {
+  DispatchMessage,
+  FailureReport,
+  StartTiming,
+  TaskCompletedMessage,
+} from "../../protocol/agent.js";
 import { preciseNow } from "../../protocol/clock.js";
 import { parseDuration } from "../../protocol/duration.js";
 import type { FailureInfo } from "../../protocol/rest/common.js";
 import type { Account } from "./account.js";
-import { slotsOf } from "./account.js";
+import { instancesOf, slotsOf } from "./account.js";
 import type { Dispatch } from "./dispatches.js";
 import { dispatchFiles } from "./dispatchFiles.js";
 import { environmentFrom } from "./environmentSettings.js";
@@ -80,16 +85,32 @@ export class TaskRuns {
       slots: slotsOf(task),
     });
     this.account.nodes.refreshActivity(poolId, nodeId);
+    // If the node dropped between match and send, its re-registration finds the run unknown and requeues it.
+    this.account.nodeLink.send(
+      poolId,
+      nodeId,
+      this.dispatchMessage(task, job, poolId, nodeId, dispatchId, sentAt),
+    );
+  }
+
+  /** The `dispatch` that runs `task` on a node. */
+  dispatchMessage(
+    task: TaskRecord,
+    job: JobRecord,
+    poolId: string,
+    nodeId: string,
+    dispatchId: string,
+    sentAt: number,
+  ): Omit<DispatchMessage, "protocolVersion" | "requestId"> {
     const environment = environmentFrom(job.spec.commonEnvironmentSettings, task.spec.environmentSettings);
     const wallClock = task.spec.constraints?.maxWallClockTime;
     const maxWallClockTimeMs = wallClock ? parseDuration(wallClock) : undefined;
-    // If the node dropped between match and send, its re-registration finds the run unknown and requeues it.
-    this.account.nodeLink.send(poolId, nodeId, {
+    return {
       type: "dispatch",
       dispatchId,
       kind: "task",
-      jobId,
-      taskId,
+      jobId: task.jobId,
+      taskId: task.id,
       commandLine: task.spec.commandLine,
       environment,
       requiredSlots: slotsOf(task),
@@ -102,7 +123,7 @@ export class TaskRuns {
         maxWallClockTimeMs,
       ),
       applicationPackages: this.account.applications.forNode(task.spec.applicationPackageReferences),
-    });
+    };
   }
 
   /** A task found running in the store at start-up: its slots stay held until the agent reports. */
@@ -110,6 +131,10 @@ export class TaskRuns {
     // A task that waited for its node's preparation task waits for a node again.
     if (task.state === "preparing") {
       this.backToQueue(task);
+      return;
+    }
+    if (task.multiInstance) {
+      this.account.multiInstance.loadRunning(task);
       return;
     }
     if (!task.dispatchId || !task.node) return;
@@ -213,6 +238,7 @@ export class TaskRuns {
 
   /** Kills the process of a run without waiting for it (the dispatch still frees its slots on the report). */
   sendTerminate(task: TaskRecord, reason: string): void {
+    this.account.multiInstance.terminateInstances(task, reason);
     if (!task.dispatchId || !task.node) return;
     this.account.nodeLink.send(task.node.poolId, task.node.nodeId, {
       type: "terminate",
@@ -228,6 +254,7 @@ export class TaskRuns {
    */
   complete(task: TaskRecord, failure: FailureInfo | undefined, stage?: FailureReport["stage"]): void {
     const previous = task.state;
+    this.account.multiInstance.endRun(task);
     moveTask(task, "completed");
     task.dispatchId = undefined;
     task.terminateRequested = undefined;
@@ -245,7 +272,13 @@ export class TaskRuns {
       for (const ready of this.account.dependencies.satisfied(task.jobId, task.id)) {
         const dependent = this.account.store.getTask(task.jobId, ready);
         if (dependent?.state === "active")
-          this.account.scheduler.enqueue(task.jobId, ready, slotsOf(dependent));
+          this.account.scheduler.enqueue(
+            task.jobId,
+            ready,
+            slotsOf(dependent),
+            false,
+            instancesOf(dependent),
+          );
       }
     }
     this.account.jobs.afterTaskExit(task.jobId, options.jobAction);
@@ -255,10 +288,11 @@ export class TaskRuns {
 
   private backToQueue(task: TaskRecord): void {
     const previous = task.state;
+    this.account.multiInstance.endRun(task);
     moveTask(task, "active");
     task.dispatchId = undefined;
     this.account.saveTask(task, previous);
-    this.account.scheduler.enqueue(task.jobId, task.id, slotsOf(task), true);
+    this.account.scheduler.enqueue(task.jobId, task.id, slotsOf(task), true, instancesOf(task));
   }
 
   /** Forgets a dispatch and gives its slots back. */

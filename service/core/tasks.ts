@@ -5,9 +5,10 @@ import { BatchError, invalidPropertyValue, isBatchError } from "../../protocol/e
 import type { JobManagerTask } from "../../protocol/rest/jobTasks.js";
 import type { TaskAddParameter, TaskAddResult, TaskUpdateParameter } from "../../protocol/rest/task.js";
 import type { Account } from "./account.js";
-import { slotsOf } from "./account.js";
+import { instancesOf, slotsOf } from "./account.js";
 import { namedJobActions } from "./exitOptions.js";
 import { bucketOf } from "./jobTaskCounts.js";
+import { checkMultiInstance } from "./multiInstance.js";
 import { firstVersion, type JobRecord, type TaskRecord } from "./records.js";
 import { moveTask, touch } from "./stateChange.js";
 import { parentsOf } from "./taskDependencies.js";
@@ -149,12 +150,14 @@ export class TaskCommands {
     const { dependsOn } = task.spec;
     if (dependsOn && !this.account.dependencies.admit(task.jobId, task.id, parentsOf(task.id, dependsOn)))
       return;
-    this.account.scheduler.enqueue(task.jobId, task.id, slotsOf(task));
+    this.account.scheduler.enqueue(task.jobId, task.id, slotsOf(task), false, instancesOf(task));
   }
 
   /** What the schema cannot say: dependencies need a job that allows them, job actions one that acts on them. */
   private check(job: JobRecord, spec: TaskAddParameter): void {
     checkDurations(spec.constraints);
+    if (spec.multiInstanceSettings)
+      checkMultiInstance(this.account.store.getPool(job.spec.poolInfo.poolId), spec);
     this.account.applications.checkReferences(
       spec.applicationPackageReferences,
       "applicationPackageReferences",

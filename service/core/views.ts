@@ -236,21 +236,33 @@ export function taskView(endpoint: string, task: TaskRecord): Task {
     resourceFiles: spec.resourceFiles,
     outputFiles: withoutSecrets(spec.outputFiles),
     applicationPackageReferences: spec.applicationPackageReferences,
+    multiInstanceSettings: spec.multiInstanceSettings && {
+      ...spec.multiInstanceSettings,
+      numberOfInstances: spec.multiInstanceSettings.numberOfInstances ?? 1,
+    },
     executionInfo: task.executionInfo,
   };
-  if (task.node) {
-    const url = nodeUrl(endpoint, task.node.poolId, task.node.nodeId);
-    const dir = taskDirectory(task.jobId, task.id);
-    view.nodeInfo = {
-      affinityId: `TVM:${task.node.poolId}:${task.node.nodeId}`,
-      nodeUrl: url,
-      poolId: task.node.poolId,
-      nodeId: task.node.nodeId,
-      taskRootDirectory: dir,
-      taskRootDirectoryUrl: `${url}/files/${dir}`,
-    };
-  }
+  if (task.node) view.nodeInfo = taskNodeInfo(endpoint, task, task.node.poolId, task.node.nodeId);
   return view;
+}
+
+/** Where a task (or one instance of a multi-instance task) runs or ran, as Azure's ComputeNodeInformation. */
+export function taskNodeInfo(
+  endpoint: string,
+  task: TaskRecord,
+  poolId: string,
+  nodeId: string,
+): NonNullable<Task["nodeInfo"]> {
+  const url = nodeUrl(endpoint, poolId, nodeId);
+  const dir = taskDirectory(task.jobId, task.id);
+  return {
+    affinityId: `TVM:${poolId}:${nodeId}`,
+    nodeUrl: url,
+    poolId,
+    nodeId,
+    taskRootDirectory: dir,
+    taskRootDirectoryUrl: `${url}/files/${dir}`,
+  };
 }
 
 /**

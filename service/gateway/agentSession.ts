@@ -91,10 +91,26 @@ export class AgentSession {
           this.account.agents.nodePrepared(this.poolId, this.nodeId, message.errors);
           return;
         case "fileResponse":
-          this.gateway.resolveFileRequest(message);
+        case "logsUploaded":
+          this.gateway.resolveReply(message);
           return;
         case "certificatesInstalled":
           this.account.agents.certificatesInstalled(this.poolId, this.nodeId, message);
+          return;
+        case "coordinationCompleted":
+          this.account.multiInstance.coordinated(message.dispatchId);
+          return;
+        case "remoteShellOpen":
+          this.account.remoteShells.open(this.poolId, this.nodeId, message);
+          return;
+        case "remoteShellOutput":
+          this.account.remoteShells.output(this.poolId, this.nodeId, message);
+          return;
+        case "remoteShellExit":
+          this.account.remoteShells.exit(this.poolId, this.nodeId, message.sessionId, message.exitCode);
+          return;
+        case "remoteShellClose":
+          this.account.remoteShells.close(this.poolId, this.nodeId, message.sessionId);
           return;
       }
     } catch (error) {

@@ -1,6 +1,7 @@
 /**
  * The WebSocket endpoint agents connect to (`/openbatch/agent`, on the REST server's port), and the
- * service's `NodeLink`: which nodes are connected, sending to them, and file requests answered by them.
+ * service's `NodeLink`: which nodes are connected, sending to them, and requests answered by them (file
+ * requests, log uploads).
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
@@ -9,7 +10,9 @@ import {
   AGENT_WS_PATH,
   type FileRequestMessage,
   type FileResponseMessage,
+  type LogsUploadedMessage,
   type OutgoingServiceMessage,
+  type UploadLogsMessage,
 } from "../../protocol/agent.js";
 import { BatchError } from "../../protocol/errors.js";
 import type { Account } from "../core/account.js";
@@ -19,9 +22,11 @@ import { AgentSession } from "./agentSession.js";
 import { TurnCork } from "./turnCork.js";
 
 const FILE_REQUEST_TIMEOUT_MS = 30_000;
+/** Log files can be large and the container far away. */
+const LOG_UPLOAD_TIMEOUT_MS = 5 * 60_000;
 
-interface PendingFileRequest {
-  resolve: (response: FileResponseMessage) => void;
+interface PendingRequest {
+  resolve: (response: FileResponseMessage | LogsUploadedMessage) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -29,25 +34,40 @@ interface PendingFileRequest {
 export class AgentGateway implements NodeLink {
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   private readonly sessions = new Map<string, AgentSession>();
-  private readonly pendingFiles = new Map<string, PendingFileRequest>();
+  private readonly pending = new Map<string, PendingRequest>();
   /** Shared by the sessions: one flush per turn for all connections written to. */
   readonly cork = new TurnCork();
   private account?: Account;
-  private fileRequestCounter = 0;
+  private requestCounter = 0;
 
   constructor(readonly log: (line: string) => void) {}
 
   /** Starts accepting agents on the HTTP server's upgrade requests for the agent path. */
   listen(httpServer: Server, account: Account): void {
-    this.account = account;
+    this.attach(account);
     httpServer.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (request.url ?? "").split("?")[0];
       if (path !== AGENT_WS_PATH) {
         socket.destroy();
         return;
       }
-      this.server.handleUpgrade(request, socket, head, (ws) => new AgentSession(ws, socket, this, account));
+      this.acceptAgent(request, socket, head);
     });
+  }
+
+  /** Serves `account`'s agents; upgrades come through `acceptAgent` (a replica's own HTTP server routes them). */
+  attach(account: Account): void {
+    this.account = account;
+  }
+
+  /** Takes an upgrade request for the agent path as a new agent session. */
+  acceptAgent(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const account = this.account;
+    if (!account) {
+      socket.destroy();
+      return;
+    }
+    this.server.handleUpgrade(request, socket, head, (ws) => new AgentSession(ws, socket, this, account));
   }
 
   bind(session: AgentSession): void {
@@ -63,6 +83,7 @@ export class AgentGateway implements NodeLink {
     if (this.sessions.get(key) !== session) return; // replaced by a newer connection
     this.sessions.delete(key);
     this.account?.agents.disconnected(session.poolId, session.nodeId);
+    this.account?.remoteShells.nodeGone(session.poolId, session.nodeId);
   }
 
   isConnected(poolId: string, nodeId: string): boolean {
@@ -78,27 +99,63 @@ export class AgentGateway implements NodeLink {
     nodeId: string,
     request: Omit<FileRequestMessage, "type" | "protocolVersion" | "requestId">,
   ): Promise<FileResponseMessage> {
+    return this.request(
+      poolId,
+      nodeId,
+      { type: "fileRequest", ...request },
+      FILE_REQUEST_TIMEOUT_MS,
+      "a file request",
+    );
+  }
+
+  uploadLogs(
+    poolId: string,
+    nodeId: string,
+    request: Omit<UploadLogsMessage, "type" | "protocolVersion" | "requestId">,
+  ): Promise<LogsUploadedMessage> {
+    return this.request(
+      poolId,
+      nodeId,
+      { type: "uploadLogs", ...request },
+      LOG_UPLOAD_TIMEOUT_MS,
+      "a log upload",
+    );
+  }
+
+  /** Sends a request the agent answers with `replyTo` = its request id, which we pick to match the reply. */
+  private request<T extends { replyTo: string }>(
+    poolId: string,
+    nodeId: string,
+    message: OutgoingServiceMessage,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> {
     const session = this.sessions.get(nodeKey(poolId, nodeId));
     if (!session)
       return Promise.reject(
         new BatchError("NodeNotReady", `Node ${nodeId} of pool ${poolId} is not connected.`),
       );
-    // The agent replies with `replyTo` = our requestId; we pick it so we can match the reply.
-    const requestId = `f${++this.fileRequestCounter}`;
-    return new Promise((resolve, reject) => {
+    const requestId = `f${++this.requestCounter}`;
+    return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pendingFiles.delete(requestId);
-        reject(new BatchError("NodeNotReady", `Node ${nodeId} did not answer a file request within 30 s.`));
-      }, FILE_REQUEST_TIMEOUT_MS);
-      this.pendingFiles.set(requestId, { resolve, reject, timer });
-      session.sendWithId({ type: "fileRequest", ...request }, requestId);
+        this.pending.delete(requestId);
+        reject(
+          new BatchError(
+            "NodeNotReady",
+            `Node ${nodeId} did not answer ${what} within ${timeoutMs / 1000} s.`,
+          ),
+        );
+      }, timeoutMs);
+      this.pending.set(requestId, { resolve: resolve as PendingRequest["resolve"], reject, timer });
+      session.sendWithId(message, requestId);
     });
   }
 
-  resolveFileRequest(response: FileResponseMessage): void {
-    const pending = this.pendingFiles.get(response.replyTo);
+  /** An agent answered a request (a file request, a log upload). */
+  resolveReply(response: FileResponseMessage | LogsUploadedMessage): void {
+    const pending = this.pending.get(response.replyTo);
     if (!pending) return;
-    this.pendingFiles.delete(response.replyTo);
+    this.pending.delete(response.replyTo);
     clearTimeout(pending.timer);
     pending.resolve(response);
   }
@@ -108,11 +165,11 @@ export class AgentGateway implements NodeLink {
     // (the next start marks them unknown until their agents register again).
     this.account = undefined;
     for (const session of this.sessions.values()) session.close();
-    for (const pending of this.pendingFiles.values()) {
+    for (const pending of this.pending.values()) {
       clearTimeout(pending.timer);
       pending.reject(new BatchError("ServerBusy", "The service is stopping."));
     }
-    this.pendingFiles.clear();
+    this.pending.clear();
     this.server.close();
   }
 }

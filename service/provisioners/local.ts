@@ -8,7 +8,9 @@
  * A pool on a local virtual network, where the host allows namespaces, gets more: each node its own
  * network namespace and address (namespaceNetworks.ts), its agent started inside it (`ip netns exec`)
  * with `--ip-address` set to that address and the service reached at the network's gateway.
- * Otherwise (`loopback`) its nodes run as any other, on 127.0.0.1.
+ * Otherwise (`loopback`) its nodes run as any other, on 127.0.0.1 — except in a pool with inter-node
+ * communication, where each node gets an address of its own on loopback (`loopbackAddress`), so that
+ * MPI hostfiles name distinct hosts.
  *
  * An agent that dies while its node should be up is started again (agentSupervision.ts); one that
  * keeps dying at once makes its node `unusable`, with an error saying so.
@@ -36,6 +38,11 @@ export interface LocalMachinesOptions {
   agentEntry: string;
   /** The agents' WebSocket URL; known once the service listens. */
   serviceUrl: () => string;
+  /**
+   * The other service replicas' agent URLs (docs/replicas.md). Each agent gets them with this
+   * service's own, the list rotated by one per agent started, so that agents spread over replicas.
+   */
+  otherServiceUrls?: () => string[];
   /** Time an agent gets to stop its tasks and exit before it is killed. */
   stopGraceMs?: number;
   log: (line: string) => void;
@@ -65,6 +72,8 @@ export class LocalMachines implements Machines {
   /** Namespaces being made, by node: the agent starts, or the node is released, after. */
   private readonly setups = new Map<string, Promise<void>>();
   private readonly supervisor: AgentSupervisor;
+  /** How far the next agent's list of service URLs is rotated. */
+  private agentsStarted = 0;
 
   constructor(private readonly options: LocalMachinesOptions) {
     this.networkIsolation = options.networkIsolation;
@@ -155,6 +164,14 @@ export class LocalMachines implements Machines {
     node.machine.pid = this.startAgent(pool, node);
   }
 
+  /**
+   * A local Spot eviction: the agent stops (its tasks with it), as a reboot's first half; `reimage`
+   * brings the node back on a fresh directory.
+   */
+  preempt(node: NodeRecord): Promise<void> {
+    return this.stopAgent(node);
+  }
+
   /** SIGTERM (the agent ends its tasks and exits), then SIGKILL to its process group after the grace. */
   private async stopAgent(node: NodeRecord): Promise<void> {
     this.supervisor.forget(nodeKey(node));
@@ -205,11 +222,12 @@ export class LocalMachines implements Machines {
     }
   }
 
-  /** A node's agent should run unless the node leaves, its pool goes, or it was given up on. */
+  /** A node's agent should run unless the node leaves, was preempted, its pool goes, or it was given up on. */
   private shouldRun(pool: PoolRecord, node: NodeRecord): boolean {
     return (
       pool.state !== "deleting" &&
       node.state !== "leavingpool" &&
+      node.state !== "preempted" &&
       !node.errors?.some((error) => error.code === AGENT_KEEPS_EXITING)
     );
   }
@@ -256,6 +274,10 @@ export class LocalMachines implements Machines {
     const attachment = this.networks ? node.machine.network : undefined;
     const serviceUrl = new URL(this.options.serviceUrl());
     if (attachment) serviceUrl.hostname = attachment.gateway;
+    // Inside a namespace only this service's bridge listener is reachable.
+    const serviceUrls = attachment
+      ? [serviceUrl.toString()]
+      : rotate([serviceUrl.toString(), ...(this.options.otherServiceUrls?.() ?? [])], this.agentsStarted++);
     // `ip netns exec` enters the namespace and execs the agent: the pid stays the agent's.
     const [command, ...prefix] = attachment
       ? ["ip", "netns", "exec", attachment.namespace, process.execPath]
@@ -267,7 +289,7 @@ export class LocalMachines implements Machines {
           ...prefix,
           this.options.agentEntry,
           "--service-url",
-          serviceUrl.toString(),
+          serviceUrls.join(","),
           "--pool-id",
           pool.id,
           "--node-id",
@@ -275,7 +297,7 @@ export class LocalMachines implements Machines {
           "--root",
           root,
           "--ip-address",
-          attachment?.address ?? "127.0.0.1",
+          attachment?.address ?? loopbackAddress(pool, node),
         ],
         // The join token travels in the environment, not argv, so `ps` does not show it.
         {
@@ -307,4 +329,21 @@ function nodeKey(node: NodeRecord): string {
 function clearAgentError(node: NodeRecord): void {
   const errors = node.errors?.filter((error) => error.code !== AGENT_KEEPS_EXITING);
   node.errors = errors?.length ? errors : undefined;
+}
+
+function rotate<T>(items: T[], by: number): T[] {
+  const start = by % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
+/**
+ * A node's address: 127.0.0.1, or in a pool with inter-node communication `127.1.<hi>.<lo>` from the
+ * node's number in its pool (unique within the pool, which is all a multi-instance task spans). No
+ * interface has it, so MPI launchers treat each node as a remote host and start it through
+ * `openbatch-rsh`; the traffic itself still flows over loopback.
+ */
+export function loopbackAddress(pool: PoolRecord, node: NodeRecord): string {
+  const number = Number(/_(\d+)_/.exec(node.id)?.[1] ?? 0);
+  if (!pool.spec.enableInterNodeCommunication || !(number > 0 && number < 65536)) return "127.0.0.1";
+  return `127.1.${number >> 8}.${number & 255}`;
 }

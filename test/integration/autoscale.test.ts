@@ -186,6 +186,14 @@ describe("autoscale", () => {
     expect(enabled.autoScaleRun?.results).toBe(
       "$TargetDedicatedNodes=0;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;$n=2",
     );
+    // Azure refuses a second enable within 30 s (the pool's sample period); the pool keeps its formula.
+    const again = await refusal(
+      client.pools.enableAutoScale("fixed", { autoScaleFormula: "$TargetDedicatedNodes = 1;" }),
+    );
+    expect(again.status).toBe(409);
+    expect(again.code).toBe("AutoScaleTooManyRequestsToEnable");
+    expect(again.message).toMatch(/enable it again in \d+ s/);
+    expect((await client.pools.get("fixed")).autoScaleFormula).toBe("$TargetDedicatedNodes = 0; $n = 1 + 1;");
     await client.pools.delete("fixed");
   });
 });

@@ -6,8 +6,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll } from "vitest";
-import { BatchClient } from "../../client/index.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import { BatchClient, BatchRequestError } from "../../client/index.js";
 import type { Task } from "../../protocol/rest/task.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -184,6 +184,16 @@ export function serviceForSuite(
       return service;
     },
   };
+}
+
+/** The BatchRequestError a call fails with (the test fails if it succeeds or fails otherwise). */
+export async function refusal(call: Promise<unknown>): Promise<BatchRequestError> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(BatchRequestError);
+  return error as BatchRequestError;
 }
 
 /** Waits until the task is completed and returns it. */

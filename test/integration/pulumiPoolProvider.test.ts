@@ -31,18 +31,21 @@ describe("Pool provider against a real service", () => {
     return result.inputs!;
   }
 
-  it("refuses autoscale, bad ids and missing connections in check, saying what to fix", async () => {
+  it("refuses two scale settings, bad ids and missing connections in check, saying what to fix", async () => {
     const { failures } = await provider.check(
       {} as PoolInputs,
       {
         poolName: "no spaces",
         vmSize: "",
-        scaleSettings: { autoScale: { formula: "$TargetDedicatedNodes = 1;" } },
+        scaleSettings: {
+          autoScale: { formula: "$TargetDedicatedNodes = 1;" },
+          fixedScale: { targetDedicatedNodes: 1 },
+        },
       } as PoolInputs,
     );
     const reasons = failures!.map((f) => `${f.property}: ${f.reason}`).join("\n");
     expect(reasons).toContain(
-      "scaleSettings: scaleSettings.autoScale is not supported by the Pulumi Pool yet",
+      "scaleSettings: scaleSettings has both fixedScale and autoScale: give one of them.",
     );
     expect(reasons).toContain("poolName: poolName 'no spaces' is not a valid id");
     expect(reasons).toContain("vmSize: vmSize is required");
@@ -152,5 +155,59 @@ describe("Pool provider against a real service", () => {
     await provider.delete("last", outputs);
     expect(await suite.service.client.pools.exists("last")).toBe(false);
     expect(processesMentioning(`${suite.dataDir}/nodes/last`)).toEqual([]);
+  });
+});
+
+describe("Pool provider with an autoscale formula", () => {
+  const suite = serviceForSuite("pulumi-pool-autoscale");
+  const declared = (scaleSettings: PoolInputs["scaleSettings"]) =>
+    ({
+      endpoint: suite.service.endpoint,
+      accountName: suite.service.accountName,
+      accountKey: suite.service.accountKey,
+      poolName: "auto",
+      vmSize: "standard_d2s_v3",
+      scaleSettings,
+    }) as PoolInputs;
+  const checked = async (news: PoolInputs) => {
+    const result = await provider.check({} as PoolInputs, news);
+    expect(result.failures).toEqual([]);
+    return result.inputs!;
+  };
+
+  it("creates a pool sized by its formula, changes the formula in place, and goes back to a fixed size", async () => {
+    const { client } = suite.service;
+    const first = await checked(
+      declared({ autoScale: { formula: "$TargetDedicatedNodes = 1;", evaluationInterval: "PT2S" } }),
+    );
+    let outputs = (await provider.create(first)).outs!;
+    expect(outputs.currentDedicatedNodes).toBe(1);
+    let pool = await client.pools.get("auto");
+    expect(pool.enableAutoScale).toBe(true);
+    expect(pool.autoScaleRun?.results).toContain("$TargetDedicatedNodes=1");
+
+    // A new formula right away, then another within the 2-second sample period: the provider waits it out.
+    for (const nodes of [2, 1]) {
+      const news = await checked(
+        declared({ autoScale: { formula: `$TargetDedicatedNodes = ${nodes};`, evaluationInterval: "PT2S" } }),
+      );
+      expect(await provider.diff("auto", outputs, news)).toMatchObject({ changes: true, replaces: [] });
+      outputs = (await provider.update("auto", outputs, news)).outs!;
+      expect(outputs.currentDedicatedNodes).toBe(nodes);
+      expect((await client.pools.get("auto")).autoScaleFormula).toBe(`$TargetDedicatedNodes = ${nodes};`);
+    }
+
+    const refreshed = await provider.read("auto", outputs);
+    expect(refreshed.inputs?.scaleSettings).toEqual(outputs.scaleSettings);
+    expect(await provider.diff("auto", refreshed.props, refreshed.inputs)).toMatchObject({ changes: false });
+
+    const fixed = await checked(declared({ fixedScale: { targetDedicatedNodes: 0 } }));
+    outputs = (await provider.update("auto", outputs, fixed)).outs!;
+    pool = await client.pools.get("auto");
+    expect(pool.enableAutoScale).toBe(false);
+    expect(pool.targetDedicatedNodes).toBe(0);
+    expect(outputs.currentDedicatedNodes).toBe(0);
+    await provider.delete("auto", outputs);
+    expect(await client.pools.exists("auto")).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * `/pools/{poolId}/nodes`: list and get compute nodes, reboot or reimage one, disable and enable its scheduling;
- * `/nodecounts`: the account's nodes counted by state, per pool.
+ * `/pools/{poolId}/nodes`: list and get compute nodes, reboot or reimage one, disable and enable its scheduling,
+ * upload its service logs; `/nodecounts`: the account's nodes counted by state, per pool.
  */
 import type { FastifyInstance } from "fastify";
 import {
@@ -8,9 +8,11 @@ import {
   NodeDisableSchedulingParameter,
   NodeRebootParameter,
   NodeReimageParameter,
+  UploadBatchServiceLogsConfiguration,
 } from "../../../protocol/rest/node.js";
 import { PoolNodeCounts } from "../../../protocol/rest/nodeCounts.js";
 import { poolNodeCounts } from "../../core/nodeCounts.js";
+import { uploadServiceLogs } from "../../core/nodeLogs.js";
 import { recentTasksView } from "../../core/recentTasks.js";
 import type { NodeRecord, PoolRecord } from "../../core/records.js";
 import { nodeView } from "../../core/views.js";
@@ -24,6 +26,10 @@ type NodeParams = { Params: { poolId: string; nodeId: string } };
 
 const validateReboot = bodyValidator(NodeRebootParameter, "NodeRebootParameter");
 const validateReimage = bodyValidator(NodeReimageParameter, "NodeReimageParameter");
+const validateUploadLogs = bodyValidator(
+  UploadBatchServiceLogsConfiguration,
+  "UploadBatchServiceLogsConfiguration",
+);
 const validateDisableScheduling = bodyValidator(
   NodeDisableSchedulingParameter,
   "NodeDisableSchedulingParameter",
@@ -84,6 +90,12 @@ export function nodeRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
     account.nodes.enableScheduling(request.params.poolId, request.params.nodeId);
     await account.store.flush();
     return sendEmpty(reply, 200);
+  });
+
+  app.post<NodeParams>("/pools/:poolId/nodes/:nodeId/uploadbatchservicelogs", async (request, reply) => {
+    const params = validateUploadLogs(request.body);
+    const { poolId, nodeId } = request.params;
+    return sendJson(reply, await uploadServiceLogs(account, poolId, nodeId, params));
   });
 
   app.get<NodeParams>("/pools/:poolId/nodes/:nodeId", async (request, reply) => {

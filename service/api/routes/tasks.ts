@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { BatchError } from "../../../protocol/errors.js";
 import {
+  type CloudTaskListSubtasksResult,
   MAX_TASKS_PER_COLLECTION,
   Task,
   TaskAddCollectionParameter,
@@ -85,6 +86,13 @@ export function taskRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
     );
     const expand = stats ? { $expand: "stats" } : {};
     return sendJson(reply, listBody(request, endpoint(), "tasks", query, page, expand));
+  });
+
+  /** Azure's List Subtasks: the instances of a multi-instance task other than the primary (none for other tasks). */
+  app.get<TaskParams>("/jobs/:jobId/tasks/:taskId/subtasksinfo", async (request, reply) => {
+    const task = account.tasks.get(request.params.jobId, request.params.taskId);
+    const body: CloudTaskListSubtasksResult = { value: account.multiInstance.subtasks(endpoint(), task) };
+    return sendJson(reply, { "odata.metadata": `${endpoint()}/$metadata#subtaskinformations`, ...body });
   });
 
   app.get<TaskParams>("/jobs/:jobId/tasks/:taskId", async (request, reply) => {

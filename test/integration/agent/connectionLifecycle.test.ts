@@ -116,6 +116,26 @@ describe("reliable reports", () => {
   });
 });
 
+describe("several service URLs", () => {
+  it("fails over to the next URL when its connection drops, and registers there", async () => {
+    const { service: first, root } = await setUp();
+    const second = await FakeService.start();
+    cleanups.push(() => second.close());
+    launch({ url: `${first.url},${second.url}`, root });
+    await first.waitFor("register");
+    const id = dispatchTo(first, WAIT_FOR_GO);
+    await first.waitFor("taskStarted", (m) => m.dispatchId === id);
+
+    // The first replica dies: its port refuses connections from now on.
+    await first.close();
+    const register = await second.waitFor("register");
+    expect(register.runningDispatchIds).toEqual([id]);
+    release(root, id);
+    const done = await second.waitFor("taskCompleted", (m) => m.dispatchId === id);
+    expect(done.exitCode).toBe(0);
+  });
+});
+
 describe("agent restarts", () => {
   /** Starts an agent, runs `commandLine` on it, and SIGKILLs the agent once the task has started. */
   async function killAgentDuringTask(commandLine: string) {

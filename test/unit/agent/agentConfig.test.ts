@@ -17,7 +17,7 @@ describe("parseAgentConfig", () => {
       {},
     );
     expect(config).toMatchObject({
-      serviceUrl: "ws://127.0.0.1:9/openbatch/agent",
+      serviceUrls: ["ws://127.0.0.1:9/openbatch/agent"],
       poolId: "p1",
       nodeId: "n1",
       joinToken: "t",
@@ -46,6 +46,36 @@ describe("parseAgentConfig", () => {
     expect(() => parseAgentConfig([...required, "--root", "/r", "--machine-id", "a b"], {})).toThrow(
       /--machine-id 'a b' is not a cloud instance id/,
     );
+  });
+
+  it("takes several service URLs, repeated or comma-separated, in the order given", () => {
+    const [a, b, c] = [9, 10, 11].map((port) => `ws://127.0.0.1:${port}/openbatch/agent`);
+    const repeated = parseAgentConfig(
+      [
+        "--service-url",
+        `${a},${b}`,
+        "--service-url",
+        c!,
+        "--pool-id",
+        "p",
+        "--join-token",
+        "t",
+        "--root",
+        "/r",
+      ],
+      {},
+    );
+    expect(repeated !== "help" && repeated.serviceUrls).toEqual([a, b, c]);
+    const fromEnv = parseAgentConfig(["--pool-id", "p", "--join-token", "t", "--root", "/r"], {
+      OPENBATCH_SERVICE_URL: `${b}, ${a}`,
+    });
+    expect(fromEnv !== "help" && fromEnv.serviceUrls).toEqual([b, a]);
+    expect(() =>
+      parseAgentConfig(
+        ["--service-url", `${a},http://x/`, "--pool-id", "p", "--join-token", "t", "--root", "/r"],
+        {},
+      ),
+    ).toThrow(/--service-url must be ws:\/\/ or wss:\/\/, not http:\/\//);
   });
 
   it("leaves the node id out when none is given (cloud VMs)", () => {

@@ -1,4 +1,4 @@
-/** `openbatch node reimage|disable-scheduling|enable-scheduling|remove|counts` send Azure's requests and print the answers. */
+/** `openbatch node reimage|disable-scheduling|enable-scheduling|remove|counts|preempt|upload-logs` send their requests and print the answers. */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +19,11 @@ beforeAll(async () => {
     "POST /pools/p1/removenodes": () => ({ status: 202 }),
     "POST /pools/p1/nodes/n1/reimage": () => ({ status: 202 }),
     "GET /nodecounts": () => ({ status: 200, body: { value: [counts] } }),
+    "POST /openbatch/pools/p1/nodes/n1/preempt": () => ({ status: 202 }),
+    "POST /pools/p1/nodes/n1/uploadbatchservicelogs": () => ({
+      status: 200,
+      body: { virtualDirectoryName: "p1/n1/abc/", numberOfFilesUploaded: 2 },
+    }),
   });
 });
 afterAll(() => service.close());
@@ -80,5 +85,40 @@ describe("openbatch node operations", () => {
     const json = await openbatch(["node", "counts", "p1", "-o", "json"]);
     expect(JSON.parse(json.stdout)).toEqual([counts]);
     expect(lastRequest("GET", "/nodecounts").query.get("$filter")).toBe("poolId eq 'p1'");
+  });
+
+  it("preempt posts to the extension route", async () => {
+    expect((await openbatch(["node", "preempt", "p1", "n1"])).stdout).toContain("Node n1 is preempted");
+    expect(lastRequest("POST", "/openbatch/pools/p1/nodes/n1/preempt").body).toBe("");
+  });
+
+  it("upload-logs sends Azure's UploadBatchServiceLogsConfiguration and prints where the files went", async () => {
+    const run = await openbatch([
+      "node",
+      "upload-logs",
+      "p1",
+      "n1",
+      "--start-time",
+      "2026-11-24T00:00:00Z",
+      "--container-url",
+      "http://127.0.0.1:1/logs?sig=x",
+    ]);
+    expect(run.stdout).toContain("Uploaded 2 log file(s) of node n1 to p1/n1/abc/");
+    expect(JSON.parse(lastRequest("POST", "/pools/p1/nodes/n1/uploadbatchservicelogs").body)).toEqual({
+      startTime: "2026-11-24T00:00:00Z",
+      containerUrl: "http://127.0.0.1:1/logs?sig=x",
+    });
+    const json = await openbatch([
+      "node",
+      "upload-logs",
+      "p1",
+      "n1",
+      "--start-time",
+      "2026-11-24T00:00:00Z",
+      "-o",
+      "json",
+    ]);
+    expect(JSON.parse(json.stdout)).toEqual({ virtualDirectoryName: "p1/n1/abc/", numberOfFilesUploaded: 2 });
+    expect((await openbatch(["node", "upload-logs", "p1", "n1"])).code).toBe(2);
   });
 });

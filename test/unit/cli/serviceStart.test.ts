@@ -106,6 +106,32 @@ describe("openbatch service start --provisioner (local, external, azure, aws) an
     ]);
   });
 
+  it("passes --store to the service", async () => {
+    const url = "postgres://ob@127.0.0.1:5432/batch?schema=acct1";
+    const { code, started } = await start(["--store", url]);
+    expect(code).toBe(0);
+    expect(started).toEqual([expect.objectContaining({ store: url })]);
+  });
+
+  it("passes the preemption rate, seed and restore time", async () => {
+    const given = [
+      "--preemption-rate",
+      "2.5",
+      "--preemption-seed",
+      "42",
+      "--preempted-node-restore",
+      "PT30S",
+    ];
+    const { code, started } = await start(given);
+    expect(code).toBe(0);
+    expect(started).toEqual([
+      expect.objectContaining({ preemption: { ratePerHour: 2.5, seed: 42, restoreAfter: "PT30S" } }),
+    ]);
+    const negative = await start(["--preemption-rate", "-1"]);
+    expect(negative.code).not.toBe(0);
+    expect(negative.stderr).toContain("expected a number >= 0");
+  });
+
   it("refuses an unknown provisioner and an interval under 100 ms", async () => {
     const unknown = await start(["--provisioner", "cloud"]);
     expect(unknown.code).not.toBe(0);

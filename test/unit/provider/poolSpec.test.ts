@@ -82,6 +82,49 @@ describe("poolInputsFromService", () => {
   });
 });
 
+describe("autoScale", () => {
+  const autoScaled: PoolInputs = {
+    ...inputs,
+    scaleSettings: { autoScale: { formula: "$TargetDedicatedNodes = 2;" } },
+  };
+
+  it("adds the pool with its formula and no targets", () => {
+    const body = poolAddParameter(autoScaled);
+    expect(body).toMatchObject({ enableAutoScale: true, autoScaleFormula: "$TargetDedicatedNodes = 2;" });
+    expect(body).not.toHaveProperty("targetDedicatedNodes");
+    expect(body).not.toHaveProperty("autoScaleEvaluationInterval");
+  });
+
+  it("reads the formula back, leaving the default interval out as the program did", () => {
+    const pool = {
+      ...poolAddParameter(autoScaled),
+      autoScaleEvaluationInterval: "PT15M",
+      state: "active",
+      taskSlotsPerNode: 1,
+      targetDedicatedNodes: 2,
+      targetLowPriorityNodes: 0,
+    } as unknown as Pool;
+    expect(poolInputsFromService(pool, connection, autoScaled).scaleSettings).toEqual(
+      autoScaled.scaleSettings,
+    );
+    expect(poolInputsFromService(pool, connection, undefined).scaleSettings).toEqual(
+      autoScaled.scaleSettings,
+    );
+  });
+
+  it("refuses both scale settings at once, and a formula that is empty", () => {
+    const both = checkPool({
+      ...inputs,
+      scaleSettings: { fixedScale: { targetDedicatedNodes: 1 }, autoScale: { formula: "$x = 1;" } },
+    });
+    expect(both.failures?.map((f) => f.reason)).toContain(
+      "scaleSettings has both fixedScale and autoScale: give one of them.",
+    );
+    const empty = checkPool({ ...inputs, scaleSettings: { autoScale: { formula: " " } } });
+    expect(empty.failures?.[0]?.reason).toMatch(/^scaleSettings.autoScale.formula is required/);
+  });
+});
+
 describe("pool changes", () => {
   const diff = (changes: Partial<PoolInputs>) =>
     diffByTable(inputs, { ...inputs, ...changes }, poolChangeEffects);

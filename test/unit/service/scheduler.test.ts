@@ -103,3 +103,94 @@ describe("Scheduler", () => {
     expect(seen).toEqual(["gone", "next"]);
   });
 });
+
+describe("Scheduler: multi-instance tasks (gang)", () => {
+  function gangScheduler(wanted = (_job: string, _task: string) => true) {
+    const dispatched: { nodeIds: string[]; taskId: string }[] = [];
+    const scheduler = new Scheduler(
+      (_pool, nodeId, _job, taskId) => {
+        dispatched.push({ nodeIds: [nodeId], taskId });
+        return true;
+      },
+      {
+        dispatch: (_pool, nodeIds, _job, taskId) => {
+          dispatched.push({ nodeIds, taskId });
+          return true;
+        },
+        wanted,
+      },
+    );
+    return { scheduler, dispatched };
+  }
+
+  function nodes(scheduler: Scheduler, ids: string[]) {
+    for (const id of ids) {
+      scheduler.addNode("p", id, 1);
+      scheduler.setNodeEligible("p", id, true);
+    }
+  }
+
+  it("starts a task on all its nodes at once, and only when it has them all", async () => {
+    const { scheduler, dispatched } = gangScheduler();
+    scheduler.upsertJob("j", { poolId: "p", priority: 0, seq: 1, maxParallelTasks: -1, runnable: true });
+    nodes(scheduler, ["a", "b"]);
+    scheduler.enqueue("j", "mpi", 1, false, 3);
+    await settle();
+    expect(dispatched).toEqual([]);
+    expect(scheduler.heldNodes("p")?.nodeIds.sort()).toEqual(["a", "b"]);
+    nodes(scheduler, ["c"]);
+    await settle();
+    expect(dispatched).toHaveLength(1);
+    expect(dispatched[0]!.nodeIds.sort()).toEqual(["a", "b", "c"]);
+    expect(scheduler.heldNodes("p")).toBeUndefined();
+  });
+
+  it("lets only the first multi-instance task hold nodes: two that need more than the pool has both run", async () => {
+    const { scheduler, dispatched } = gangScheduler();
+    scheduler.upsertJob("j", { poolId: "p", priority: 0, seq: 1, maxParallelTasks: -1, runnable: true });
+    scheduler.upsertJob("k", { poolId: "p", priority: 0, seq: 2, maxParallelTasks: -1, runnable: true });
+    scheduler.enqueue("j", "first", 1, false, 3);
+    scheduler.enqueue("k", "second", 1, false, 3);
+    nodes(scheduler, ["a", "b", "c", "d"]);
+    await settle();
+    expect(dispatched.map((d) => d.taskId)).toEqual(["first"]);
+    // The second holds the fourth node and waits; the first's nodes come back one by one.
+    expect(scheduler.heldNodes("p")).toEqual({ jobId: "k", taskId: "second", nodeIds: ["d"] });
+    for (const node of dispatched[0]!.nodeIds) scheduler.release("p", node, "j", 1);
+    await settle();
+    expect(dispatched.map((d) => d.taskId)).toEqual(["first", "second"]);
+  });
+
+  it("does not let single-node tasks behind it take the nodes it waits for", async () => {
+    const { scheduler, dispatched } = gangScheduler();
+    scheduler.upsertJob("j", { poolId: "p", priority: 0, seq: 1, maxParallelTasks: -1, runnable: true });
+    scheduler.upsertJob("later", { poolId: "p", priority: 0, seq: 2, maxParallelTasks: -1, runnable: true });
+    nodes(scheduler, ["a", "b"]);
+    scheduler.enqueue("later", "busy", 1);
+    await settle();
+    scheduler.enqueue("j", "mpi", 1, false, 2);
+    for (let i = 0; i < 5; i++) scheduler.enqueue("later", `small${i}`, 1);
+    await settle();
+    // "busy" runs on one node; the other is held for "mpi", not given to the small tasks.
+    expect(dispatched.map((d) => d.taskId)).toEqual(["busy"]);
+    scheduler.release("p", dispatched[0]!.nodeIds[0]!, "later", 1);
+    await settle();
+    expect(dispatched.map((d) => d.taskId)).toEqual(["busy", "mpi"]);
+  });
+
+  it("gives the held nodes back when the waiting task may no longer run", async () => {
+    let wanted = true;
+    const { scheduler, dispatched } = gangScheduler(() => wanted);
+    scheduler.upsertJob("j", { poolId: "p", priority: 0, seq: 1, maxParallelTasks: -1, runnable: true });
+    nodes(scheduler, ["a"]);
+    scheduler.enqueue("j", "mpi", 1, false, 2);
+    scheduler.enqueue("j", "small", 1);
+    await settle();
+    expect(scheduler.heldNodes("p")?.nodeIds).toEqual(["a"]);
+    wanted = false; // terminated while it waited
+    scheduler.kick("p");
+    await settle();
+    expect(scheduler.heldNodes("p")).toBeUndefined();
+    expect(dispatched.map((d) => d.taskId)).toEqual(["small"]);
+  });
+});
