@@ -43,7 +43,7 @@ setInterval(() => {}, 1000);
   );
 
   function setUp(joinToken: "die" | "live") {
-    const pool = { id: joinToken, state: "active", joinToken } as PoolRecord;
+    const pool = { id: joinToken, state: "active", joinToken, spec: {} } as PoolRecord;
     const node = {
       poolId: pool.id,
       id: "n1",
