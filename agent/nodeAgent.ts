@@ -19,10 +19,12 @@ import { Executor } from "./executor.js";
 import { answerFileRequest } from "./files.js";
 import { HealthSampler } from "./health.js";
 import { Heartbeat } from "./heartbeat.js";
+import { LeaseWatchdog } from "./leaseWatchdog.js";
 import { errorText, type Log } from "./log.js";
 import { NodeDirectories } from "./nodeDirectories.js";
 import { Outbox } from "./outbox.js";
 import { PackageInstaller } from "./packages.js";
+import { ServiceLease } from "./serviceLease.js";
 import { readStoredNodeId, storeNodeId } from "./storedNodeId.js";
 import type { NodeIdentity } from "./taskEnvironment.js";
 
@@ -43,6 +45,9 @@ export class NodeAgent {
   readonly #sampler: HealthSampler;
   readonly #heartbeat: Heartbeat;
   readonly #connection: ServiceConnection;
+  readonly #lease: ServiceLease;
+  readonly #watchdog: LeaseWatchdog;
+  #watchdogFeed: NodeJS.Timeout | undefined;
   #nodeId: string | undefined;
   #node: NodeIdentity | undefined;
   #stopping = false;
@@ -61,6 +66,13 @@ export class NodeAgent {
     this.#root = realpathSync(config.root);
     this.#nodeId = config.nodeId ?? readStoredNodeId(d.agentState);
     this.#outbox = new Outbox(join(d.agentState, "outbox.jsonl"), log);
+    this.#watchdog = new LeaseWatchdog(log);
+    this.#lease = new ServiceLease(() => {
+      this.#log.warn(
+        "agent: no answer from the service for nodeLostAfterMs; ending the tasks it will requeue",
+      );
+      this.#executor.fenceTasks(this.#lease.graceMs);
+    });
     this.#packages = new PackageInstaller(d.applications, d.agentState, log);
     this.#executor = new Executor({
       directories: d,
@@ -71,6 +83,7 @@ export class NodeAgent {
       node: () => this.#node,
       log,
       killGraceMs: config.killGraceMs,
+      leaseExpired: () => this.#lease.expired,
     });
     this.#sampler = new HealthSampler(this.#root, config.healthSampleIntervalMs, log);
     this.#heartbeat = new Heartbeat({
@@ -97,6 +110,10 @@ export class NodeAgent {
       onRegistered: (message) => this.#registered(message),
       onMessage: (message) => this.#handle(message),
       onDisconnected: () => this.#heartbeat.stop(),
+      onServiceAnswer: (sentAt) => {
+        this.#lease.renew(sentAt);
+        this.#feedWatchdog();
+      },
       onRefused: () => void this.stop("the service refused the registration", ExitStatus.fatal),
     });
   }
@@ -125,6 +142,9 @@ export class NodeAgent {
       await this.#executor.terminateAll(`the node is shutting down: ${reason}`);
       this.#heartbeat.stop();
       this.#sampler.stop();
+      this.#lease.stop();
+      clearInterval(this.#watchdogFeed);
+      this.#watchdog.stop();
       if (this.#connection.isRegistered) await this.#connection.waitForOutboxDrained(FINAL_ACK_WAIT_MS);
       await this.#connection.stop();
     } catch (error) {
@@ -151,6 +171,12 @@ export class NodeAgent {
       this.#nodeId = message.nodeId;
       storeNodeId(this.#directories.agentState, message.nodeId);
     }
+    this.#lease.configure(message.nodeLostAfterMs, this.#config.killGraceMs);
+    // Also while disconnected: tasks start and end, and the watchdog must know them.
+    clearInterval(this.#watchdogFeed);
+    this.#watchdogFeed = setInterval(() => this.#feedWatchdog(), message.heartbeatIntervalMs);
+    // The service samples health once per heartbeat: a fresher sample for each, at most one a second.
+    this.#sampler.sampleAtLeastEvery(Math.max(1000, message.heartbeatIntervalMs));
     this.#heartbeat.start(message.heartbeatIntervalMs);
     // Certificates first (the service brings the node online on their report), then the pool's packages.
     void (async () => {
@@ -164,6 +190,14 @@ export class NodeAgent {
         "the service cancelled it after the agent reconnected",
       );
     }
+  }
+
+  #feedWatchdog(): void {
+    this.#watchdog.update({
+      expiresAt: this.#lease.expiresAt,
+      graceMs: this.#lease.graceMs,
+      pids: this.#executor.taskProcessIds(),
+    });
   }
 
   /** Installs the pool's certificates; the service waits for the report before giving the node work. */

@@ -19,6 +19,8 @@ import { AgentSession } from "./agentSession.js";
 import { TurnCork } from "./turnCork.js";
 
 const FILE_REQUEST_TIMEOUT_MS = 30_000;
+/** A registered agent that sent nothing for this many heartbeat intervals is gone (or cut off). */
+export const MISSED_HEARTBEATS = 3;
 
 interface PendingFileRequest {
   resolve: (response: FileResponseMessage) => void;
@@ -34,6 +36,7 @@ export class AgentGateway implements NodeLink {
   readonly cork = new TurnCork();
   private account?: Account;
   private fileRequestCounter = 0;
+  private silenceCheck?: NodeJS.Timeout;
 
   constructor(readonly log: (line: string) => void) {}
 
@@ -48,6 +51,25 @@ export class AgentGateway implements NodeLink {
       }
       this.server.handleUpgrade(request, socket, head, (ws) => new AgentSession(ws, socket, this, account));
     });
+    const interval = account.config.heartbeatIntervalMs;
+    let lastCheck = Date.now();
+    this.silenceCheck = setInterval(() => {
+      const now = Date.now();
+      // A check that comes late means this process was blocked: the frames that arrived meanwhile
+      // have not been read yet, so silence cannot be told from a busy service this time.
+      const blocked = now - lastCheck > 2 * interval;
+      lastCheck = now;
+      if (!blocked) this.dropSilentSessions(now, MISSED_HEARTBEATS * interval);
+    }, interval);
+    this.silenceCheck.unref();
+  }
+
+  private dropSilentSessions(now: number, limitMs: number): void {
+    for (const session of this.sessions.values()) {
+      const silentMs = now - session.lastHeardAt;
+      if (silentMs > limitMs)
+        session.drop(`no heartbeat for ${silentMs} ms (${MISSED_HEARTBEATS} intervals missed)`);
+    }
   }
 
   bind(session: AgentSession): void {
@@ -107,6 +129,7 @@ export class AgentGateway implements NodeLink {
     // The sessions' close events come after the store has closed: the nodes' states stay as stored
     // (the next start marks them unknown until their agents register again).
     this.account = undefined;
+    clearInterval(this.silenceCheck);
     for (const session of this.sessions.values()) session.close();
     for (const pending of this.pendingFiles.values()) {
       clearTimeout(pending.timer);
