@@ -2,9 +2,10 @@
  * Fencing for an agent that cannot fence itself. The agent ends its tasks when its service lease runs
  * out (agent/serviceLease.ts), but a stopped or stalled agent (SIGSTOP, a blocked event loop) runs no
  * timer, while its tasks, in process groups of their own, keep running — and the service requeues
- * them elsewhere. So while tasks run, a small watchdog process holds the lease's expiry and the tasks'
- * process groups, fed by the agent on every change; at the expiry it signals the groups (SIGTERM,
- * SIGKILL after the grace) itself. It exits when the agent closes its stdin (the agent stopped, or
+ * them elsewhere. So a small watchdog process holds the lease's expiry and the tasks' process groups,
+ * fed by the agent on every change; at the expiry it signals the groups (SIGTERM, SIGKILL after the
+ * grace) itself. It starts with the lease (at registration), not with the first task: a process
+ * started under load takes a while to load, which the lease may not leave it. It exits when the agent closes its stdin (the agent stopped, or
  * died: a restarted agent adopts the tasks and starts a watchdog of its own).
  *
  * This file is both the agent's handle (`LeaseWatchdog`) and, run as a script, the watchdog itself.
@@ -25,7 +26,7 @@ export interface WatchdogState {
 
 const SCRIPT = fileURLToPath(import.meta.url);
 
-/** The agent's side: starts the watchdog with the first task and tells it every change. */
+/** The agent's side: starts the watchdog and tells it every change. */
 export class LeaseWatchdog {
   readonly #log: Log;
   #child: ChildProcess | undefined;
@@ -39,7 +40,7 @@ export class LeaseWatchdog {
     const line = JSON.stringify(state);
     if (line === this.#sent) return;
     if (!this.#child) {
-      if (state.pids.length === 0 || state.expiresAt === null) return;
+      if (state.expiresAt === null) return;
       this.#start();
     }
     this.#sent = line;

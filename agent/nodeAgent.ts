@@ -79,7 +79,11 @@ export class NodeAgent {
       packages: this.#packages,
       records: new DispatchRecords(d.dispatchRecords, log),
       outbox: this.#outbox,
-      report: (message) => this.#connection.send(message),
+      report: (message) => {
+        this.#connection.send(message);
+        // The watchdog must know a task's process group before the agent can be stopped.
+        if (message.type === "taskStarted") this.#feedWatchdog();
+      },
       node: () => this.#node,
       log,
       killGraceMs: config.killGraceMs,
@@ -175,6 +179,7 @@ export class NodeAgent {
     // Also while disconnected: tasks start and end, and the watchdog must know them.
     clearInterval(this.#watchdogFeed);
     this.#watchdogFeed = setInterval(() => this.#feedWatchdog(), message.heartbeatIntervalMs);
+    this.#feedWatchdog();
     // The service samples health once per heartbeat: a fresher sample for each, at most one a second.
     this.#sampler.sampleAtLeastEvery(Math.max(1000, message.heartbeatIntervalMs));
     this.#heartbeat.start(message.heartbeatIntervalMs);
