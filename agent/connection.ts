@@ -44,6 +44,11 @@ export interface ConnectionOptions {
   /** Any other valid message from the service, once registered. */
   onMessage: (message: ServiceMessage) => void;
   onDisconnected: () => void;
+  /**
+   * The service answered a message (`registered` for the register, `ack` for a heartbeat) that this
+   * agent sent at `sentAt` (epoch ms): proof it held the agent's session then (agent/serviceLease.ts).
+   */
+  onServiceAnswer?: (sentAt: number) => void;
   /** The service refused the registration (bad token, unknown pool or node); the agent should exit. */
   onRefused: (code: string, message: string) => void;
   backoffStartMs?: number;
@@ -63,6 +68,8 @@ export class ServiceConnection {
   #urlIndex = 0;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #drainWaiters: Array<() => void> = [];
+  /** Heartbeats not acked yet: request id → when sent. Cleared per connection, so it stays small. */
+  #heartbeatsSent = new Map<string, number>();
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -89,6 +96,12 @@ export class ServiceConnection {
     } as AgentMessage;
     if (RELIABLE_TYPES.has(stamped.type)) this.#options.outbox.add(stamped);
     if (!this.#registered) return false;
+    if (stamped.type === "heartbeat") {
+      this.#heartbeatsSent.set(stamped.requestId, Date.now());
+      // A service that never acks heartbeats (an old one) must not make this grow forever.
+      if (this.#heartbeatsSent.size > 100)
+        this.#heartbeatsSent.delete(this.#heartbeatsSent.keys().next().value!);
+    }
     return this.#write(stamped);
   }
 
@@ -131,6 +144,7 @@ export class ServiceConnection {
     const socket = new WebSocket(url, { handshakeTimeout: 10_000 });
     this.#socket = socket;
     let registerRequestId = "";
+    let registerSentAt = 0;
     const registerTimer = setTimeout(() => {
       log.warn(`connection: no 'registered' within ${this.#registerTimeoutMs} ms; reconnecting`);
       socket.terminate();
@@ -158,6 +172,7 @@ export class ServiceConnection {
         requestId: randomUUID(),
       } satisfies RegisterMessage;
       registerRequestId = register.requestId;
+      registerSentAt = Date.now();
       this.#write(register);
     });
     socket.on("message", (data, isBinary) => {
@@ -172,7 +187,7 @@ export class ServiceConnection {
         return;
       }
       if (!this.#registered) {
-        this.#beforeRegistration(message, registerRequestId, registerTimer);
+        this.#beforeRegistration(message, registerRequestId, registerTimer, registerSentAt);
         return;
       }
       this.#afterRegistration(message);
@@ -188,6 +203,7 @@ export class ServiceConnection {
       clearInterval(liveness);
       const wasRegistered = this.#registered;
       this.#registered = false;
+      this.#heartbeatsSent.clear();
       if (this.#socket === socket) this.#socket = undefined;
       this.#urlIndex = (this.#urlIndex + 1) % urls.length;
       if (wasRegistered) {
@@ -205,6 +221,7 @@ export class ServiceConnection {
     message: ServiceMessage,
     registerRequestId: string,
     registerTimer: NodeJS.Timeout,
+    registerSentAt: number,
   ): void {
     const { log } = this.#options;
     if (message.type === "error") {
@@ -231,6 +248,7 @@ export class ServiceConnection {
     this.#registered = true;
     this.#attempt = 0;
     log.info(`connection: registered as node ${message.nodeId} of pool ${message.poolId}`);
+    this.#options.onServiceAnswer?.(registerSentAt);
     this.#options.onRegistered(message);
     // Unacked reports go out in their original order and with their original request ids.
     for (const pending of this.#options.outbox.messages) this.#write(pending);
@@ -239,11 +257,18 @@ export class ServiceConnection {
   #afterRegistration(message: ServiceMessage): void {
     const { log, outbox } = this.#options;
     switch (message.type) {
-      case "ack":
+      case "ack": {
+        const heartbeatSentAt = this.#heartbeatsSent.get(message.replyTo);
+        if (heartbeatSentAt !== undefined) {
+          this.#heartbeatsSent.delete(message.replyTo);
+          this.#options.onServiceAnswer?.(heartbeatSentAt);
+          return;
+        }
         if (outbox.ack(message.replyTo) && outbox.size === 0) {
           for (const waiter of this.#drainWaiters.splice(0)) waiter();
         }
         return;
+      }
       case "error":
         log.warn(`connection: the service reported an error: ${message.code}: ${message.message}`);
         return;

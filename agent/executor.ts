@@ -9,6 +9,8 @@
  * - usererror `MaxWallClockTimeExceeded`: killed after the task's maxWallClockTime.
  * - usererror `TaskEnded`: terminated by the service (terminate, cancel, node shutdown).
  * - servererror `AgentRestarted`: the agent restarted while the task ran; its exit code is unknown.
+ * - servererror `TaskFenced`: the agent lost the service for `nodeLostAfterMs` and ended the task, which
+ *   the service requeues (agent/serviceLease.ts); the service has it run elsewhere, not retried.
  * - servererror `NodeShuttingDown`: dispatched while the agent was shutting down; never started.
  * - servererror `DispatchInvalid`: job or task id unusable as a directory name (a service bug).
  * - servererror `TaskDirectoryCreationFailed`: the task's directories could not be created (disk).
@@ -53,6 +55,11 @@ export interface ExecutorOptions {
   adoptPollMs?: number;
   /** Runs the instances of multi-instance tasks (their coordination, and `openbatch-rsh`). */
   multiInstance?: MultiInstanceRuns;
+  /**
+   * Whether the service may have given this node's tasks to others (agent/serviceLease.ts): a task that
+   * ends then, however it ended, is reported `TaskFenced`.
+   */
+  leaseExpired?: () => boolean;
 }
 
 interface RunningDispatch {
@@ -81,6 +88,14 @@ export class Executor {
 
   runningDispatchIds(): string[] {
     return [...this.#running.keys()];
+  }
+
+  /** Process group leaders of the running tasks (not start, preparation or release tasks), for fencing. */
+  taskProcessIds(): number[] {
+    const pids: number[] = [];
+    for (const entry of this.#running.values())
+      if (entry.dispatch.kind === "task" && entry.process) pids.push(entry.process.pid);
+    return pids;
   }
 
   /**
@@ -172,6 +187,15 @@ export class Executor {
       { category: "usererror", code: "TaskEnded", message: `Task was terminated: ${reason}` },
       graceMs,
     );
+  }
+
+  /**
+   * The service lease ran out: ends every task's run (not the node's own start, preparation and
+   * release tasks, which no other node would run for it), reported as `TaskFenced`.
+   */
+  fenceTasks(graceMs: number): void {
+    for (const entry of this.#running.values())
+      if (entry.dispatch.kind === "task") this.#end(entry, taskFenced(), graceMs);
   }
 
   /** Stops accepting dispatches, terminates every task, and resolves once all have been reported. */
@@ -267,22 +291,24 @@ export class Executor {
     }
     const exit: ProcessExit = await taskProcess.exited;
     clearTimeout(wallClock);
-    await this.#finish(entry, exit);
+    // Once the lease ran out the service may have requeued the task: whatever the outcome, it is fenced.
+    const fenced = entry.dispatch.kind === "task" && this.#options.leaseExpired?.() === true;
+    await this.#finish(entry, exit, fenced ? taskFenced() : undefined);
   }
 
-  /** Reports how a run that started ended, once its process is gone. */
-  async #finish(entry: RunningDispatch, exit: ProcessExit): Promise<void> {
+  /** Reports how a run that started ended, once its process is gone; `fence` overrides its outcome. */
+  async #finish(entry: RunningDispatch, exit: ProcessExit, fence?: FailureReport): Promise<void> {
     const outcomeKnown = exit.exitCode !== undefined || exit.signal !== undefined;
     const spawned = entry.spawned;
     const problem = spawned && execProblem(exit.exitCode, spawned.program, spawned.cwd, spawned.path);
-    if (problem && !entry.ending) {
+    if (problem && !entry.ending && !fence) {
       this.#complete(entry, {
         startTime: entry.startTime,
         failure: spawnFailure(spawned.program, Object.assign(new Error(problem), { code: problem })),
       });
       return;
     }
-    const failure = entry.ending?.failure ?? (outcomeKnown ? undefined : agentRestarted());
+    const failure = fence ?? entry.ending?.failure ?? (outcomeKnown ? undefined : agentRestarted());
     // With the outcome unknown, there is nothing to decide an upload condition on.
     const uploadFailure = outcomeKnown
       ? await uploadOutputFiles(
@@ -414,6 +440,15 @@ export class Executor {
 function exitFields(exit: ProcessExit): { exitCode?: number; signal?: string } {
   if (exit.signal) return { exitCode: exitCodeForSignal(exit.signal), signal: exit.signal };
   return { exitCode: exit.exitCode };
+}
+
+function taskFenced(): FailureReport {
+  return {
+    category: "servererror",
+    code: "TaskFenced",
+    message:
+      "The node lost contact with the service for longer than nodeLostAfterMs, so the task was ended there; the service runs it on another node.",
+  };
 }
 
 function agentRestarted(): FailureReport {

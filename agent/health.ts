@@ -7,8 +7,8 @@
  * loop for milliseconds on every sample, delaying the dispatches that arrived meanwhile (seen in a
  * CPU profile of the agent under the dispatch-latency benchmark). Memory still comes from it.
  */
-import { readFile, statfs } from "node:fs/promises";
-import { freemem, totalmem } from "node:os";
+import { readdir, readFile, statfs } from "node:fs/promises";
+import { availableParallelism, freemem, totalmem } from "node:os";
 import si from "systeminformation";
 import type { Health } from "../protocol/agent.js";
 import { errorText, type Log } from "./log.js";
@@ -18,7 +18,7 @@ const SLOW_SAMPLE_MS = 2000;
 
 export class HealthSampler {
   readonly #root: string;
-  readonly #intervalMs: number;
+  #intervalMs: number;
   readonly #log: Log;
   #timer: NodeJS.Timeout | undefined;
   #stopped = true;
@@ -40,6 +40,17 @@ export class HealthSampler {
 
   get latest(): Health {
     return this.#latest;
+  }
+
+  /** Samples at least this often from now on (the service's heartbeat interval may be shorter). */
+  sampleAtLeastEvery(intervalMs: number): void {
+    if (intervalMs >= this.#intervalMs) return;
+    this.#intervalMs = intervalMs;
+    // A pending sample would wait out the old, longer interval.
+    if (this.#timer && !this.#stopped) {
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => void this.#loop(), intervalMs);
+    }
   }
 
   start(): void {
@@ -99,16 +110,60 @@ export async function readNetworkBytes(): Promise<{ rx: number; tx: number }> {
   return { rx, tx };
 }
 
+/** Whole disks (not partitions, not loop/ram/zram devices): the block devices /sys/block lists. */
+let wholeDisks: Promise<Set<string>> | undefined;
+
+async function listWholeDisks(): Promise<Set<string>> {
+  try {
+    const names = await readdir("/sys/block");
+    return new Set(names.filter((name) => !/^(loop|ram|zram)/.test(name)));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Read and written bytes and operations since boot over the machine's whole disks, from /proc/diskstats
+ * (sectors are 512 bytes there whatever the device's). Zeros where the host has no such file.
+ */
+export async function readDiskCounters(): Promise<{
+  readBytes: number;
+  writeBytes: number;
+  readOps: number;
+  writeOps: number;
+}> {
+  wholeDisks ??= listWholeDisks();
+  const disks = await wholeDisks;
+  const totals = { readBytes: 0, writeBytes: 0, readOps: 0, writeOps: 0 };
+  let text: string;
+  try {
+    text = await readFile("/proc/diskstats", "utf8");
+  } catch {
+    return totals;
+  }
+  for (const line of text.split("\n")) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 10 || !disks.has(fields[2]!)) continue;
+    // major minor name | reads merged sectorsRead msReading | writes merged sectorsWritten ...
+    totals.readOps += Number(fields[3]);
+    totals.readBytes += Number(fields[5]) * 512;
+    totals.writeOps += Number(fields[7]);
+    totals.writeBytes += Number(fields[9]) * 512;
+  }
+  return totals;
+}
+
 /** One sample; `previousCpu` is the last sample's CPU times (the load is measured between the two). */
 export async function sampleHealth(
   root: string,
   previousCpu?: CpuTimes,
 ): Promise<Health & { cpu: CpuTimes }> {
-  const [cpu, memory, network, disk] = await Promise.all([
+  const [cpu, memory, network, disk, io] = await Promise.all([
     readCpuTimes(),
     si.mem(),
     readNetworkBytes(),
     statfs(root),
+    readDiskCounters(),
   ]);
   const elapsed = previousCpu ? cpu.total - previousCpu.total : 0;
   const cpuPercent = previousCpu && elapsed > 0 ? (100 * (cpu.busy - previousCpu.busy)) / elapsed : 0;
@@ -122,5 +177,11 @@ export async function sampleHealth(
     diskTotalBytes: disk.blocks * disk.bsize,
     networkRxBytes: network.rx,
     networkTxBytes: network.tx,
+    diskAvailableBytes: disk.bavail * disk.bsize,
+    diskReadBytes: io.readBytes,
+    diskWriteBytes: io.writeBytes,
+    diskReadOps: io.readOps,
+    diskWriteOps: io.writeOps,
+    cpuCount: availableParallelism(),
   };
 }

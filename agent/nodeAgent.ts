@@ -20,6 +20,7 @@ import { Executor } from "./executor.js";
 import { answerFileRequest } from "./files.js";
 import { HealthSampler } from "./health.js";
 import { Heartbeat } from "./heartbeat.js";
+import { LeaseWatchdog } from "./leaseWatchdog.js";
 import { errorText, type Log } from "./log.js";
 import { MultiInstanceRuns } from "./multiInstanceRun.js";
 import { NodeDirectories } from "./nodeDirectories.js";
@@ -27,6 +28,7 @@ import { Outbox } from "./outbox.js";
 import { PackageInstaller } from "./packages.js";
 import { RemoteShellHost } from "./remoteShellHost.js";
 import { RemoteShellRelay } from "./remoteShellRelay.js";
+import { ServiceLease } from "./serviceLease.js";
 import { uploadServiceLogs } from "./serviceLogs.js";
 import { readStoredNodeId, storeNodeId } from "./storedNodeId.js";
 import type { NodeIdentity } from "./taskEnvironment.js";
@@ -50,6 +52,9 @@ export class NodeAgent {
   readonly #connection: ServiceConnection;
   readonly #shellHost: RemoteShellHost;
   readonly #shellRelay: RemoteShellRelay;
+  readonly #lease: ServiceLease;
+  readonly #watchdog: LeaseWatchdog;
+  #watchdogFeed: NodeJS.Timeout | undefined;
   #nodeId: string | undefined;
   #node: NodeIdentity | undefined;
   #stopping = false;
@@ -68,6 +73,13 @@ export class NodeAgent {
     this.#root = realpathSync(config.root);
     this.#nodeId = config.nodeId ?? readStoredNodeId(d.agentState);
     this.#outbox = new Outbox(join(d.agentState, "outbox.jsonl"), log);
+    this.#watchdog = new LeaseWatchdog(log);
+    this.#lease = new ServiceLease(() => {
+      this.#log.warn(
+        "agent: no answer from the service for nodeLostAfterMs; ending the tasks it will requeue",
+      );
+      this.#executor.fenceTasks(this.#lease.graceMs);
+    });
     this.#packages = new PackageInstaller(d.applications, d.agentState, log);
     const send = (message: OutgoingAgentMessage) => this.#connection.send(message);
     this.#shellHost = new RemoteShellHost(send, log);
@@ -78,10 +90,15 @@ export class NodeAgent {
       packages: this.#packages,
       records: new DispatchRecords(d.dispatchRecords, log),
       outbox: this.#outbox,
-      report: (message) => this.#connection.send(message),
+      report: (message) => {
+        this.#connection.send(message);
+        // The watchdog must know a task's process group before the agent can be stopped.
+        if (message.type === "taskStarted") this.#feedWatchdog();
+      },
       node: () => this.#node,
       log,
       killGraceMs: config.killGraceMs,
+      leaseExpired: () => this.#lease.expired,
     });
     this.#sampler = new HealthSampler(this.#root, config.healthSampleIntervalMs, log);
     this.#heartbeat = new Heartbeat({
@@ -110,6 +127,10 @@ export class NodeAgent {
       onDisconnected: () => {
         this.#heartbeat.stop();
         this.#shellRelay.failAll("the connection to the service was lost");
+      },
+      onServiceAnswer: (sentAt) => {
+        this.#lease.renew(sentAt);
+        this.#feedWatchdog();
       },
       onRefused: () => void this.stop("the service refused the registration", ExitStatus.fatal),
     });
@@ -141,6 +162,9 @@ export class NodeAgent {
       this.#shellRelay.stop();
       this.#heartbeat.stop();
       this.#sampler.stop();
+      this.#lease.stop();
+      clearInterval(this.#watchdogFeed);
+      this.#watchdog.stop();
       if (this.#connection.isRegistered) await this.#connection.waitForOutboxDrained(FINAL_ACK_WAIT_MS);
       await this.#connection.stop();
     } catch (error) {
@@ -167,6 +191,13 @@ export class NodeAgent {
       this.#nodeId = message.nodeId;
       storeNodeId(this.#directories.agentState, message.nodeId);
     }
+    this.#lease.configure(message.nodeLostAfterMs, this.#config.killGraceMs);
+    // Also while disconnected: tasks start and end, and the watchdog must know them.
+    clearInterval(this.#watchdogFeed);
+    this.#watchdogFeed = setInterval(() => this.#feedWatchdog(), message.heartbeatIntervalMs);
+    this.#feedWatchdog();
+    // The service samples health once per heartbeat: a fresher sample for each, at most one a second.
+    this.#sampler.sampleAtLeastEvery(Math.max(1000, message.heartbeatIntervalMs));
     this.#heartbeat.start(message.heartbeatIntervalMs);
     // Certificates first (the service brings the node online on their report), then the pool's packages.
     void (async () => {
@@ -180,6 +211,14 @@ export class NodeAgent {
         "the service cancelled it after the agent reconnected",
       );
     }
+  }
+
+  #feedWatchdog(): void {
+    this.#watchdog.update({
+      expiresAt: this.#lease.expiresAt,
+      graceMs: this.#lease.graceMs,
+      pids: this.#executor.taskProcessIds(),
+    });
   }
 
   /** Installs the pool's certificates; the service waits for the report before giving the node work. */

@@ -4,6 +4,7 @@ import type {
   JobAddParameter,
   JobDisableParameter,
   JobPatchParameter,
+  JobStatistics,
   TaskCountsResult,
 } from "../protocol/rest/job.js";
 import type { JobPreparationAndReleaseTaskExecutionInformation } from "../protocol/rest/jobTasks.js";
@@ -51,6 +52,11 @@ export class JobOperations {
       path: batchPath`/jobs/${jobId}`,
       query: { $select: options.select, $expand: options.expand },
     });
+  }
+
+  /** `GET /lifetimejobstats`: every job's task statistics added up. */
+  getAllLifetimeStatistics(): Promise<JobStatistics> {
+    return this.http.json<JobStatistics>({ method: "GET", path: "/lifetimejobstats" });
   }
 
   /** `DELETE /jobs/{jobId}` (202): running tasks are terminated, then the job and its tasks are removed. */

@@ -5,6 +5,7 @@ import type {
   PoolAddParameter,
   PoolEnableAutoScaleParameter,
   PoolResizeParameter,
+  PoolStatistics,
   PoolUpdatePropertiesParameter,
 } from "../protocol/rest/pool.js";
 import type { PoolJoinInformation } from "../protocol/rest/poolJoin.js";
@@ -29,12 +30,18 @@ export class PoolOperations {
     return listPage<Pool>(this.http, "/pools", options);
   }
 
-  get(poolId: string, options: { select?: string } = {}): Promise<Pool> {
+  /** `expand: "stats"` adds the pool's usage and resource statistics (what its nodes' agents measured). */
+  get(poolId: string, options: { select?: string; expand?: "stats" } = {}): Promise<Pool> {
     return this.http.json<Pool>({
       method: "GET",
       path: batchPath`/pools/${poolId}`,
-      query: { $select: options.select },
+      query: { $select: options.select, $expand: options.expand },
     });
+  }
+
+  /** `GET /lifetimepoolstats`: every pool's usage and resource statistics since the service started. */
+  getAllLifetimeStatistics(): Promise<PoolStatistics> {
+    return this.http.json<PoolStatistics>({ method: "GET", path: "/lifetimepoolstats" });
   }
 
   /** `HEAD /pools/{poolId}`: true while the pool exists (also while it is being deleted). */

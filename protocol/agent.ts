@@ -41,6 +41,15 @@ export const Health = Type.Object({
   diskTotalBytes: Type.Number(),
   networkRxBytes: Type.Optional(Type.Number()),
   networkTxBytes: Type.Optional(Type.Number()),
+  /** Free space on the node root's filesystem for the agent's user (statfs `bavail`): what a task may still write. */
+  diskAvailableBytes: Type.Optional(Type.Number()),
+  /** Counters since boot over the machine's disks (/proc/diskstats): bytes and operations. */
+  diskReadBytes: Type.Optional(Type.Number()),
+  diskWriteBytes: Type.Optional(Type.Number()),
+  diskReadOps: Type.Optional(Type.Number()),
+  diskWriteOps: Type.Optional(Type.Number()),
+  /** Logical CPUs of the machine, for the pool's core time. */
+  cpuCount: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 export type Health = Static<typeof Health>;
 
@@ -122,6 +131,12 @@ export const TaskCompletedMessage = message("taskCompleted", {
   endTime: Type.String(),
   /** Set when the agent itself failed the task (could not start it, wall clock exceeded, terminated). */
   failure: Type.Optional(FailureReport),
+  /**
+   * The agent ended the run itself because it had lost the service for `nodeLostAfterMs` (fencing):
+   * by then the service has given the task to another node, or will requeue it on this report. Never
+   * a retry: the run's outcome says nothing about the task.
+   */
+  fenced: Type.Optional(Type.Boolean()),
 });
 
 export const FileEntry = Type.Object({
@@ -286,6 +301,12 @@ export const RegisteredMessage = message("registered", {
   accountUrl: Type.String(),
   isDedicated: Type.Boolean(),
   heartbeatIntervalMs: Type.Integer({ minimum: 100 }),
+  /**
+   * After this long without any message from the service (on the agent's own clock), the agent ends
+   * its running tasks (`fenced` completions): the service requeues the tasks of a node it has not
+   * heard from for longer than that, and no task may run twice at once. Absent: never.
+   */
+  nodeLostAfterMs: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Dispatches the agent reported running that the service no longer wants: kill them. */
   cancelDispatchIds: Type.Array(Type.String()),
   /** The pool's application packages: install them, then send `nodePrepared`. */

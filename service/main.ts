@@ -49,6 +49,14 @@ export interface ServiceOptions {
   heartbeatIntervalMs?: number;
   terminateGraceMs?: number;
   /**
+   * How long a node's agent may be silent before its running tasks are requeued on other nodes
+   * (service/core/lostNodes.ts); default 5 minutes. Agents end their own tasks after as long without
+   * the service, so no task runs twice at once. At least 4 heartbeat intervals.
+   */
+  nodeLostAfterMs?: number;
+  /** A node with less free space under its root is `unusable` (DiskFull); default 1% of its disk, at most 50 MiB. */
+  minFreeDiskBytes?: number;
+  /**
    * Shortest recurrenceInterval and startWindow a job schedule may have, as an ISO 8601 duration;
    * default `PT1M`, Azure's minimum.
    */
@@ -95,6 +103,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   if (options.heartbeatIntervalMs !== undefined && !(options.heartbeatIntervalMs >= 100)) {
     throw new Error(`heartbeatIntervalMs ${options.heartbeatIntervalMs} is too short: use at least 100 ms.`);
   }
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
+  if (options.nodeLostAfterMs !== undefined && !(options.nodeLostAfterMs >= 4 * heartbeatIntervalMs)) {
+    throw new Error(
+      `nodeLostAfterMs ${options.nodeLostAfterMs} is too short for heartbeats every ${heartbeatIntervalMs} ms: ` +
+        `use at least 4 heartbeat intervals (${4 * heartbeatIntervalMs} ms), or shorten the heartbeat interval.`,
+    );
+  }
   const log = options.log ?? ((line: string) => process.stderr.write(`openbatch: ${line}\n`));
   const dataDir = path.resolve(options.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
@@ -102,8 +117,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const config: AccountConfig = {
     accountName: options.accountName,
     endpoint: "",
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
+    heartbeatIntervalMs,
     terminateGraceMs: options.terminateGraceMs ?? 5_000,
+    nodeLostAfterMs: options.nodeLostAfterMs,
+    minFreeDiskBytes: options.minFreeDiskBytes,
     minimumScheduleIntervalMs: minimumScheduleIntervalMs(options.minimumScheduleInterval),
     accountKey,
     storageDirectory: path.join(dataDir, "storage"),

@@ -8,6 +8,7 @@ import { UsageError } from "../errors.js";
 import { examples } from "../examples.js";
 import { enforceOutcome, jobOutcome, pollJob, printOutcome, progressLine } from "../jobWait.js";
 import { printJson, printList, printMessage, printRecord } from "../output.js";
+import { registerJobStatisticsCommand } from "./statistics.js";
 
 interface CreateOptions {
   poolId?: string;
@@ -43,6 +44,7 @@ export function registerJobCommands(program: Command, context: CliContext): void
         ["stop its tasks and complete it", "openbatch job terminate j1"],
       ),
     );
+  registerJobStatisticsCommand(job, context);
 
   job
     .command("create")

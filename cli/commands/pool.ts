@@ -22,6 +22,7 @@ import { UsageError } from "../errors.js";
 import { examples } from "../examples.js";
 import { printJson, printList, printMessage, printRecord } from "../output.js";
 import { registerPoolAutoscaleCommands } from "./poolAutoscale.js";
+import { registerPoolStatisticsCommand } from "./statistics.js";
 
 interface CreateOptions {
   vmSize?: string;
@@ -93,6 +94,7 @@ export function registerPoolCommands(program: Command, context: CliContext): voi
       ),
     );
   registerPoolAutoscaleCommands(pool, context);
+  registerPoolStatisticsCommand(pool, context);
 
   pool
     .command("create")

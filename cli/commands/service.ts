@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { parseDuration } from "../../protocol/duration.js";
 import { readServiceFile, removeServiceFile, serviceFilesIn } from "../../protocol/serviceFile.js";
 import type { NetworkIsolationOption, ProvisionerKind, RunningService } from "../../service/main.js";
 import { isAlive, signal, waitForExit } from "../../service/provisioners/processes.js";
@@ -23,6 +24,8 @@ interface StartOptions extends CloudFlags {
   preemptionRate?: number;
   preemptionSeed?: number;
   preemptedNodeRestore?: string;
+  nodeLostAfter?: number;
+  minFreeDiskMib?: number;
 }
 
 const DEFAULT_DATA_DIR = "~/.openbatch";
@@ -105,6 +108,20 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         "one replica of the account: start several on the same --store (docs/replicas.md)",
     )
     .option(
+      "--node-lost-after <duration>",
+      "how long a node's agent may be silent (stopped, crashed, cut off) before its running tasks are " +
+        "requeued on other nodes, as an ISO 8601 duration (default PT5M; at least 4 heartbeat " +
+        "intervals). Agents end their own tasks after as long without the service, so no task runs " +
+        "twice at once; shorter outages, such as a service restart, cost nothing",
+      isoDuration,
+    )
+    .option(
+      "--min-free-disk-mib <mib>",
+      "a node with less free space under its root is unusable (node error DiskFull) and gets no new " +
+        "task until space is freed (default 1% of its disk, at most 50 MiB)",
+      positiveInteger,
+    )
+    .option(
       "--min-schedule-interval <duration>",
       "the shortest recurrenceInterval and startWindow a job schedule may have, as an ISO 8601 " +
         "duration (default PT1M, Azure's minimum; lower it to try schedules out, e.g. PT5S)",
@@ -151,6 +168,10 @@ export function registerServiceCommands(program: Command, context: CliContext): 
         [
           "low-priority nodes preempted about 6 times an hour, each back 30 s later, the same way every run",
           "openbatch service start --preemption-rate 6 --preemption-seed 42 --preempted-node-restore PT30S",
+        ],
+        [
+          "requeue the tasks of a node silent for 30 s (heartbeats every second)",
+          "openbatch service start --heartbeat-interval-ms 1000 --node-lost-after PT30S",
         ],
         [
           "nodes on virtual networks share 127.0.0.1 instead of getting namespaces of their own",
@@ -201,6 +222,9 @@ export function registerServiceCommands(program: Command, context: CliContext): 
           networkIsolation: options.networkIsolation,
           ...cloud,
           heartbeatIntervalMs: options.heartbeatIntervalMs,
+          nodeLostAfterMs: options.nodeLostAfter,
+          minFreeDiskBytes:
+            options.minFreeDiskMib === undefined ? undefined : options.minFreeDiskMib * 1024 ** 2,
           minimumScheduleInterval: options.minScheduleInterval,
           store: options.store,
           preemption: given(preemption),
@@ -307,6 +331,14 @@ async function stopDaemon(
 function heartbeatInterval(value: string): number {
   const ms = positiveInteger(value);
   if (ms < 100) throw new InvalidArgumentError("expected at least 100 (milliseconds).");
+  return ms;
+}
+
+/** `--node-lost-after PT5M`: an ISO 8601 duration, in milliseconds. */
+function isoDuration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0)
+    throw new InvalidArgumentError("expected a positive ISO 8601 duration such as PT5M or PT30S.");
   return ms;
 }
 

@@ -177,6 +177,47 @@ export const ResizeError = Type.Object({
   values: Type.Optional(Type.Array(NameValuePair)),
 });
 
+/** Azure's UsageStatistics: the core time of the pool's dedicated nodes. */
+export const UsageStatistics = Type.Object({
+  startTime: Timestamp,
+  lastUpdateTime: Timestamp,
+  /** Wall-clock time of the dedicated nodes' cores while they reported health (ISO 8601 duration). */
+  dedicatedCoreTime: Type.String(),
+});
+export type UsageStatistics = Static<typeof UsageStatistics>;
+
+/**
+ * Azure's ResourceStatistics: what the nodes' agents measured (service/core/nodeHealth.ts). Averages
+ * and peaks are over every heartbeat's sample of every node; the disk and network figures are the
+ * counters' growth between heartbeats, added up over the nodes.
+ */
+export const ResourceStatistics = Type.Object({
+  startTime: Timestamp,
+  lastUpdateTime: Timestamp,
+  avgCPUPercentage: Type.Number(),
+  avgMemoryGiB: Type.Number(),
+  peakMemoryGiB: Type.Number(),
+  avgDiskGiB: Type.Number(),
+  peakDiskGiB: Type.Number(),
+  diskReadIOps: Type.Integer(),
+  diskWriteIOps: Type.Integer(),
+  diskReadGiB: Type.Number(),
+  diskWriteGiB: Type.Number(),
+  networkReadGiB: Type.Number(),
+  networkWriteGiB: Type.Number(),
+});
+export type ResourceStatistics = Static<typeof ResourceStatistics>;
+
+/** `$expand=stats` of a pool, and `GET /lifetimepoolstats` (every pool of the account added up). */
+export const PoolStatistics = Type.Object({
+  url: Type.String(),
+  startTime: Timestamp,
+  lastUpdateTime: Timestamp,
+  usageStats: Type.Optional(UsageStatistics),
+  resourceStats: Type.Optional(ResourceStatistics),
+});
+export type PoolStatistics = Static<typeof PoolStatistics>;
+
 /** A pool as `GET /pools/{poolId}` returns it. */
 export const Pool = Type.Object({
   ...resourceProperties(literalUnion(poolStates)),
@@ -202,5 +243,6 @@ export const Pool = Type.Object({
   metadata: Type.Optional(Type.Array(MetadataItem)),
   applicationPackageReferences: Type.Optional(Type.Array(ApplicationPackageReference)),
   networkConfiguration: Type.Optional(NetworkConfiguration),
+  stats: Type.Optional(PoolStatistics),
 });
 export type Pool = Static<typeof Pool>;

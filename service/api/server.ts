@@ -21,6 +21,7 @@ import { jobRoutes } from "./routes/jobs.js";
 import { nodeBootstrapRoutes } from "./routes/nodeBootstrap.js";
 import { nodeRoutes } from "./routes/nodes.js";
 import { poolRoutes } from "./routes/pools.js";
+import { statisticsRoutes } from "./routes/statistics.js";
 import { storageRoutes } from "./routes/storage.js";
 import { taskRoutes } from "./routes/tasks.js";
 import { virtualNetworkRoutes } from "./routes/virtualNetworks.js";
@@ -75,5 +76,6 @@ export function createRestApi(account: Account, options: RestApiOptions): Fastif
   storageRoutes(app, context);
   applicationRoutes(app, context);
   virtualNetworkRoutes(app, context);
+  statisticsRoutes(app, context);
   return app;
 }

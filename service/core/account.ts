@@ -98,6 +98,7 @@ export class Account {
     for (const task of this.store.listTasksInStates(["active"])) this.tasks.admit(task);
     this.machines.recover(pools, nodes);
     for (const node of nodes) this.store.putNode(node);
+    this.agents.lostNodes.watchAtStartup(nodes);
     for (const pool of pools) this.pools.continueLifecycle(pool);
     this.jobSchedules.start();
     this.autoscale.start();
@@ -123,6 +124,7 @@ export class Account {
     this.autoscale.stop();
     this.preemptions.stop();
     this.resizeTimeouts.stop();
+    this.agents.lostNodes.stop();
   }
 
   /** Persists a task and keeps the per-job counts in step with its state. */

@@ -4,7 +4,6 @@
  */
 import type {
   CertificatesInstalledMessage,
-  Health,
   HeartbeatMessage,
   RegisteredMessage,
   RegisterMessage,
@@ -14,7 +13,10 @@ import type {
 import { BatchError } from "../../protocol/errors.js";
 import type { NodeState } from "../../protocol/states.js";
 import type { Account } from "./account.js";
+import { checkDiskSpace } from "./diskSpace.js";
+import { LostNodes } from "./lostNodes.js";
 import { claimNode } from "./nodeClaims.js";
+import { NodeHealth } from "./nodeHealth.js";
 import type { NodeRecord, PoolRecord } from "./records.js";
 import { StartTasks } from "./startTasks.js";
 import { moveNode } from "./stateChange.js";
@@ -29,11 +31,13 @@ export type RegisteredReply = Omit<RegisteredMessage, "protocolVersion" | "reque
 
 export class AgentReports {
   readonly startTasks: StartTasks;
-  /** Latest health per node (`pool/node`), for node views and, later, autoscale samples. */
-  readonly health = new Map<string, { at: string; health: Health }>();
+  /** The health history of every node, for the autoscale samples and the statistics. */
+  readonly health = new NodeHealth();
+  readonly lostNodes: LostNodes;
 
   constructor(private readonly account: Account) {
     this.startTasks = new StartTasks(account);
+    this.lostNodes = new LostNodes(account);
   }
 
   /**
@@ -49,6 +53,7 @@ export class AgentReports {
     if (msg.joinToken !== pool.joinToken)
       throw new BatchError("AuthenticationFailed", `Wrong join token for pool ${pool.id}.`);
     const node = claimNode(pool, store.listNodes(pool.id), msg);
+    this.lostNodes.heard(pool.id, node.id);
     const known = new Set([...msg.runningDispatchIds, ...msg.unackedDispatchIds]);
     for (const d of dispatches.onNode(pool.id, node.id)) {
       if (known.has(d.dispatchId)) continue;
@@ -89,6 +94,7 @@ export class AgentReports {
       accountUrl: this.account.endpointSeenBy(pool.id, node.id),
       isDedicated: node.isDedicated,
       heartbeatIntervalMs: this.account.config.heartbeatIntervalMs,
+      nodeLostAfterMs: this.lostNodes.lostAfterMs,
       cancelDispatchIds,
       applicationPackages: this.account.applications.forNode(pool.spec.applicationPackageReferences),
     };
@@ -186,8 +192,14 @@ export class AgentReports {
     this.account.nodes.updateEligibility(node);
   }
 
+  /** Health joins the node's history; a full disk takes the node out of service, freed space brings it back. */
   heartbeat(poolId: string, nodeId: string, msg: HeartbeatMessage): void {
-    this.health.set(`${poolId}/${nodeId}`, { at: now(), health: msg.health });
+    const at = Date.now();
+    this.lostNodes.heard(poolId, nodeId, at);
+    const node = this.account.store.getNode(poolId, nodeId);
+    if (!node) return;
+    this.health.record(poolId, nodeId, msg.health, at, node.isDedicated);
+    checkDiskSpace(this.account, node, msg.health);
   }
 
   taskStarted(msg: TaskStartedMessage): void {
@@ -208,10 +220,19 @@ export class AgentReports {
     else this.account.jobNodeTasks.finished(dispatch, msg);
   }
 
-  /** Contact lost: the node is `unknown` and gets no tasks; its runs stay assigned until it returns. */
+  /** The node left its pool for good: its history and lost-node timer go (its pool's sums stay). */
+  nodeGone(poolId: string, nodeId: string): void {
+    this.health.forgetNode(poolId, nodeId);
+    this.lostNodes.forget(poolId, nodeId);
+  }
+
+  /**
+   * Contact lost: the node is `unknown` and gets no tasks; its runs stay assigned until it returns, or
+   * until it counts as lost (lostNodes.ts) and its tasks are requeued.
+   */
   disconnected(poolId: string, nodeId: string): void {
     const node = this.account.store.getNode(poolId, nodeId);
-    this.health.delete(`${poolId}/${nodeId}`);
+    if (node && node.state !== "leavingpool") this.lostNodes.away(poolId, nodeId);
     // A rebooting (reimaging) node's agent goes away on purpose; it stays so until the new one registers.
     // A preempted node's agent was stopped with its machine.
     const away: NodeState[] = ["leavingpool", "rebooting", "reimaging", "preempted"];

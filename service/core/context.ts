@@ -20,6 +20,10 @@ export interface AccountConfig {
   heartbeatIntervalMs: number;
   /** SIGTERM → SIGKILL grace when a task is terminated. */
   terminateGraceMs: number;
+  /** How long a node may be silent before its tasks are requeued (service/core/lostNodes.ts); default 5 min. */
+  nodeLostAfterMs?: number;
+  /** Free space under a node root below which the node is full (service/core/diskSpace.ts); default min(1%, 50 MiB). */
+  minFreeDiskBytes?: number;
   /** Shortest recurrenceInterval and startWindow a job schedule may have (Azure: 1 minute). */
   minimumScheduleIntervalMs: number;
   /** The account key (base64): it also signs the container URLs of the account's file store. */

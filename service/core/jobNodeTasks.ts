@@ -61,6 +61,25 @@ export class JobNodeTasks {
     else this.waiting.delete(key);
   }
 
+  /**
+   * The node was lost: the tasks waiting there for a preparation task go back to the queue (requeued,
+   * not retried), to run on another node; the preparation task itself stays with the node.
+   */
+  requeueWaitingOn(poolId: string, nodeId: string): void {
+    for (const [key, ids] of [...this.waiting]) {
+      // Keys are `job/pool/node`, and ids hold no `/`.
+      if (!key.endsWith(`/${poolId}/${nodeId}`)) continue;
+      this.waiting.delete(key);
+      const jobId = key.slice(0, key.indexOf("/"));
+      for (const id of ids) {
+        const task = this.account.store.getTask(jobId, id);
+        if (task?.state !== "preparing") continue;
+        this.account.scheduler.release(poolId, nodeId, jobId, slotsOf(task));
+        this.account.runs.requeue(task, "its node was lost while it waited for the preparation task");
+      }
+    }
+  }
+
   /** The job's tasks in `preparing` (to end them with the job). */
   waitingTasks(jobId: string): TaskRecord[] {
     const tasks: TaskRecord[] = [];

@@ -4,9 +4,12 @@
  * every sample period (30 s, or the evaluation interval when shorter): it takes one sample of the
  * pool's task and node counts and, when an evaluation is due, evaluates the formula.
  *
- * Sampled so far: the task counts of the pool's jobs and the pool's node counts. CPU, memory, disk and
- * network metrics have no samples until agents report health history (a formula reading them gets
- * Azure's insufficient-sample-data error). The history lives in memory: after a restart it starts again.
+ * Sampled: the task counts of the pool's jobs, the pool's node counts, and the resource metrics
+ * (`$CPUPercent`, `$MemoryBytes`, `$DiskBytes`, disk and network I/O, `$WallClockSeconds`) from the
+ * health its nodes' agents sent with their heartbeats during the sample period, with Azure's meanings
+ * (service/core/nodeHealth.ts). While no node has reported, the resource metrics have no sample (a
+ * formula reading them gets Azure's insufficient-sample-data error). The history lives in memory:
+ * after a restart it starts again.
  */
 
 import { parseDuration } from "../../protocol/duration.js";
@@ -211,7 +214,7 @@ export class PoolAutoscale {
   }
 }
 
-/** The task counts of the pool's unfinished jobs and the pool's node counts, as of now. */
+/** The task counts of the pool's unfinished jobs, the pool's node counts and its nodes' health, as of now. */
 function currentValues(account: Account, pool: PoolRecord): SampledValues {
   const jobIds = account.jobs
     .all()
@@ -221,7 +224,14 @@ function currentValues(account: Account, pool: PoolRecord): SampledValues {
   const nodes = account.store.listNodes(pool.id).filter((n) => !n.removal && n.state !== "leavingpool");
   const dedicated = nodes.filter((n) => n.isDedicated).length;
   const running = counts.running + counts.preparing;
+  const health = account.agents.health.poolMetrics(
+    pool.id,
+    nodes.map((n) => n.id),
+    Date.now(),
+    samplePeriodOf(pool),
+  );
   return {
+    ...health,
     ActiveTasks: counts.active,
     RunningTasks: running,
     PendingTasks: counts.active + running,

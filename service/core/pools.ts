@@ -355,6 +355,7 @@ export class PoolCommands {
   private release(pool: PoolRecord, node: NodeRecord): void {
     void this.account.machines.release(node).then(() => {
       this.account.store.deleteNode(pool.id, node.id);
+      this.account.agents.nodeGone(pool.id, node.id);
       const current = this.account.store.getPool(pool.id);
       if (current) this.settle(current);
     });
@@ -369,6 +370,7 @@ export class PoolCommands {
       if (this.account.store.listNodes(pool.id).length === 0) {
         this.account.store.deletePool(pool.id);
         this.account.scheduler.dropPool(pool.id);
+        this.account.agents.health.forgetPool(pool.id);
         this.account.certificates.removeDeleted();
       }
       return;

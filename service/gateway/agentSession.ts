@@ -21,6 +21,8 @@ const REGISTER_DEADLINE_MS = 10_000;
 export class AgentSession {
   poolId?: string;
   nodeId?: string;
+  /** When the last frame came (epoch ms): a session silent for too long is closed (gateway.ts). */
+  lastHeardAt = Date.now();
   private outgoing = 0;
   private readonly registerTimer: NodeJS.Timeout;
 
@@ -36,6 +38,7 @@ export class AgentSession {
       REGISTER_DEADLINE_MS,
     );
     socket.on("message", (data, isBinary) => {
+      this.lastHeardAt = Date.now();
       if (isBinary) return;
       const message = parseAgentMessage(data.toString());
       if (!message) {
@@ -65,6 +68,15 @@ export class AgentSession {
 
   close(): void {
     this.socket.close(1001, "service stopping");
+  }
+
+  /**
+   * Drops a connection that stopped talking (a stopped agent, a half-open TCP connection): no close
+   * handshake, which could wait as long again. Its node becomes `unknown` as for any other disconnect.
+   */
+  drop(reason: string): void {
+    this.gateway.log(`closing the connection of ${this.describe()}: ${reason}`);
+    this.socket.terminate();
   }
 
   private receive(message: AgentMessage): void {

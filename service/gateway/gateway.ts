@@ -24,6 +24,8 @@ import { TurnCork } from "./turnCork.js";
 const FILE_REQUEST_TIMEOUT_MS = 30_000;
 /** Log files can be large and the container far away. */
 const LOG_UPLOAD_TIMEOUT_MS = 5 * 60_000;
+/** A registered agent that sent nothing for this many heartbeat intervals is gone (or cut off). */
+export const MISSED_HEARTBEATS = 3;
 
 interface PendingRequest {
   resolve: (response: FileResponseMessage | LogsUploadedMessage) => void;
@@ -39,6 +41,7 @@ export class AgentGateway implements NodeLink {
   readonly cork = new TurnCork();
   private account?: Account;
   private requestCounter = 0;
+  private silenceCheck?: NodeJS.Timeout;
 
   constructor(readonly log: (line: string) => void) {}
 
@@ -55,9 +58,29 @@ export class AgentGateway implements NodeLink {
     });
   }
 
+  private dropSilentSessions(now: number, limitMs: number): void {
+    for (const session of this.sessions.values()) {
+      const silentMs = now - session.lastHeardAt;
+      if (silentMs > limitMs)
+        session.drop(`no heartbeat for ${silentMs} ms (${MISSED_HEARTBEATS} intervals missed)`);
+    }
+  }
+
   /** Serves `account`'s agents; upgrades come through `acceptAgent` (a replica's own HTTP server routes them). */
   attach(account: Account): void {
     this.account = account;
+    clearInterval(this.silenceCheck);
+    const interval = account.config.heartbeatIntervalMs;
+    let lastCheck = Date.now();
+    this.silenceCheck = setInterval(() => {
+      const now = Date.now();
+      // A check that comes late means this process was blocked: the frames that arrived meanwhile
+      // have not been read yet, so silence cannot be told from a busy service this time.
+      const blocked = now - lastCheck > 2 * interval;
+      lastCheck = now;
+      if (!blocked) this.dropSilentSessions(now, MISSED_HEARTBEATS * interval);
+    }, interval);
+    this.silenceCheck.unref();
   }
 
   /** Takes an upgrade request for the agent path as a new agent session. */
@@ -164,6 +187,7 @@ export class AgentGateway implements NodeLink {
     // The sessions' close events come after the store has closed: the nodes' states stay as stored
     // (the next start marks them unknown until their agents register again).
     this.account = undefined;
+    clearInterval(this.silenceCheck);
     for (const session of this.sessions.values()) session.close();
     for (const pending of this.pending.values()) {
       clearTimeout(pending.timer);

@@ -15,7 +15,7 @@ import {
 } from "../../../protocol/rest/pool.js";
 import type { PoolRecord } from "../../core/records.js";
 import { eTag, poolUrl, poolView } from "../../core/views.js";
-import { fillPage, listBody, readListQuery, readSelect } from "../listing.js";
+import { fillPage, listBody, readExpandStats, readListQuery, readSelect } from "../listing.js";
 import { applySelect } from "../odata.js";
 import { sendCreated, sendEmpty, sendJson } from "../responses.js";
 import type { RouteContext } from "../routeContext.js";
@@ -43,6 +43,17 @@ export function poolRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
     lastModified: pool.lastModified,
     url: withUrl ? poolUrl(endpoint(), pool.id) : undefined,
   });
+  /** The pool as Azure shows it, with its statistics when `$expand=stats` asked for them. */
+  const view = (pool: PoolRecord, stats: boolean): Pool => {
+    const shown = poolView(endpoint(), pool, store.listNodes(pool.id));
+    if (stats)
+      shown.stats = account.agents.health.poolStatistics(
+        `${poolUrl(endpoint(), pool.id)}/stats`,
+        pool.id,
+        pool.creationTime,
+      );
+    return shown;
+  };
   /** The pool as stored after a command (the command may have changed it again), or the record it returned. */
   const current = (pool: PoolRecord) => store.getPool(pool.id) ?? pool;
 
@@ -54,19 +65,24 @@ export function poolRoutes(app: FastifyInstance, { account, endpoint }: RouteCon
 
   app.get("/pools", async (request, reply) => {
     const query = readListQuery(request, Pool);
+    const stats = readExpandStats(request);
     const page = fillPage(
       query,
       (afterSeq, limit) => store.listPools({ afterSeq, limit }),
-      (pool) => poolView(endpoint(), pool, store.listNodes(pool.id)),
+      (pool) => view(pool, stats),
     );
-    return sendJson(reply, listBody(request, endpoint(), "pools", query, page));
+    const expand = stats ? { $expand: "stats" } : {};
+    return sendJson(reply, listBody(request, endpoint(), "pools", query, page, expand));
   });
 
   app.get<PoolParams>("/pools/:poolId", async (request, reply) => {
     const select = readSelect(request, Pool);
+    const stats = readExpandStats(request);
     const pool = account.pools.get(request.params.poolId);
-    const view = poolView(endpoint(), pool, store.listNodes(pool.id));
-    const body = { "odata.metadata": `${endpoint()}/$metadata#pools/@Element`, ...applySelect(view, select) };
+    const body = {
+      "odata.metadata": `${endpoint()}/$metadata#pools/@Element`,
+      ...applySelect(view(pool, stats), select),
+    };
     return sendJson(reply, body, headersOf(pool, false));
   });
 

@@ -1,0 +1,102 @@
+/**
+ * Fencing for an agent that cannot fence itself. The agent ends its tasks when its service lease runs
+ * out (agent/serviceLease.ts), but a stopped or stalled agent (SIGSTOP, a blocked event loop) runs no
+ * timer, while its tasks, in process groups of their own, keep running — and the service requeues
+ * them elsewhere. So a small watchdog process holds the lease's expiry and the tasks' process groups,
+ * fed by the agent on every change; at the expiry it signals the groups (SIGTERM, SIGKILL after the
+ * grace) itself. It starts with the lease (at registration), not with the first task: a process
+ * started under load takes a while to load, which the lease may not leave it. It exits when the agent closes its stdin (the agent stopped, or
+ * died: a restarted agent adopts the tasks and starts a watchdog of its own).
+ *
+ * This file is both the agent's handle (`LeaseWatchdog`) and, run as a script, the watchdog itself.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { errorText, type Log } from "./log.js";
+import { signalProcessGroup } from "./processGroup.js";
+
+/** What the watchdog holds: when the lease runs out (epoch ms; null: never) and whom to end then. */
+export interface WatchdogState {
+  expiresAt: number | null;
+  graceMs: number;
+  /** Process group leaders of the running tasks. */
+  pids: number[];
+}
+
+const SCRIPT = fileURLToPath(import.meta.url);
+
+/** The agent's side: starts the watchdog and tells it every change. */
+export class LeaseWatchdog {
+  readonly #log: Log;
+  #child: ChildProcess | undefined;
+  #sent = "";
+
+  constructor(log: Log) {
+    this.#log = log;
+  }
+
+  update(state: WatchdogState): void {
+    const line = JSON.stringify(state);
+    if (line === this.#sent) return;
+    if (!this.#child) {
+      if (state.expiresAt === null) return;
+      this.#start();
+    }
+    this.#sent = line;
+    this.#child?.stdin?.write(`${line}\n`);
+  }
+
+  stop(): void {
+    this.#child?.stdin?.end();
+    this.#child = undefined;
+    this.#sent = "";
+  }
+
+  #start(): void {
+    const child = spawn(process.execPath, [SCRIPT], { stdio: ["pipe", "ignore", "inherit"] });
+    child.on("error", (error) => this.#log.warn(`agent: lease watchdog: ${errorText(error)}`));
+    child.on("exit", () => {
+      if (this.#child === child) {
+        this.#child = undefined;
+        this.#sent = "";
+      }
+    });
+    // The agent must not wait for it, nor fail on a pipe to a watchdog that died.
+    child.stdin?.on("error", () => {});
+    child.unref();
+    this.#child = child;
+  }
+}
+
+/** The watchdog process: keeps the latest state, and ends the tasks once the lease has run out. */
+function runWatchdog(): void {
+  let state: WatchdogState = { expiresAt: null, graceMs: 0, pids: [] };
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    if (state.expiresAt === null || state.pids.length === 0) return;
+    timer = setTimeout(expire, Math.max(0, state.expiresAt - Date.now()));
+  };
+  const expire = () => {
+    if (state.expiresAt === null || Date.now() < state.expiresAt) return arm();
+    const pids = state.pids;
+    state = { ...state, pids: [] };
+    for (const pid of pids) signalProcessGroup(pid, "SIGTERM");
+    setTimeout(() => {
+      for (const pid of pids) signalProcessGroup(pid, "SIGKILL");
+    }, state.graceMs).unref();
+  };
+  const lines = createInterface({ input: process.stdin });
+  lines.on("line", (line) => {
+    try {
+      state = JSON.parse(line) as WatchdogState;
+      arm();
+    } catch {
+      // a torn line from a dying agent: keep the last state
+    }
+  });
+  lines.on("close", () => process.exit(0));
+}
+
+if (process.argv[1] === SCRIPT) runWatchdog();
