@@ -15,10 +15,11 @@ import {
 import { isBatchError } from "../../protocol/errors.js";
 import type { Account } from "../core/account.js";
 import type { AgentGateway } from "./gateway.js";
+import type { FrameTarget } from "./turnCork.js";
 
 const REGISTER_DEADLINE_MS = 10_000;
 
-export class AgentSession {
+export class AgentSession implements FrameTarget {
   poolId?: string;
   nodeId?: string;
   /** When the last frame came (epoch ms): a session silent for too long is closed (gateway.ts). */
@@ -28,7 +29,7 @@ export class AgentSession {
 
   constructor(
     private readonly socket: WebSocket,
-    /** The TCP connection under `socket`, corked per turn by the gateway. */
+    /** The TCP connection under `socket`, corked around each turn's frames. */
     private readonly connection: Duplex,
     private readonly gateway: AgentGateway,
     private readonly account: Account,
@@ -61,9 +62,19 @@ export class AgentSession {
   /** Sends with a request id chosen by the caller (file requests are matched by it). */
   sendWithId(message: OutgoingServiceMessage, requestId: string): boolean {
     if (this.socket.readyState !== this.socket.OPEN) return false;
-    this.gateway.cork.hold(this.connection);
-    this.socket.send(JSON.stringify({ ...message, protocolVersion: PROTOCOL_VERSION, requestId }));
+    this.gateway.cork.send(
+      this,
+      JSON.stringify({ ...message, protocolVersion: PROTOCOL_VERSION, requestId }),
+    );
     return true;
+  }
+
+  /** A turn's frames, in one write: the connection is corked around them. */
+  writeFrames(frames: string[]): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.connection.cork();
+    for (const frame of frames) this.socket.send(frame);
+    this.connection.uncork();
   }
 
   close(): void {

@@ -38,7 +38,7 @@ export class AgentGateway implements NodeLink {
   private readonly sessions = new Map<string, AgentSession>();
   private readonly pending = new Map<string, PendingRequest>();
   /** Shared by the sessions: one flush per turn for all connections written to. */
-  readonly cork = new TurnCork();
+  readonly cork = new TurnCork(() => this.account?.store.committed());
   private account?: Account;
   private requestCounter = 0;
   private silenceCheck?: NodeJS.Timeout;

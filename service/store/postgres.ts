@@ -305,6 +305,11 @@ export class PostgresStore implements Store {
     return value;
   }
 
+  /** The server has a commit once it acknowledged it: the same wait as `flush()`. */
+  committed(): Promise<void> {
+    return this.flush();
+  }
+
   flush(): Promise<void> {
     return this.commits.flush();
   }

@@ -303,6 +303,11 @@ export class SqliteStore implements Store {
     });
   }
 
+  committed(): undefined {
+    this.commit();
+    return undefined;
+  }
+
   close(): void {
     if (this.inTransaction) this.commit();
     if (this.walFd !== undefined) {

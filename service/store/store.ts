@@ -94,5 +94,13 @@ export interface Store {
 
   /** Resolves when every write made before the call is committed to disk. */
   flush(): Promise<void>;
+  /**
+   * Makes every write made so far survive the death of this process (not of the machine): what a
+   * message to an agent may promise once it is sent, so that a service killed right after sending a
+   * dispatch does not forget it and dispatch the task again. SQLite commits its open transaction at
+   * once (to the WAL, in the OS's cache) and returns nothing; PostgreSQL returns the promise of the
+   * commit that holds them (the server has them then).
+   */
+  committed(): Promise<void> | undefined;
   close(): void;
 }
