@@ -102,7 +102,7 @@ export class PoolAutoscale {
     const last = pool.autoScale?.lastEnableTime;
     const since = last ? at - Date.parse(last) : Number.POSITIVE_INFINITY;
     // Azure's 30 s between enables is its sample period; a local account's shorter period shortens it too.
-    const separation = Math.min(AZURE_SAMPLE_PERIOD_MS, parseDuration(settings.evaluationInterval) ?? 0);
+    const separation = samplePeriodFor(settings.evaluationInterval);
     if (since < separation)
       throw new BatchError(
         "AutoScaleTooManyRequestsToEnable",
@@ -253,12 +253,21 @@ function runOf(evaluation: ReturnType<typeof evaluateFormula>, at: number): Auto
     : { timestamp, results: evaluation.results };
 }
 
+function evaluationIntervalOf(pool: PoolRecord): string {
+  return pool.autoScale?.evaluationInterval ?? DEFAULT_EVALUATION_INTERVAL;
+}
+
 function intervalOf(pool: PoolRecord): number {
-  return parseDuration(pool.autoScale?.evaluationInterval ?? DEFAULT_EVALUATION_INTERVAL) ?? 0;
+  return parseDuration(evaluationIntervalOf(pool)) ?? 0;
+}
+
+/** Azure samples every 30 s; an evaluation interval shorter than that (a local account) samples as often. */
+function samplePeriodFor(evaluationInterval: string): number {
+  return Math.min(AZURE_SAMPLE_PERIOD_MS, parseDuration(evaluationInterval) ?? 0);
 }
 
 function samplePeriodOf(pool: PoolRecord): number {
-  return Math.min(AZURE_SAMPLE_PERIOD_MS, intervalOf(pool));
+  return samplePeriodFor(evaluationIntervalOf(pool));
 }
 
 /** A formula that parses (a syntax or size error is Azure's 400 with the position), as given. */
