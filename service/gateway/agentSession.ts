@@ -62,10 +62,7 @@ export class AgentSession implements FrameTarget {
   /** Sends with a request id chosen by the caller (file requests are matched by it). */
   sendWithId(message: OutgoingServiceMessage, requestId: string): boolean {
     if (this.socket.readyState !== this.socket.OPEN) return false;
-    this.gateway.cork.send(
-      this,
-      JSON.stringify({ ...message, protocolVersion: PROTOCOL_VERSION, requestId }),
-    );
+    this.gateway.cork.send(this, frame(message, requestId));
     return true;
   }
 
@@ -171,11 +168,17 @@ export class AgentSession implements FrameTarget {
 
   private refuse(code: string, message: string): void {
     clearTimeout(this.registerTimer);
-    this.send({ type: "error", code, message });
+    // At once, ahead of the close frame (a frame held for the turn's end would find the socket closing);
+    // a refusal promises nothing the store must hold first.
+    this.writeFrames([frame({ type: "error", code, message }, `s${++this.outgoing}`)]);
     this.socket.close(1008, code);
   }
 
   private describe(): string {
     return this.nodeId ? `node ${this.poolId}/${this.nodeId}` : "an unregistered agent";
   }
+}
+
+function frame(message: OutgoingServiceMessage, requestId: string): string {
+  return JSON.stringify({ ...message, protocolVersion: PROTOCOL_VERSION, requestId });
 }

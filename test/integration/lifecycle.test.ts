@@ -3,8 +3,13 @@
  * pool → nodes idle (after a start task) → job → tasks complete → stdout readable → resize down →
  * pool delete, with no process left behind.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BatchRequestError, collect } from "../../client/index.js";
+import { AGENT_WS_PATH } from "../../protocol/agent.js";
+import { startAgent } from "./agent/agentHarness.js";
 import { processesMentioning, serviceForSuite, waitFor } from "./harness.js";
 
 describe("pool, job and tasks on local nodes", () => {
@@ -143,5 +148,18 @@ describe("pool, job and tasks on local nodes", () => {
       "no agent left",
       async () => processesMentioning(`${suite.dataDir}/nodes/pool2`).length === 0,
     );
+  });
+
+  it("refuses an agent with a wrong join token, which hears why and exits 1", async () => {
+    await suite.service.client.pools.add({ id: "refusing", vmSize: "standard_d2s_v3" });
+    const agent = startAgent({
+      url: `${suite.service.endpoint.replace(/^http/, "ws")}${AGENT_WS_PATH}`,
+      root: fs.mkdtempSync(path.join(os.tmpdir(), "openbatch-refused-")),
+      poolId: "refusing",
+      joinToken: "not-the-pool-token",
+    });
+    expect(await agent.exited).toEqual({ code: 1, signal: null });
+    expect(agent.log()).toContain("Wrong join token for pool refusing");
+    await suite.service.client.pools.delete("refusing");
   });
 });
