@@ -187,9 +187,17 @@ export class MultiInstanceRuns {
       TMPDIR: scratch,
       OMPI_MCA_btl_vader_backing_directory: scratch,
     };
-    if (mi.tcpInclude) {
-      env.OMPI_MCA_oob_tcp_if_include = mi.tcpInclude;
-      env.OMPI_MCA_btl_tcp_if_include = mi.tcpInclude;
+    const iface = mi.networkInterface;
+    if (iface) {
+      env.OMPI_MCA_oob_tcp_if_include = iface;
+      env.OMPI_MCA_btl_tcp_if_include = iface;
+      // hydra's proxies call back to mpiexec at this interface's address, not at the host name's.
+      env.HYDRA_IFACE = iface;
+    }
+    if (iface && iface !== "lo") {
+      // Nodes in namespaces share a kernel: UCX would pass MPICH's messages through shared memory.
+      env.UCX_TLS = "tcp,self";
+      env.UCX_NET_DEVICES = iface;
     }
     // Open MPI refuses to run as root unless told; tasks run as the agent's user.
     if (userInfo().uid === 0) {

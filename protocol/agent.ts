@@ -349,8 +349,11 @@ export const DispatchMultiInstance = Type.Object({
   hosts: Type.Array(MultiInstanceHost, { minItems: 1 }),
   coordinationCommandLine: Type.String(),
   commonResourceFiles: Type.Optional(Type.Array(DispatchResourceFile)),
-  /** For `OMPI_MCA_{oob,btl}_tcp_if_include`: the interface or CIDR the nodes share (`lo` on loopback). */
-  tcpInclude: Type.Optional(Type.String()),
+  /**
+   * The interface the nodes reach each other on, where the service knows it: `lo` for loopback
+   * addresses, `eth0` in a node's network namespace. MPI's connections are kept on it.
+   */
+  networkInterface: Type.Optional(Type.String()),
 });
 export type DispatchMultiInstance = Static<typeof DispatchMultiInstance>;
 

@@ -51,24 +51,32 @@ export function overlaps(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
   return contains(a, b) || contains(b, a);
 }
 
+/** An IPv4 subnet in CIDR notation with its host bits zero, or what is wrong with it. */
+export function parseSubnet(text: string): Ipv4Cidr | { problem: string } {
+  const match = /^([0-9.]+)\/(\d{1,2})$/.exec(text);
+  const address = match ? parseIpv4(match[1]!) : undefined;
+  const prefixLength = Number(match?.[2]);
+  if (address === undefined || prefixLength > 32)
+    return { problem: `'${text}' is not an IPv4 subnet in CIDR notation; write it like 10.88.0.0/24` };
+  const network = address - (address % size(prefixLength));
+  const cidr = { network, prefixLength };
+  if (network !== address)
+    return { problem: `'${text}' has host bits set; the subnet is ${formatCidr(cidr)}` };
+  return cidr;
+}
+
 /**
  * A local network's address prefix, or what is wrong with it: a private IPv4 subnet
  * (10/8, 172.16/12, 192.168/16) with a prefix length from 16 to 29, written with its host bits zero.
  */
 export function parseNetworkPrefix(text: string): Ipv4Cidr | { problem: string } {
-  const match = /^([0-9.]+)\/(\d{1,2})$/.exec(text);
-  const address = match ? parseIpv4(match[1]!) : undefined;
-  if (!match || address === undefined)
-    return { problem: `'${text}' is not an IPv4 subnet in CIDR notation; write it like 10.88.0.0/24` };
-  const prefixLength = Number(match[2]);
+  const cidr = parseSubnet(text);
+  if ("problem" in cidr) return cidr;
+  const { prefixLength } = cidr;
   if (prefixLength < MIN_PREFIX_LENGTH || prefixLength > MAX_PREFIX_LENGTH)
     return {
       problem: `the prefix length /${prefixLength} is out of range; use /${MIN_PREFIX_LENGTH} to /${MAX_PREFIX_LENGTH}`,
     };
-  const network = address - (address % size(prefixLength));
-  const cidr = { network, prefixLength };
-  if (network !== address)
-    return { problem: `'${text}' has host bits set; the subnet is ${formatCidr(cidr)}` };
   if (!PRIVATE_RANGES.some((range) => contains(range, cidr)))
     return {
       problem: `${text} is not a private range; use a subnet of 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16`,

@@ -15,7 +15,7 @@ import { AgentBundle, installationRoot } from "./agentBundle/agentBundle.js";
 import { createRestApi } from "./api/server.js";
 import { Account } from "./core/account.js";
 import type { AccountConfig, Machines } from "./core/context.js";
-import { networkNameOf } from "./core/virtualNetworks.js";
+import { localNetworkOf } from "./core/poolNetworks.js";
 import { AgentGateway } from "./gateway/gateway.js";
 import type { NetworkIsolationOption, ServiceOptions } from "./main.js";
 import { cloudMachines } from "./provisioners/cloudMachines.js";
@@ -62,10 +62,7 @@ export async function assembleAccount(setup: AccountSetup): Promise<AccountParts
           otherServiceUrls: setup.otherAgentUrls,
           log,
           networkIsolation: await networkIsolation(options.networkIsolation),
-          networkOf: (pool) => {
-            const name = networkNameOf(pool);
-            return name === undefined ? undefined : store.getVirtualNetwork(name);
-          },
+          networkOf: (pool) => localNetworkOf(pool, (name) => store.getVirtualNetwork(name)),
           acceptConnection: setup.acceptConnection,
           saveNode: (node) => {
             if (store.getNode(node.poolId, node.id) === node) store.putNode(node);

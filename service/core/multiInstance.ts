@@ -120,7 +120,7 @@ export class MultiInstanceRuns {
           { ...this.account.config, endpoint: this.account.endpointSeenBy(poolId, run.nodeId) },
           message.maxWallClockTimeMs,
         ).resourceFiles,
-        tcpInclude: this.tcpInclude(nodes[instance]!),
+        networkInterface: networkInterfaceOf(nodes[instance]!),
       };
       // Only the primary fetches the task's resource files, uploads its output files and has a wall clock.
       const sent =
@@ -297,13 +297,12 @@ export class MultiInstanceRuns {
     if (!task || !run || run.dispatchId !== dispatch.dispatchId) return undefined;
     return { task, run };
   }
+}
 
-  /** Where MPI's TCP traffic goes: the node's virtual network, or loopback. */
-  private tcpInclude(node: NodeRecord): string | undefined {
-    const network = node.machine.network;
-    if (network) return this.account.store.getVirtualNetwork(network.networkName)?.addressPrefix;
-    return node.ipAddress?.startsWith("127.") ? "lo" : undefined;
-  }
+/** Where the node's MPI traffic goes: loopback, or the `eth0` of its network namespace. */
+function networkInterfaceOf(node: NodeRecord): string | undefined {
+  if (node.ipAddress?.startsWith("127.")) return "lo";
+  return node.machine.network ? "eth0" : undefined;
 }
 
 /** How an instance's own report reads as the task's failure: naming the instance and its node. */

@@ -15,6 +15,7 @@ import type {
 import type { NodeDeallocationOption } from "../../protocol/states.js";
 import type { AutoscaleTargets } from "../autoscale/evaluator.js";
 import type { Account } from "./account.js";
+import { ownNetworkFor } from "./poolNetworks.js";
 import { firstVersion, type NodeRecord, type PoolRecord } from "./records.js";
 import { moveAllocation, moveNode, movePool, touch } from "./stateChange.js";
 import { now } from "./time.js";
@@ -50,6 +51,8 @@ export class PoolCommands {
     this.account.certificates.checkReferences(spec.certificateReferences);
     this.account.virtualNetworks.checkPoolSubnet(spec);
     const autoScale = this.account.autoscale.settingsForAdd(spec);
+    // Only the local provisioner puts nodes on networks of their own.
+    const ownNetwork = this.account.machines.networkIsolation && ownNetworkFor(spec, this.all());
     const at = now();
     const pool: PoolRecord = {
       ...firstVersion(spec.id, store.nextSeq("pools"), spec, "active" as const, at),
@@ -62,6 +65,7 @@ export class PoolCommands {
       joinToken: randomBytes(24).toString("base64url"),
       nodeCounter: 0,
       ...(autoScale ? { autoScale } : {}),
+      ...(ownNetwork ? { ownNetwork } : {}),
     };
     this.account.scheduler.configurePool(pool.id, spec.taskSchedulingPolicy?.nodeFillType ?? "spread");
     if (pool.targetDedicatedNodes + pool.targetLowPriorityNodes > 0) moveAllocation(pool, "resizing", at);

@@ -63,6 +63,11 @@ export interface PoolRecord extends Versioned {
   joinToken: string;
   /** Counter for node ids (`tvmps_<pool>_<n>` style ids are stable across restarts). */
   nodeCounter: number;
+  /**
+   * The subnet of the pool's own local network (service/core/poolNetworks.ts): an inter-node pool
+   * without a subnetId, on a service with the local provisioner.
+   */
+  ownNetwork?: string;
   /** Present while autoscale is enabled: the formula sets the targets every `evaluationInterval`. */
   autoScale?: {
     formula: string;

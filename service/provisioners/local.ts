@@ -5,12 +5,12 @@
  * it ends its tasks and exits; SIGKILL to its group after a grace) and deletes its directory; reimaging
  * it does the same and starts a new agent on the empty directory.
  *
- * A pool on a local virtual network, where the host allows namespaces, gets more: each node its own
- * network namespace and address (namespaceNetworks.ts), its agent started inside it (`ip netns exec`)
- * with `--ip-address` set to that address and the service reached at the network's gateway.
- * Otherwise (`loopback`) its nodes run as any other, on 127.0.0.1 — except in a pool with inter-node
- * communication, where each node gets an address of its own on loopback (`loopbackAddress`), so that
- * MPI hostfiles name distinct hosts.
+ * A pool on a local network (a virtual network, or an inter-node pool's own: core/poolNetworks.ts),
+ * where the host allows namespaces, gets more: each node its own network namespace and address
+ * (namespaceNetworks.ts), its agent started inside it (`ip netns exec`) with `--ip-address` set to
+ * that address and the service reached at the network's gateway. Otherwise (`loopback`) its nodes run
+ * as any other, on 127.0.0.1 — except in a pool with inter-node communication, where each node gets an
+ * address of its own on loopback (`loopbackAddress`), so that MPI hostfiles name distinct hosts.
  *
  * An agent that dies while its node should be up is started again (agentSupervision.ts); one that
  * keeps dying at once makes its node `unusable`, with an error saying so.
@@ -21,7 +21,8 @@ import path from "node:path";
 import type { NetworkIsolationInfo } from "../../protocol/rest/virtualNetwork.js";
 import type { Machines } from "../core/context.js";
 import { nodeKey as keyOf } from "../core/dispatches.js";
-import type { NodeRecord, PoolRecord, VirtualNetworkRecord } from "../core/records.js";
+import type { LocalNetwork } from "../core/poolNetworks.js";
+import type { NodeRecord, PoolRecord } from "../core/records.js";
 import {
   type AgentExit,
   AgentSupervisor,
@@ -48,8 +49,8 @@ export interface LocalMachinesOptions {
   log: (line: string) => void;
   /** What the host allows (service/provisioners/localNetwork.ts probes it once at start). */
   networkIsolation: NetworkIsolationInfo;
-  /** The local virtual network a pool's subnetId names, if any. */
-  networkOf: (pool: PoolRecord) => VirtualNetworkRecord | undefined;
+  /** The network a pool's nodes go on, if any (service/core/poolNetworks.ts). */
+  networkOf: (pool: PoolRecord) => LocalNetwork | undefined;
   /** Hands a connection made on a bridge's gateway address to the service. */
   acceptConnection: NamespaceNetworksOptions["acceptConnection"];
   /** Writes a node whose machine facts changed after `provision` returned (its agent's pid, an error). */
@@ -104,7 +105,7 @@ export class LocalMachines implements Machines {
   }
 
   /** Reserves the node's address now; makes its namespace and starts its agent there in the background. */
-  private provisionInNamespace(pool: PoolRecord, node: NodeRecord, network: VirtualNetworkRecord): void {
+  private provisionInNamespace(pool: PoolRecord, node: NodeRecord, network: LocalNetwork): void {
     const networks = this.networks!;
     const key = `${node.poolId}/${node.id}`;
     let setup: Promise<void>;
@@ -120,7 +121,7 @@ export class LocalMachines implements Machines {
     const done = setup.then(
       () => this.options.saveNode(node),
       (error: unknown) => {
-        const message = `The node's network namespace on virtual network '${network.name}' could not be made: ${error instanceof Error ? error.message : String(error)}`;
+        const message = `The node's network namespace on ${network.label} could not be made: ${error instanceof Error ? error.message : String(error)}`;
         this.options.log(`node ${key}: ${message}`);
         node.errors = [{ code: "NetworkSetupFailed", message }];
         this.options.saveNode(node);

@@ -15,8 +15,9 @@
  * arriving never race over the bridge.
  */
 import { createHash } from "node:crypto";
-import { addressAt, type Ipv4Cidr, nodeAddressIndexes, parseNetworkPrefix } from "../../protocol/ipv4Cidr.js";
-import type { NodeNetworkAttachment, NodeRecord, VirtualNetworkRecord } from "../core/records.js";
+import { addressAt, type Ipv4Cidr, nodeAddressIndexes, parseSubnet } from "../../protocol/ipv4Cidr.js";
+import type { LocalNetwork } from "../core/poolNetworks.js";
+import type { NodeNetworkAttachment, NodeRecord } from "../core/records.js";
 import { BridgeListener } from "./bridgeListener.js";
 import {
   createNodeNamespace,
@@ -75,7 +76,7 @@ export class NamespaceNetworks {
   }
 
   /** Gives the node the lowest free address of the network and its namespace name (not made yet). */
-  reserve(network: VirtualNetworkRecord, node: NodeRecord): NodeNetworkAttachment {
+  reserve(network: LocalNetwork, node: NodeRecord): NodeNetworkAttachment {
     const subnet = subnetOf(network);
     const held = this.heldOn(network.name);
     const { first, last } = nodeAddressIndexes(subnet);
@@ -88,13 +89,13 @@ export class NamespaceNetworks {
       return { networkName: network.name, namespace, address, gateway: addressAt(subnet, 1) };
     }
     throw new Error(
-      `virtual network '${network.name}' (${network.addressPrefix}) has no free address left for node ${node.id} ` +
-        `(${last - first + 1} node addresses, all taken): give the network a larger addressPrefix or use fewer nodes`,
+      `${network.label} (${network.addressPrefix}) has no free address left for node ${node.id} ` +
+        `(${last - first + 1} node addresses, all taken): use fewer nodes${network.name.includes(":") ? "" : ", or give the network a larger addressPrefix"}`,
     );
   }
 
   /** Makes the node's namespace (and the network's bridge, if this is its first node). */
-  attach(network: VirtualNetworkRecord, attachment: NodeNetworkAttachment): Promise<void> {
+  attach(network: LocalNetwork, attachment: NodeNetworkAttachment): Promise<void> {
     return this.serially(network.name, async () => {
       const bridge = await this.ensureBridge(network);
       await createNodeNamespace(this.namespaceSpec(bridge, attachment));
@@ -117,7 +118,7 @@ export class NamespaceNetworks {
    * addresses, remakes a namespace that is gone or broken (the host rebooted), brings the bridges and
    * their listeners back, and deletes what this service owns that no node holds.
    */
-  async recover(attached: { node: NodeRecord; network: VirtualNetworkRecord }[]): Promise<void> {
+  async recover(attached: { node: NodeRecord; network: LocalNetwork }[]): Promise<void> {
     for (const { node } of attached) {
       const attachment = node.machine.network!;
       this.heldOn(attachment.networkName).add(attachment.address);
@@ -163,7 +164,7 @@ export class NamespaceNetworks {
     }
   }
 
-  private async ensureBridge(network: VirtualNetworkRecord): Promise<Bridge> {
+  private async ensureBridge(network: LocalNetwork): Promise<Bridge> {
     const known = this.bridges.get(network.name);
     if (known) return known;
     const subnet = subnetOf(network);
@@ -220,8 +221,8 @@ export class NamespaceNetworks {
   }
 }
 
-function subnetOf(network: VirtualNetworkRecord): Ipv4Cidr {
-  const subnet = parseNetworkPrefix(network.addressPrefix);
-  if ("problem" in subnet) throw new Error(`network ${network.name}: ${subnet.problem}`);
+function subnetOf(network: LocalNetwork): Ipv4Cidr {
+  const subnet = parseSubnet(network.addressPrefix);
+  if ("problem" in subnet) throw new Error(`${network.label}: ${subnet.problem}`);
   return subnet;
 }

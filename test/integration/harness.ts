@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { BatchClient, BatchRequestError } from "../../client/index.js";
 import type { Task } from "../../protocol/rest/task.js";
+import { deleteOwnedNetworking } from "./networkProbe.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const cli = path.join(root, "dist/cli/main.js");
@@ -176,6 +177,7 @@ export function serviceForSuite(
   afterAll(async () => {
     if (service) await stopService(service);
     killEverything(dataDir);
+    deleteOwnedNetworking(dataDir);
   });
   return {
     dataDir,

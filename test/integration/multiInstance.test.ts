@@ -1,22 +1,30 @@
 /**
  * Multi-instance tasks with real MPI: the allreduce program of examples/mpi, compiled here with
  * Debian's Open MPI (mpicc) and MPICH (mpicc.mpich), runs across 2 and 4 real nodes, its daemons
- * started through `openbatch-rsh` (no ssh); terminating a run leaves no MPI process behind; two tasks
- * that together need more nodes than the pool has both run, one after the other; a failed
- * coordination command fails the whole task, naming its subtask and node.
+ * started through `openbatch-rsh` (no ssh). The nodes are separate hosts: each in a network
+ * namespace of its own on the pool's own network (the main suite runs the service with
+ * `--network-isolation namespaces`, so it fails where the host cannot give them), and the MPI traffic
+ * is checked to cross the nodes' veths; a second suite runs on loopback addresses, as on a host
+ * without namespaces. Terminating a run leaves no MPI process behind; two tasks that together need
+ * more nodes than the pool has both run, one after the other; a failed coordination command fails the
+ * whole task, naming its subtask and node.
  */
 import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { collect } from "../../client/index.js";
+import { type BatchClient, collect } from "../../client/index.js";
 import type { TaskAddParameter } from "../../protocol/rest/task.js";
+import { ownedNamePrefixes } from "../../service/provisioners/namespaceNetworks.js";
 import { completedTask, refusal, serviceForSuite, waitFor } from "./harness.js";
+import { ownedLinks, ownedNamespaces } from "./networkProbe.js";
 
 const source = path.resolve(import.meta.dirname, "../../examples/mpi/allreduce.c");
 const example = path.resolve(import.meta.dirname, "../../examples/mpi/run.sh");
 const POOL = "mpi";
 const JOB = "mpijob";
+/** The program's big allreduce: 1 Mi doubles from every rank. */
+const BIG_BYTES = 8 * 2 ** 20;
 
 /** Pids of live processes started for this suite's nodes: their environment names its data directory. */
 function processesOfNodes(dataDir: string, jobId: string): number[] {
@@ -34,98 +42,132 @@ function processesOfNodes(dataDir: string, jobId: string): number[] {
   return pids;
 }
 
-describe("multi-instance tasks with real MPI", () => {
-  const suite = serviceForSuite("mpi");
+/** Bytes the nodes' namespaces have sent into the bridge: the host ends of their veths. */
+function bytesSentByNodes(dataDir: string): number {
+  const { namespace } = ownedNamePrefixes(dataDir);
+  return ownedLinks(dataDir)
+    .filter((link) => link.startsWith(namespace))
+    .reduce(
+      (sum, link) => sum + Number(fs.readFileSync(`/sys/class/net/${link}/statistics/rx_bytes`, "utf8")),
+      0,
+    );
+}
+
+const mpiTask = (id: string, instances: number, commandLine: string): TaskAddParameter => ({
+  id,
+  commandLine,
+  multiInstanceSettings: { numberOfInstances: instances, coordinationCommandLine: "" },
+  // MPI hangs are bounded: the whole run is killed after this.
+  constraints: { maxWallClockTime: "PT2M" },
+});
+
+/** Compiles the program with both MPI libraries into `dir`. */
+function compile(dir: string): { openMpi: string; mpich: string } {
+  const openMpi = path.join(dir, "allreduce-openmpi");
+  const mpich = path.join(dir, "allreduce-mpich");
+  execFileSync("mpicc", ["-O2", "-o", openMpi, source]);
+  execFileSync("mpicc.mpich", ["-O2", "-o", mpich, source]);
+  return { openMpi, mpich };
+}
+
+/** An inter-node pool of `nodes` one-slot nodes and a job on it, once its nodes are idle. */
+async function interNodePool(client: BatchClient, nodes: number): Promise<void> {
+  await client.pools.add({
+    id: POOL,
+    vmSize: "small",
+    targetDedicatedNodes: nodes,
+    taskSlotsPerNode: 1,
+    enableInterNodeCommunication: true,
+  });
+  await client.jobs.add({ id: JOB, poolInfo: { poolId: POOL } });
+  await waitFor(`${nodes} idle nodes`, async () => {
+    const listed = await collect(client.nodes.list(POOL));
+    return listed.length === nodes && listed.every((n) => n.state === "idle");
+  });
+}
+
+/**
+ * The task succeeded and every rank printed the right sums; returns the node each rank said it ran on
+ * (Open MPI's ranks say their node; hydra hands mpiexec's environment to every rank, so MPICH's
+ * cannot tell).
+ */
+async function expectAllreduce(client: BatchClient, id: string, ranks: number): Promise<Set<string>> {
+  const task = await completedTask(client, JOB, id);
+  const stdout = await client.tasks.getFileText(JOB, id, "stdout.txt");
+  expect(task.executionInfo?.exitCode, stdout).toBe(0);
+  expect(stdout).toContain("allreduce ok");
+  const sum = (ranks * (ranks + 1)) / 2;
+  const nodes = new Set<string>();
+  for (let rank = 0; rank < ranks; rank++) {
+    const line = new RegExp(`rank ${rank}/${ranks} on (\\S+): sum=${sum} expect=${sum} big=OK`);
+    const match = line.exec(stdout);
+    expect(match, stdout).not.toBeNull();
+    nodes.add(match![1]!);
+  }
+  const subtasks = await client.tasks.listSubtasks(JOB, id);
+  expect(subtasks.map((s) => s.id)).toEqual(Array.from({ length: ranks - 1 }, (_, i) => i + 1));
+  expect(subtasks.every((s) => s.state === "completed" && s.result === "success")).toBe(true);
+  expect(new Set([task.nodeInfo!.nodeId, ...subtasks.map((s) => s.nodeInfo!.nodeId)]).size).toBe(ranks);
+  return nodes;
+}
+
+/** Every subtask's node started a hydra proxy for the task (its agent's log says so). */
+function expectHydraProxies(dataDir: string, id: string, subtaskNodes: string[]): void {
+  for (const nodeId of subtaskNodes) {
+    const log = fs.readFileSync(path.join(dataDir, "nodes", POOL, `${nodeId}.agent.log`), "utf8");
+    expect(log).toMatch(new RegExp(`rsh: session \\S+ for task ${JOB}/${id}: .*hydra_pmi_proxy`));
+  }
+}
+
+describe("multi-instance tasks with real MPI, nodes in network namespaces", () => {
+  const suite = serviceForSuite("mpi", ["--network-isolation", "namespaces"]);
   let openMpiProgram = "";
   let mpichProgram = "";
 
-  const mpiTask = (id: string, instances: number, commandLine: string): TaskAddParameter => ({
-    id,
-    commandLine,
-    multiInstanceSettings: { numberOfInstances: instances, coordinationCommandLine: "" },
-    // MPI hangs are bounded: the whole run is killed after this.
-    constraints: { maxWallClockTime: "PT2M" },
-  });
-
   beforeAll(async () => {
-    openMpiProgram = path.join(suite.dataDir, "allreduce-openmpi");
-    mpichProgram = path.join(suite.dataDir, "allreduce-mpich");
-    execFileSync("mpicc", ["-O2", "-o", openMpiProgram, source]);
-    execFileSync("mpicc.mpich", ["-O2", "-o", mpichProgram, source]);
-    const { client } = suite.service;
-    await client.pools.add({
-      id: POOL,
-      vmSize: "small",
-      targetDedicatedNodes: 4,
-      taskSlotsPerNode: 1,
-      enableInterNodeCommunication: true,
-    });
-    await client.jobs.add({ id: JOB, poolInfo: { poolId: POOL } });
-    await waitFor("4 idle nodes", async () => {
-      const nodes = await collect(client.nodes.list(POOL));
-      return nodes.length === 4 && nodes.every((n) => n.state === "idle");
-    });
+    ({ openMpi: openMpiProgram, mpich: mpichProgram } = compile(suite.dataDir));
+    await interNodePool(suite.service.client, 4);
   }, 60_000);
 
-  it("gives each node of an inter-node pool an address of its own", async () => {
+  it("puts each node of an inter-node pool in a namespace of its own, on the pool's own network", async () => {
     const nodes = await collect(suite.service.client.nodes.list(POOL));
     const addresses = new Set(nodes.map((n) => n.ipAddress));
     expect(addresses.size).toBe(4);
-    for (const address of addresses) expect(address).toMatch(/^127\.1\.\d+\.\d+$/);
+    for (const address of addresses) expect(address).toMatch(/^100\.64\.0\.\d+$/);
+    expect(ownedNamespaces(suite.dataDir)).toHaveLength(4);
   });
 
-  it("runs an Open MPI allreduce with plain mpirun over 2 and over 4 nodes", async () => {
+  it("runs an Open MPI allreduce with plain mpirun over 2 and over 4 nodes, across the network", async () => {
     const { client } = suite.service;
+    const sentBefore = bytesSentByNodes(suite.dataDir);
     await client.tasks.add(JOB, mpiTask("ompi2", 2, `mpirun ${openMpiProgram}`));
     await client.tasks.add(JOB, mpiTask("ompi4", 4, `mpirun ${openMpiProgram}`));
-    for (const [id, ranks] of [
-      ["ompi2", 2],
-      ["ompi4", 4],
-    ] as const) {
-      const task = await completedTask(client, JOB, id);
-      const stdout = await client.tasks.getFileText(JOB, id, "stdout.txt");
-      expect(task.executionInfo?.exitCode, stdout).toBe(0);
-      expect(stdout).toContain("allreduce ok");
-      const expect_ = (ranks * (ranks + 1)) / 2;
-      const nodes = new Set<string>();
-      for (let rank = 0; rank < ranks; rank++) {
-        const line = new RegExp(`rank ${rank}/${ranks} on (\\S+): sum=${expect_} expect=${expect_} big=OK`);
-        const match = line.exec(stdout);
-        expect(match, stdout).not.toBeNull();
-        nodes.add(match![1]!);
-      }
-      // Open MPI's ranks run in their node's context: each reports its own node.
-      expect(nodes.size).toBe(ranks);
-      const subtasks = await client.tasks.listSubtasks(JOB, id);
-      expect(subtasks.map((s) => s.id)).toEqual(Array.from({ length: ranks - 1 }, (_, i) => i + 1));
-      expect(subtasks.every((s) => s.state === "completed" && s.result === "success")).toBe(true);
-      expect(new Set([task.nodeInfo!.nodeId, ...subtasks.map((s) => s.nodeInfo!.nodeId)]).size).toBe(ranks);
-    }
+    // Open MPI's ranks run in their node's context: each reports its own node.
+    expect((await expectAllreduce(client, "ompi2", 2)).size).toBe(2);
+    expect((await expectAllreduce(client, "ompi4", 4)).size).toBe(4);
+    // Each rank's share of the big allreduce left its namespace through its veth.
+    expect(bytesSentByNodes(suite.dataDir) - sentBefore).toBeGreaterThan(2 * BIG_BYTES);
   }, 120_000);
 
-  it("runs the MPICH build with plain mpiexec.hydra over 2 and over 4 nodes", async () => {
+  it("runs the MPICH build with plain mpiexec.hydra over 2 and over 4 nodes, across the network", async () => {
     const { client } = suite.service;
+    const sentBefore = bytesSentByNodes(suite.dataDir);
     await client.tasks.add(JOB, mpiTask("mpich2", 2, `mpiexec.hydra ${mpichProgram}`));
     await client.tasks.add(JOB, mpiTask("mpich4", 4, `mpiexec.hydra ${mpichProgram}`));
     for (const [id, ranks] of [
       ["mpich2", 2],
       ["mpich4", 4],
     ] as const) {
-      const task = await completedTask(client, JOB, id);
-      const stdout = await client.tasks.getFileText(JOB, id, "stdout.txt");
-      expect(task.executionInfo?.exitCode, stdout).toBe(0);
-      expect(stdout).toContain("allreduce ok");
-      expect(stdout).toContain(`rank ${ranks - 1}/${ranks} on`);
-      // hydra hands mpiexec's environment to every rank, so the ranks cannot say where they ran;
-      // the agents' logs can: every subtask's node started a hydra proxy for the task.
-      for (const subtask of await client.tasks.listSubtasks(JOB, id)) {
-        const log = fs.readFileSync(
-          path.join(suite.dataDir, "nodes", POOL, `${subtask.nodeInfo!.nodeId}.agent.log`),
-          "utf8",
-        );
-        expect(log).toMatch(new RegExp(`rsh: session \\S+ for task ${JOB}/${id}: .*hydra_pmi_proxy`));
-      }
+      await expectAllreduce(client, id, ranks);
+      const subtasks = await client.tasks.listSubtasks(JOB, id);
+      expectHydraProxies(
+        suite.dataDir,
+        id,
+        subtasks.map((s) => s.nodeInfo!.nodeId),
+      );
     }
+    // UCX is told to use TCP: without that it would pass the data through shared memory.
+    expect(bytesSentByNodes(suite.dataDir) - sentBefore).toBeGreaterThan(2 * BIG_BYTES);
   }, 120_000);
 
   it("terminating a running multi-instance task leaves no MPI process on any node", async () => {
@@ -229,4 +271,29 @@ ${stderr}`),
     expect(slots.code).toBe("InvalidPropertyValue");
     expect(await client.tasks.listSubtasks(JOB, "ompi2")).toHaveLength(1);
   });
+});
+
+describe("multi-instance tasks with real MPI, nodes on loopback addresses", () => {
+  const suite = serviceForSuite("mpi-loopback", ["--network-isolation", "loopback"]);
+  let programs = { openMpi: "", mpich: "" };
+
+  beforeAll(async () => {
+    programs = compile(suite.dataDir);
+    await interNodePool(suite.service.client, 2);
+  }, 60_000);
+
+  it("gives each node an address of its own on loopback and runs Open MPI and MPICH across them", async () => {
+    const { client } = suite.service;
+    const nodes = await collect(client.nodes.list(POOL));
+    const addresses = new Set(nodes.map((n) => n.ipAddress));
+    expect(addresses.size).toBe(2);
+    for (const address of addresses) expect(address).toMatch(/^127\.1\.\d+\.\d+$/);
+    expect(ownedNamespaces(suite.dataDir)).toEqual([]);
+    await client.tasks.add(JOB, mpiTask("ompi", 2, `mpirun ${programs.openMpi}`));
+    await client.tasks.add(JOB, mpiTask("mpich", 2, `mpiexec.hydra ${programs.mpich}`));
+    expect((await expectAllreduce(client, "ompi", 2)).size).toBe(2);
+    await expectAllreduce(client, "mpich", 2);
+    const [subtask] = await client.tasks.listSubtasks(JOB, "mpich");
+    expectHydraProxies(suite.dataDir, "mpich", [subtask!.nodeInfo!.nodeId]);
+  }, 120_000);
 });

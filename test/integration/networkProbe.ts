@@ -30,6 +30,13 @@ export function ownedLinks(dataDir: string): string[] {
     .filter((name) => name.startsWith(namespace) || name.startsWith(bridge));
 }
 
+/** After a suite: the namespaces and links its service made and left (nodes outlive their service, as VMs would). */
+export function deleteOwnedNetworking(dataDir: string): void {
+  // Deleting a veth's host end deletes its peer at once; a namespace's devices go only later.
+  for (const link of ownedLinks(dataDir)) ip("link", "del", link);
+  for (const namespace of ownedNamespaces(dataDir)) ip("netns", "del", namespace);
+}
+
 /** The host namespace's IPv4 addresses, as `address/prefix`. */
 export function hostAddresses(): string[] {
   return [...ip("-4", "-o", "addr", "show").matchAll(/inet ([0-9./]+)/g)].map((m) => m[1]!);

@@ -1,14 +1,13 @@
 /** Address and name allocation of service/provisioners/namespaceNetworks.ts (no `ip` command runs). */
 import { describe, expect, it } from "vitest";
-import type { NodeRecord, VirtualNetworkRecord } from "../../../service/core/records.js";
+import type { LocalNetwork } from "../../../service/core/poolNetworks.js";
+import type { NodeRecord } from "../../../service/core/records.js";
 import { NamespaceNetworks, ownedNamePrefixes } from "../../../service/provisioners/namespaceNetworks.js";
 
-const network: VirtualNetworkRecord = {
+const network: LocalNetwork = {
   name: "small",
   addressPrefix: "192.168.9.0/29",
-  version: 1,
-  creationTime: "",
-  lastModified: "",
+  label: "virtual network 'small'",
 };
 
 function node(id: string): NodeRecord {
@@ -34,7 +33,7 @@ describe("namespace networks", () => {
     ]);
     expect(new Set(attachments.map((a) => a.gateway))).toEqual(new Set(["192.168.9.1"]));
     expect(() => networks.reserve(network, node("n6"))).toThrow(
-      "virtual network 'small' (192.168.9.0/29) has no free address left for node n6 (5 node addresses, all taken)",
+      "virtual network 'small' (192.168.9.0/29) has no free address left for node n6 (5 node addresses, all taken): use fewer nodes, or give the network a larger addressPrefix",
     );
   });
 
