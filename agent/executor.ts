@@ -230,19 +230,23 @@ export class Executor {
       return;
     }
     if (dispatch.multiInstance && this.#options.multiInstance) {
+      // The primary's wall clock bounds the whole run, from its coordination on: a coordination
+      // that hangs, or a peer that never reports, ends it too (the service ends the other instances).
+      const wallClock = this.#armWallClock(entry);
       const instance = await this.#options.multiInstance.run(
         entry,
         prepared,
         this.#directoriesOf(dispatch).taskDir,
       );
+      clearTimeout(wallClock);
       if (instance !== "runApplication") {
         this.#complete(entry, { ...instance, startTime: entry.startTime });
         return;
       }
     }
     // The start time is taken before the spawn: the process may have run for a while when the spawn
-    // resolves, and a task's wall-clock time must cover all of its life.
-    const startTime = new Date().toISOString();
+    // resolves, and a task's wall-clock time must cover all of its life (an instance's, from its start).
+    const startTime = entry.startTime ?? new Date().toISOString();
     // Recorded before the spawn, which takes milliseconds (fork and exec): an agent killed at any
     // moment after this line leaves a record by which the next one finds the run — its process by
     // the wrapper's status path in /proc, or the status it left — and never an unknown process that
@@ -270,25 +274,28 @@ export class Executor {
     await this.#watch(entry, taskProcess);
   }
 
-  async #watch(entry: RunningDispatch, taskProcess: TaskProcess): Promise<void> {
+  /** Ends the run once its maxWallClockTime has passed since its start (or from now, before it starts). */
+  #armWallClock(entry: RunningDispatch): NodeJS.Timeout | undefined {
     const limit = entry.dispatch.maxWallClockTimeMs;
-    let wallClock: NodeJS.Timeout | undefined;
-    if (limit !== undefined) {
-      const elapsed = entry.startTime ? Date.now() - Date.parse(entry.startTime) : 0;
-      wallClock = setTimeout(
-        () =>
-          this.#end(
-            entry,
-            {
-              category: "usererror",
-              code: "MaxWallClockTimeExceeded",
-              message: `The task ran longer than its maxWallClockTime (${limit} ms) and was killed; raise the constraint or make the task faster.`,
-            },
-            this.#options.killGraceMs,
-          ),
-        Math.max(0, limit - elapsed),
-      );
-    }
+    if (limit === undefined) return undefined;
+    const elapsed = entry.startTime ? Date.now() - Date.parse(entry.startTime) : 0;
+    return setTimeout(
+      () =>
+        this.#end(
+          entry,
+          {
+            category: "usererror",
+            code: "MaxWallClockTimeExceeded",
+            message: `The task ran longer than its maxWallClockTime (${limit} ms) and was killed; raise the constraint or make the task faster.`,
+          },
+          this.#options.killGraceMs,
+        ),
+      Math.max(0, limit - elapsed),
+    );
+  }
+
+  async #watch(entry: RunningDispatch, taskProcess: TaskProcess): Promise<void> {
+    const wallClock = this.#armWallClock(entry);
     const exit: ProcessExit = await taskProcess.exited;
     clearTimeout(wallClock);
     // Once the lease ran out the service may have requeued the task: whatever the outcome, it is fenced.

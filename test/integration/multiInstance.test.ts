@@ -16,7 +16,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type BatchClient, collect } from "../../client/index.js";
 import type { TaskAddParameter } from "../../protocol/rest/task.js";
 import { ownedNamePrefixes } from "../../service/provisioners/namespaceNetworks.js";
-import { completedTask, refusal, serviceForSuite, waitFor } from "./harness.js";
+import { agentPids, completedTask, refusal, serviceForSuite, waitFor } from "./harness.js";
 import { ownedLinks, ownedNamespaces } from "./networkProbe.js";
 
 const source = path.resolve(import.meta.dirname, "../../examples/mpi/allreduce.c");
@@ -225,6 +225,73 @@ describe("multi-instance tasks with real MPI, nodes in network namespaces", () =
     const [subtask] = await client.tasks.listSubtasks(JOB, "badcoord");
     expect(failure?.message).toContain(`Subtask 1 on node ${subtask!.nodeInfo!.nodeId}`);
     expect(subtask!.exitCode).toBe(7);
+  }, 60_000);
+
+  it("fails the whole task when a rank fails, and says so", async () => {
+    const { client } = suite.service;
+    // Rank 1 (on the first subtask's node) exits 3; mpirun then ends the job and exits non-zero.
+    await client.tasks.add(
+      JOB,
+      mpiTask("badrank", 2, "mpirun /bin/sh -c 'exit $((OMPI_COMM_WORLD_RANK * 3))'"),
+    );
+    const task = await completedTask(client, JOB, "badrank");
+    const failure = task.executionInfo?.failureInfo;
+    expect(task.executionInfo?.result).toBe("failure");
+    expect(failure?.code).toBe("FailureExitCode");
+    expect(failure?.message).toContain(`on node ${task.nodeInfo!.nodeId}`);
+    const stderr = await client.tasks.getFileText(JOB, "badrank", "stderr.txt");
+    expect(stderr).toMatch(/rank 1|non-zero exit code/);
+    await waitFor(
+      "no process of the task left",
+      async () => processesOfNodes(suite.dataDir, JOB).length === 0,
+    );
+  }, 60_000);
+
+  it("fails the whole task when a subtask's node is lost, naming the subtask and its node", async () => {
+    const { client } = suite.service;
+    await client.tasks.add(JOB, {
+      ...mpiTask("lost", 2, "/bin/sleep 600"),
+      constraints: { maxTaskRetryCount: 0 },
+    });
+    const [subtask] = await waitFor("the subtask running", async () => {
+      const subtasks = await client.tasks.listSubtasks(JOB, "lost");
+      return subtasks[0]?.state === "running" && subtasks;
+    });
+    const nodeId = subtask!.nodeInfo!.nodeId!;
+    const [agent] = agentPids(path.join(suite.dataDir, "nodes", POOL, nodeId));
+    process.kill(agent!, "SIGKILL");
+    const task = await completedTask(client, JOB, "lost");
+    expect(task.executionInfo?.failureInfo?.code).toBe("SubtaskNodeLost");
+    expect(task.executionInfo?.failureInfo?.message).toContain(`Subtask 1 on node ${nodeId}`);
+    await waitFor(
+      "no process of the task left",
+      async () => processesOfNodes(suite.dataDir, JOB).length === 0,
+    );
+    // Supervision brings the agent back and the node serves again.
+    await waitFor("the node idle again", async () => (await client.nodes.get(POOL, nodeId)).state === "idle");
+  }, 60_000);
+
+  it("bounds the whole run by maxWallClockTime, a hung coordination command included", async () => {
+    const { client } = suite.service;
+    await client.tasks.add(JOB, {
+      id: "hung",
+      commandLine: "/bin/true",
+      multiInstanceSettings: {
+        numberOfInstances: 2,
+        coordinationCommandLine:
+          "/bin/sh -c 'test $AZ_BATCH_IS_CURRENT_NODE_MASTER = true || exec sleep 600'",
+      },
+      constraints: { maxWallClockTime: "PT2S", maxTaskRetryCount: 0 },
+    });
+    const task = await completedTask(client, JOB, "hung");
+    expect(task.executionInfo?.failureInfo?.code).toBe("MaxWallClockTimeExceeded");
+    expect(task.executionInfo?.failureInfo?.message).toContain(
+      `The primary (subtask 0) on node ${task.nodeInfo!.nodeId}`,
+    );
+    await waitFor(
+      "no process of the task left",
+      async () => processesOfNodes(suite.dataDir, JOB).length === 0,
+    );
   }, 60_000);
 
   it("examples/mpi/run.sh runs the program through the CLI", async () => {
