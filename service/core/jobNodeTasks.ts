@@ -52,10 +52,10 @@ export class JobNodeTasks {
     return "wait";
   }
 
-  /** A preparing task is no longer waiting (terminated, or its job ended). */
-  stopWaiting(task: TaskRecord): void {
-    if (!task.node) return;
-    const key = waitKey(task.jobId, task.node.poolId, task.node.nodeId);
+  /** A preparing task is no longer waiting on its node, or on `nodeId` (terminated, or its job ended). */
+  stopWaiting(task: TaskRecord, nodeId = task.node?.nodeId): void {
+    if (!task.node || nodeId === undefined) return;
+    const key = waitKey(task.jobId, task.node.poolId, nodeId);
     const left = (this.waiting.get(key) ?? []).filter((id) => id !== task.id);
     if (left.length > 0) this.waiting.set(key, left);
     else this.waiting.delete(key);
@@ -74,8 +74,15 @@ export class JobNodeTasks {
       for (const id of ids) {
         const task = this.account.store.getTask(jobId, id);
         if (task?.state !== "preparing") continue;
+        const why = "its node was lost while it waited for the preparation task";
+        const { multiInstance } = this.account;
+        const job = this.account.store.getJob(jobId);
+        if (multiInstance.isPreparing(task) && job) {
+          multiInstance.preparationEnded(task, job, nodeId, false, why);
+          continue;
+        }
         this.account.scheduler.release(poolId, nodeId, jobId, slotsOf(task));
-        this.account.runs.requeue(task, "its node was lost while it waited for the preparation task");
+        this.account.runs.requeue(task, why);
       }
     }
   }
@@ -207,6 +214,11 @@ export class JobNodeTasks {
     for (const id of ids) {
       const task = this.account.store.getTask(job.id, id);
       if (task?.state !== "preparing") continue;
+      if (this.account.multiInstance.isPreparing(task)) {
+        const why = "a job preparation task failed on one of its nodes";
+        this.account.multiInstance.preparationEnded(task, job, entry.nodeId, succeeded, why);
+        continue;
+      }
       if (succeeded && job.state === "active") {
         this.account.runs.launch(task, job, entry.poolId, entry.nodeId);
       } else {

@@ -18,7 +18,7 @@ import type { Account } from "./account.js";
 import { instancesOf, slotsOf } from "./account.js";
 import type { Dispatch } from "./dispatches.js";
 import { dispatchFiles } from "./dispatchFiles.js";
-import type { InstanceRun, NodeRecord, PoolRecord, TaskRecord } from "./records.js";
+import type { InstanceRun, JobRecord, NodeRecord, PoolRecord, TaskRecord } from "./records.js";
 import { moveTask } from "./stateChange.js";
 import { assertTransition } from "./stateMachine.js";
 import { subtaskStateTable } from "./stateTables.js";
@@ -61,7 +61,17 @@ export function checkMultiInstance(pool: PoolRecord | undefined, spec: TaskAddPa
 /** Azure's limit on the nodes of a pool with inter-node communication. */
 const MAX_INTER_NODE_POOL_NODES = 100;
 
+/** A multi-instance task in `preparing`: the nodes it holds, and those whose job preparation task has not succeeded yet. */
+interface PreparingGang {
+  poolId: string;
+  nodeIds: string[];
+  pending: Set<string>;
+}
+
 export class MultiInstanceRuns {
+  /** By `job/task`. Not kept in the store: at start-up a `preparing` task goes back to the queue. */
+  private readonly preparing = new Map<string, PreparingGang>();
+
   constructor(private readonly account: Account) {}
 
   /** A queued task may still run (the scheduler asks before holding nodes for it). */
@@ -69,14 +79,81 @@ export class MultiInstanceRuns {
     return this.account.store.getTask(jobId, taskId)?.state === "active";
   }
 
-  /** The scheduler holds `nodeIds` for the task (the first for the primary): record the run, send its instances. */
+  /**
+   * The scheduler holds `nodeIds` for the task (the first for the primary). The job's preparation task
+   * runs first where it must, as for any task; the task waits in `preparing`, holding every node,
+   * until it has succeeded on all of them. Then the run is recorded and its instances sent.
+   */
   dispatch(poolId: string, nodeIds: string[], jobId: string, taskId: string): boolean {
     const { store } = this.account;
     const task = store.getTask(jobId, taskId);
     const job = store.getJob(jobId);
-    const nodes = nodeIds.map((nodeId) => store.getNode(poolId, nodeId));
     if (!task || task.state !== "active" || !job || job.state !== "active") return false;
-    if (!nodes.every((node): node is NodeRecord => node !== undefined)) return false;
+    if (!nodeIds.every((nodeId) => store.getNode(poolId, nodeId))) return false;
+    const gates = nodeIds.map((nodeId) => this.account.jobNodeTasks.gate(job, task, poolId, nodeId));
+    const refused = nodeIds.filter((_, at) => gates[at] === "refuse");
+    if (refused.length > 0) {
+      // The preparation task failed on some of them before: the task collects other nodes.
+      for (const nodeId of nodeIds) this.account.jobNodeTasks.stopWaiting(task, nodeId);
+      for (const nodeId of refused) this.account.scheduler.excludeNode(jobId, nodeId);
+      this.account.scheduler.enqueue(jobId, taskId, slotsOf(task), true, instancesOf(task));
+      return false;
+    }
+    const pending = nodeIds.filter((_, at) => gates[at] === "wait");
+    if (pending.length === 0) {
+      this.launch(task, job, poolId, nodeIds);
+      return true;
+    }
+    const previous = task.state;
+    moveTask(task, "preparing");
+    task.node = { poolId, nodeId: nodeIds[0]! };
+    this.account.saveTask(task, previous);
+    this.preparing.set(keyOf(task), { poolId, nodeIds, pending: new Set(pending) });
+    return true;
+  }
+
+  /** Is the task waiting in `preparing` for job preparation tasks on the nodes it holds? */
+  isPreparing(task: TaskRecord): boolean {
+    return this.preparing.has(keyOf(task));
+  }
+
+  /**
+   * The job preparation task on a node a preparing task holds has ended (or the node was lost). Once
+   * it has succeeded on every node the run starts; a failure anywhere puts the task back in the queue.
+   */
+  preparationEnded(task: TaskRecord, job: JobRecord, nodeId: string, succeeded: boolean, why: string): void {
+    const gang = this.preparing.get(keyOf(task));
+    if (!gang) return;
+    if (succeeded) gang.pending.delete(nodeId);
+    if (succeeded && gang.pending.size > 0) return;
+    const { store } = this.account;
+    const nodesLeft = gang.nodeIds.every((id) => store.getNode(gang.poolId, id));
+    if (!succeeded || !nodesLeft || job.state !== "active") {
+      this.giveBack(task);
+      this.account.runs.requeue(task, succeeded ? "a node it held is gone" : why);
+      return;
+    }
+    this.preparing.delete(keyOf(task));
+    this.launch(task, job, gang.poolId, gang.nodeIds);
+  }
+
+  /** A preparing task stops waiting (terminated, requeued): every node it holds is given back. */
+  giveBack(task: TaskRecord): void {
+    const gang = this.preparing.get(keyOf(task));
+    if (!gang) return;
+    this.preparing.delete(keyOf(task));
+    for (const nodeId of gang.nodeIds) {
+      this.account.jobNodeTasks.stopWaiting(task, nodeId);
+      this.account.scheduler.release(gang.poolId, nodeId, task.jobId, slotsOf(task));
+    }
+  }
+
+  /** Records the run (the task is active, or preparing on these nodes) and sends its instances. */
+  private launch(task: TaskRecord, job: JobRecord, poolId: string, nodeIds: string[]): void {
+    const { store } = this.account;
+    const { jobId } = task;
+    const taskId = task.id;
+    const nodes = nodeIds.map((nodeId) => store.getNode(poolId, nodeId)!);
     const at = now();
     const sentAt = preciseNow();
     const runId = randomUUID().slice(0, 8);
@@ -135,7 +212,6 @@ export class MultiInstanceRuns {
             };
       this.account.nodeLink.send(poolId, run.nodeId, sent);
     });
-    return true;
   }
 
   /** An instance's process started (its coordination command, or its wait when it has none). */
@@ -328,6 +404,10 @@ function instanceFailure(
     };
   }
   return undefined;
+}
+
+function keyOf(task: TaskRecord): string {
+  return `${task.jobId}/${task.id}`;
 }
 
 function moveInstance(run: InstanceRun, to: SubtaskState, at = now()): void {

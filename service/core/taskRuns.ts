@@ -226,8 +226,11 @@ export class TaskRuns {
       return;
     }
     if (task.state === "preparing" && task.node) {
-      this.account.jobNodeTasks.stopWaiting(task);
-      this.account.scheduler.release(task.node.poolId, task.node.nodeId, task.jobId, slotsOf(task));
+      if (this.account.multiInstance.isPreparing(task)) this.account.multiInstance.giveBack(task);
+      else {
+        this.account.jobNodeTasks.stopWaiting(task);
+        this.account.scheduler.release(task.node.poolId, task.node.nodeId, task.jobId, slotsOf(task));
+      }
       this.complete(task, taskEndedByUser(reason));
       return;
     }
