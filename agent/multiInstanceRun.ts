@@ -48,6 +48,12 @@ export class MultiInstanceRuns {
   readonly #released = new Set<string>();
   /** Coordination processes by dispatch: their groups (background daemons) live until the dispatch ends. */
   readonly #coordination = new Map<string, number>();
+  /**
+   * Instances that coordinated and hold their node (the primary: until it is told to run the
+   * application). `coordinationCompleted` is not kept in the outbox: it is said again on every
+   * registration, which also covers a `runApplication` lost with a connection, or a service restart.
+   */
+  readonly #coordinated = new Set<string>();
 
   constructor(
     private readonly host: RemoteShellHost,
@@ -70,6 +76,7 @@ export class MultiInstanceRuns {
     const coordination = await this.coordinate(entry, prepared, taskDir);
     if (coordination) return coordination;
     if (entry.ending) return { exitCode: 0, failure: entry.ending.failure };
+    this.#coordinated.add(dispatch.dispatchId);
     this.report({ type: "coordinationCompleted", dispatchId: dispatch.dispatchId });
     const runApplication = await this.wait(dispatch.dispatchId);
     if (mi.instance === 0 && runApplication) return "runApplication";
@@ -80,8 +87,15 @@ export class MultiInstanceRuns {
   /** The service says every instance coordinated: the primary's application command may run. */
   runApplication(dispatchId: string): void {
     const wake = this.#waiting.get(dispatchId);
-    if (wake) wake(true);
-    else this.#released.add(dispatchId);
+    if (wake) {
+      this.#coordinated.delete(dispatchId);
+      wake(true);
+    } else this.#released.add(dispatchId);
+  }
+
+  /** Says again which instances coordinated (after a registration: the old connection may have lost it). */
+  reportCoordinated(): void {
+    for (const dispatchId of this.#coordinated) this.report({ type: "coordinationCompleted", dispatchId });
   }
 
   /** The dispatch is being ended (terminated, shutdown): a waiting instance stops waiting. */
@@ -93,6 +107,7 @@ export class MultiInstanceRuns {
   finish(entry: InstanceEntry, taskDir: string): void {
     const { dispatchId } = entry.dispatch;
     this.#released.delete(dispatchId);
+    this.#coordinated.delete(dispatchId);
     this.host.close(entry.dispatch.jobId, entry.dispatch.taskId);
     const coordination = this.#coordination.get(dispatchId);
     this.#coordination.delete(dispatchId);

@@ -52,6 +52,7 @@ export class NodeAgent {
   readonly #connection: ServiceConnection;
   readonly #shellHost: RemoteShellHost;
   readonly #shellRelay: RemoteShellRelay;
+  readonly #multiInstance: MultiInstanceRuns;
   readonly #lease: ServiceLease;
   readonly #watchdog: LeaseWatchdog;
   #watchdogFeed: NodeJS.Timeout | undefined;
@@ -84,8 +85,9 @@ export class NodeAgent {
     const send = (message: OutgoingAgentMessage) => this.#connection.send(message);
     this.#shellHost = new RemoteShellHost(send, log);
     this.#shellRelay = new RemoteShellRelay(d.agentState, send, log);
+    this.#multiInstance = new MultiInstanceRuns(this.#shellHost, this.#shellRelay, send);
     this.#executor = new Executor({
-      multiInstance: new MultiInstanceRuns(this.#shellHost, this.#shellRelay, send),
+      multiInstance: this.#multiInstance,
       directories: d,
       packages: this.#packages,
       records: new DispatchRecords(d.dispatchRecords, log),
@@ -204,6 +206,8 @@ export class NodeAgent {
       if (message.certificates) await this.#installCertificates(message.certificates);
       if (message.applicationPackages) await this.#installPoolPackages(message.applicationPackages);
     })();
+    // What the old connection may have lost: the service has all instances' news again.
+    this.#multiInstance.reportCoordinated();
     for (const id of message.cancelDispatchIds) {
       this.#executor.terminate(
         id,

@@ -12,11 +12,22 @@
 import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BatchClient, collect } from "../../client/index.js";
 import type { TaskAddParameter } from "../../protocol/rest/task.js";
 import { ownedNamePrefixes } from "../../service/provisioners/namespaceNetworks.js";
-import { agentPids, completedTask, refusal, serviceForSuite, waitFor } from "./harness.js";
+import {
+  agentPids,
+  completedTask,
+  killEverything,
+  makeDataDir,
+  refusal,
+  type ServiceProcess,
+  serviceForSuite,
+  startService,
+  stopService,
+  waitFor,
+} from "./harness.js";
 import { ownedLinks, ownedNamespaces } from "./networkProbe.js";
 
 const source = path.resolve(import.meta.dirname, "../../examples/mpi/allreduce.c");
@@ -390,4 +401,41 @@ describe("multi-instance tasks with real MPI, nodes on loopback addresses", () =
     const [subtask] = await client.tasks.listSubtasks(JOB, "mpich");
     expectHydraProxies(suite.dataDir, "mpich", [subtask!.nodeInfo!.nodeId]);
   }, 120_000);
+});
+
+describe("a multi-instance task across a service restart", () => {
+  const dataDir = makeDataDir("mpi-restart");
+  let service: ServiceProcess | undefined;
+  afterAll(async () => {
+    if (service) await stopService(service);
+    killEverything(dataDir);
+  });
+
+  it("completes when the service was killed while an instance still coordinated", async () => {
+    service = await startService(dataDir, 0, undefined, ["--network-isolation", "loopback"]);
+    const port = Number(new URL(service.endpoint).port);
+    await interNodePool(service.client, 2);
+    const go = path.join(dataDir, "go");
+    await service.client.tasks.add(JOB, {
+      id: "restart",
+      commandLine: "/bin/true",
+      // The primary coordinates at once; the subtask only once the test says so.
+      multiInstanceSettings: {
+        numberOfInstances: 2,
+        coordinationCommandLine: `/bin/sh -c 'test $AZ_BATCH_IS_CURRENT_NODE_MASTER = true || while [ ! -e ${go} ]; do sleep 0.05; done'`,
+      },
+      constraints: { maxWallClockTime: "PT2M", maxTaskRetryCount: 0 },
+    });
+    await waitFor("both instances started", async () => {
+      const subtasks = await service!.client.tasks.listSubtasks(JOB, "restart");
+      return subtasks[0]?.state === "running";
+    });
+    // The new service knows nothing of the primary's coordination but what its agent says again.
+    await stopService(service, "SIGKILL");
+    service = await startService(dataDir, port, service.accountKey, ["--network-isolation", "loopback"]);
+    fs.writeFileSync(go, "");
+    const task = await completedTask(service.client, JOB, "restart");
+    expect(task.executionInfo?.result, JSON.stringify(task.executionInfo)).toBe("success");
+    expect(task.executionInfo?.retryCount).toBe(0);
+  }, 90_000);
 });
