@@ -27,7 +27,8 @@ import { taskNodeInfo } from "./views.js";
 
 /**
  * What Azure refuses about a multi-instance task when it is added: a pool without inter-node
- * communication, more instances than the pool can have nodes, and more than one slot per instance.
+ * communication or with several task slots per node, more instances than the pool can have nodes,
+ * and more than one slot per instance.
  */
 export function checkMultiInstance(pool: PoolRecord | undefined, spec: TaskAddParameter): void {
   const settings = spec.multiInstanceSettings!;
@@ -37,6 +38,14 @@ export function checkMultiInstance(pool: PoolRecord | undefined, spec: TaskAddPa
       "multiInstanceSettings",
       String(instances),
       `multi-instance tasks run only in pools with enableInterNodeCommunication, and ${pool ? `pool ${pool.id} does not have it` : "the job's pool does not exist"}; create the pool with enableInterNodeCommunication: true.`,
+    );
+  }
+  if ((pool.spec.taskSlotsPerNode ?? 1) !== 1) {
+    // Azure: multi-instance tasks need a pool with concurrent task execution disabled.
+    throw invalidPropertyValue(
+      "multiInstanceSettings",
+      String(instances),
+      `multi-instance tasks run only in pools with taskSlotsPerNode 1, and pool ${pool.id} has ${pool.spec.taskSlotsPerNode}; use a pool created with taskSlotsPerNode: 1.`,
     );
   }
   const most = pool.autoScale

@@ -1,7 +1,7 @@
 /**
  * The official `@azure/batch` 10.2.0 client driving the job model: a job with a job manager,
  * preparation and release task; tasks with constraints, exit conditions and dependencies; task counts;
- * the preparation/release status; update and reactivate.
+ * the preparation/release status; update and reactivate; a multi-instance task and its subtasks.
  */
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -99,5 +99,35 @@ describe("@azure/batch client and the job model", () => {
     await batch.task.update("deps", "later", { constraints: { maxTaskRetryCount: 2 } });
     expect((await batch.task.get("deps", "later")).constraints?.maxTaskRetryCount).toBe(2);
     await batch.task.terminate("deps", "later");
+  });
+
+  it("runs a multi-instance task and lists its subtasks", async () => {
+    await batch.pool.add({
+      id: "inter",
+      vmSize: "standard_d2s_v3",
+      targetDedicatedNodes: 2,
+      taskSlotsPerNode: 1,
+      enableInterNodeCommunication: true,
+    });
+    await batch.job.add({ id: "mpi", poolInfo: { poolId: "inter" } });
+    await batch.task.add("mpi", {
+      id: "gang",
+      commandLine: "/bin/sh -c 'echo hosts=$AZ_BATCH_HOST_LIST'",
+      multiInstanceSettings: { numberOfInstances: 2, coordinationCommandLine: "/bin/true" },
+    });
+    const task = await waitFor("the multi-instance task to complete", async () => {
+      const t = await batch.task.get("mpi", "gang");
+      return t.state === "completed" && t;
+    });
+    expect(task.executionInfo?.result).toBe("success");
+    expect(task.multiInstanceSettings).toMatchObject({
+      numberOfInstances: 2,
+      coordinationCommandLine: "/bin/true",
+    });
+    const { value: subtasks } = await batch.task.listSubtasks("mpi", "gang");
+    expect(subtasks).toHaveLength(1);
+    expect(subtasks![0]).toMatchObject({ id: 1, state: "completed", result: "success", exitCode: 0 });
+    expect(subtasks![0]!.nodeInfo?.nodeId).not.toBe(task.nodeInfo?.nodeId);
+    expect(subtasks![0]!.startTime).toBeInstanceOf(Date);
   });
 });

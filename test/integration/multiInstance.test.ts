@@ -362,7 +362,7 @@ ${stderr}`),
     expect(output).toContain("allreduce ok");
   }, 120_000);
 
-  it("refuses what Azure refuses: no inter-node communication, more instances than nodes, several slots", async () => {
+  it("refuses what Azure refuses: no inter-node communication, more instances than nodes, several slots, shared nodes", async () => {
     const { client } = suite.service;
     await client.pools.add({ id: "plain", vmSize: "small", targetDedicatedNodes: 0 });
     await client.jobs.add({ id: "plainjob", poolInfo: { poolId: "plain" } });
@@ -374,6 +374,16 @@ ${stderr}`),
     expect(tooMany.message).toContain("at most 4 nodes");
     const slots = await refusal(client.tasks.add(JOB, { ...mpiTask("x", 2, "/bin/true"), requiredSlots: 2 }));
     expect(slots.code).toBe("InvalidPropertyValue");
+    await client.pools.add({
+      id: "shared",
+      vmSize: "small",
+      targetDedicatedNodes: 0,
+      taskSlotsPerNode: 2,
+      enableInterNodeCommunication: true,
+    });
+    await client.jobs.add({ id: "sharedjob", poolInfo: { poolId: "shared" } });
+    const concurrent = await refusal(client.tasks.add("sharedjob", mpiTask("x", 1, "/bin/true")));
+    expect(concurrent.message).toContain("taskSlotsPerNode 1");
     expect(await client.tasks.listSubtasks(JOB, "ompi2")).toHaveLength(1);
   });
 });
