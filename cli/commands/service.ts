@@ -85,10 +85,11 @@ export function registerServiceCommands(program: Command, context: CliContext): 
     .addOption(
       new Option(
         "--network-isolation <mode>",
-        "how local nodes on a virtual network (openbatch network create) are kept apart. auto: each " +
+        "how local nodes on a virtual network (openbatch network create), and those of pools with " +
+          "inter-node communication, are kept apart. auto: each " +
           "node gets its own network namespace and address where the host allows it (root and " +
           "ip netns), loopback otherwise; namespaces: refuse to start without them; loopback: never " +
-          "use them, every node on 127.0.0.1",
+          "use them, nodes on loopback addresses",
       )
         .choices(["auto", "namespaces", "loopback"])
         .default("auto"),
