@@ -5,18 +5,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BatchRequestError, collect } from "../../client/index.js";
-import {
-  completedTask,
-  killEverything,
-  makeDataDir,
-  type ServiceProcess,
-  serviceForSuite,
-  startService,
-  stopService,
-  waitFor,
-} from "./harness.js";
+import { completedTask, restartableService, serviceForSuite, waitFor } from "./harness.js";
 
 const FORMULA =
   "$TargetDedicatedNodes = min(3, $PendingTasks.GetSample(1));\n$NodeDeallocationOption = taskcompletion;";
@@ -199,17 +190,10 @@ describe("autoscale", () => {
 });
 
 describe("autoscale across a SIGKILL of the service", () => {
-  const dataDir = makeDataDir("autoscalerestart");
-  let service: ServiceProcess | undefined;
-
-  afterAll(async () => {
-    if (service) await stopService(service);
-    killEverything(dataDir);
-  });
+  const suite = restartableService("autoscalerestart");
 
   it("evaluates the formula again after a restart: queued work grows the pool", async () => {
-    service = await startService(dataDir);
-    const port = Number(new URL(service.endpoint).port);
+    let service = await suite.start();
     await service.client.pools.add({
       id: "rp",
       vmSize: "small",
@@ -218,8 +202,8 @@ describe("autoscale across a SIGKILL of the service", () => {
       autoScaleEvaluationInterval: "PT2S",
     });
     expect((await service.client.pools.get("rp")).currentDedicatedNodes).toBe(0);
-    await stopService(service, "SIGKILL");
-    service = await startService(dataDir, port, service.accountKey);
+    await suite.kill();
+    service = await suite.start();
     const { client } = service;
     const restartedAt = new Date().toISOString();
 

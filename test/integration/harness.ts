@@ -169,11 +169,29 @@ export function serviceForSuite(
   readonly dataDir: string;
   readonly service: ServiceProcess;
 } {
+  const suite = restartableService(name, extraArgs);
+  beforeAll(async () => {
+    await suite.start();
+  });
+  return suite;
+}
+
+/**
+ * A service for the enclosing `describe` that its tests start, SIGKILL and start again on the same
+ * data directory, port and key; stopped, and everything it started killed, after them.
+ */
+export function restartableService(
+  name: string,
+  extraArgs: string[] = [],
+): {
+  readonly dataDir: string;
+  readonly service: ServiceProcess;
+  start(): Promise<ServiceProcess>;
+  kill(): Promise<void>;
+} {
   const dataDir = makeDataDir(name);
   let service: ServiceProcess | undefined;
-  beforeAll(async () => {
-    service = await startService(dataDir, 0, undefined, extraArgs);
-  });
+  let port = 0;
   afterAll(async () => {
     if (service) await stopService(service);
     killEverything(dataDir);
@@ -184,6 +202,14 @@ export function serviceForSuite(
     get service() {
       if (!service) throw new Error("the suite's service has not started");
       return service;
+    },
+    async start() {
+      service = await startService(dataDir, port, service?.accountKey, extraArgs);
+      port = Number(new URL(service.endpoint).port);
+      return service;
+    },
+    async kill() {
+      if (service) await stopService(service, "SIGKILL");
     },
   };
 }

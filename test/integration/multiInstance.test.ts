@@ -12,20 +12,16 @@
 import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type BatchClient, collect } from "../../client/index.js";
 import type { TaskAddParameter } from "../../protocol/rest/task.js";
 import { ownedNamePrefixes } from "../../service/provisioners/namespaceNetworks.js";
 import {
   agentPids,
   completedTask,
-  killEverything,
-  makeDataDir,
   refusal,
-  type ServiceProcess,
+  restartableService,
   serviceForSuite,
-  startService,
-  stopService,
   waitFor,
 } from "./harness.js";
 import { ownedLinks, ownedNamespaces } from "./networkProbe.js";
@@ -384,7 +380,6 @@ ${stderr}`),
     await client.jobs.add({ id: "sharedjob", poolInfo: { poolId: "shared" } });
     const concurrent = await refusal(client.tasks.add("sharedjob", mpiTask("x", 1, "/bin/true")));
     expect(concurrent.message).toContain("taskSlotsPerNode 1");
-    expect(await client.tasks.listSubtasks(JOB, "ompi2")).toHaveLength(1);
   });
 });
 
@@ -414,19 +409,12 @@ describe("multi-instance tasks with real MPI, nodes on loopback addresses", () =
 });
 
 describe("a multi-instance task across a service restart", () => {
-  const dataDir = makeDataDir("mpi-restart");
-  let service: ServiceProcess | undefined;
-  afterAll(async () => {
-    if (service) await stopService(service);
-    killEverything(dataDir);
-  });
+  const suite = restartableService("mpi-restart", ["--network-isolation", "loopback"]);
 
   it("completes when the service was killed while an instance still coordinated", async () => {
-    service = await startService(dataDir, 0, undefined, ["--network-isolation", "loopback"]);
-    const port = Number(new URL(service.endpoint).port);
-    await interNodePool(service.client, 2);
-    const go = path.join(dataDir, "go");
-    await service.client.tasks.add(JOB, {
+    await interNodePool((await suite.start()).client, 2);
+    const go = path.join(suite.dataDir, "go");
+    await suite.service.client.tasks.add(JOB, {
       id: "restart",
       commandLine: "/bin/true",
       // The primary coordinates at once; the subtask only once the test says so.
@@ -437,14 +425,14 @@ describe("a multi-instance task across a service restart", () => {
       constraints: { maxWallClockTime: "PT2M", maxTaskRetryCount: 0 },
     });
     await waitFor("both instances started", async () => {
-      const subtasks = await service!.client.tasks.listSubtasks(JOB, "restart");
+      const subtasks = await suite.service.client.tasks.listSubtasks(JOB, "restart");
       return subtasks[0]?.state === "running";
     });
     // The new service knows nothing of the primary's coordination but what its agent says again.
-    await stopService(service, "SIGKILL");
-    service = await startService(dataDir, port, service.accountKey, ["--network-isolation", "loopback"]);
+    await suite.kill();
+    const { client } = await suite.start();
     fs.writeFileSync(go, "");
-    const task = await completedTask(service.client, JOB, "restart");
+    const task = await completedTask(client, JOB, "restart");
     expect(task.executionInfo?.result, JSON.stringify(task.executionInfo)).toBe("success");
     expect(task.executionInfo?.retryCount).toBe(0);
   }, 90_000);
