@@ -52,10 +52,10 @@ export class JobNodeTasks {
     return "wait";
   }
 
-  /** A preparing task is no longer waiting on its node, or on `nodeId` (terminated, or its job ended). */
-  stopWaiting(task: TaskRecord, nodeId = task.node?.nodeId): void {
-    if (!task.node || nodeId === undefined) return;
-    const key = waitKey(task.jobId, task.node.poolId, nodeId);
+  /** A preparing task is no longer waiting on its node, or on `node` (terminated, or its job ended). */
+  stopWaiting(task: TaskRecord, node = task.node): void {
+    if (!node) return;
+    const key = waitKey(task.jobId, node.poolId, node.nodeId);
     const left = (this.waiting.get(key) ?? []).filter((id) => id !== task.id);
     if (left.length > 0) this.waiting.set(key, left);
     else this.waiting.delete(key);

@@ -103,7 +103,7 @@ export class MultiInstanceRuns {
     const refused = nodeIds.filter((_, at) => gates[at] === "refuse");
     if (refused.length > 0) {
       // The preparation task failed on some of them before: the task collects other nodes.
-      for (const nodeId of nodeIds) this.account.jobNodeTasks.stopWaiting(task, nodeId);
+      for (const nodeId of nodeIds) this.account.jobNodeTasks.stopWaiting(task, { poolId, nodeId });
       for (const nodeId of refused) this.account.scheduler.excludeNode(jobId, nodeId);
       this.account.scheduler.enqueue(jobId, taskId, slotsOf(task), true, instancesOf(task));
       return false;
@@ -152,7 +152,7 @@ export class MultiInstanceRuns {
     if (!gang) return;
     this.preparing.delete(keyOf(task));
     for (const nodeId of gang.nodeIds) {
-      this.account.jobNodeTasks.stopWaiting(task, nodeId);
+      this.account.jobNodeTasks.stopWaiting(task, { poolId: gang.poolId, nodeId });
       this.account.scheduler.release(gang.poolId, nodeId, task.jobId, slotsOf(task));
     }
   }

@@ -20,6 +20,8 @@ export interface LocalNetwork {
   addressPrefix: string;
   /** How messages name it: "virtual network 'x'" or "the own network of pool 'y'". */
   label: string;
+  /** What to do when it has no address left for another node. */
+  whenFull: string;
 }
 
 const POOL_NETWORK_RANGE: Ipv4Cidr = { network: 0x64400000, prefixLength: 10 };
@@ -51,7 +53,14 @@ export function localNetworkOf(
   const name = networkNameOf(pool);
   if (name !== undefined) {
     const network = virtualNetwork(name);
-    return network && { name, addressPrefix: network.addressPrefix, label: `virtual network '${name}'` };
+    return (
+      network && {
+        name,
+        addressPrefix: network.addressPrefix,
+        label: `virtual network '${name}'`,
+        whenFull: "use fewer nodes, or give the network a larger addressPrefix",
+      }
+    );
   }
   if (pool.ownNetwork === undefined) return undefined;
   // ':' is never in a virtual network's name, so the two kinds never share a bridge.
@@ -59,5 +68,6 @@ export function localNetworkOf(
     name: `pool:${pool.id}`,
     addressPrefix: pool.ownNetwork,
     label: `the own network of pool '${pool.id}'`,
+    whenFull: "use fewer nodes",
   };
 }

@@ -90,7 +90,7 @@ export class NamespaceNetworks {
     }
     throw new Error(
       `${network.label} (${network.addressPrefix}) has no free address left for node ${node.id} ` +
-        `(${last - first + 1} node addresses, all taken): use fewer nodes${network.name.includes(":") ? "" : ", or give the network a larger addressPrefix"}`,
+        `(${last - first + 1} node addresses, all taken): ${network.whenFull}`,
     );
   }
 

@@ -8,6 +8,7 @@ const network: LocalNetwork = {
   name: "small",
   addressPrefix: "192.168.9.0/29",
   label: "virtual network 'small'",
+  whenFull: "use fewer nodes, or give the network a larger addressPrefix",
 };
 
 function node(id: string): NodeRecord {

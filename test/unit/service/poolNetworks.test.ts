@@ -41,11 +41,13 @@ describe("pool networks", () => {
       name: "n",
       addressPrefix: "10.7.0.0/24",
       label: "virtual network 'n'",
+      whenFull: "use fewer nodes, or give the network a larger addressPrefix",
     });
     expect(localNetworkOf(pool("mpi", "100.64.4.0/22"), lookup)).toEqual({
       name: "pool:mpi",
       addressPrefix: "100.64.4.0/22",
       label: "the own network of pool 'mpi'",
+      whenFull: "use fewer nodes",
     });
     expect(localNetworkOf(pool("plain"), lookup)).toBeUndefined();
   });
