@@ -45,6 +45,11 @@ export class Preemptions {
   /** Per `pool/node`: when its machine comes back; plus the next random preemption. */
   private readonly timers = new TimerPerKey((key) => this.fire(key));
   private readonly random: () => number;
+  /**
+   * Per `pool/node`: the preempted machine's stop, until it is done. A restore waits for it: were the
+   * node `starting` while its old agent still shut down, that agent's farewell would make it `unknown`.
+   */
+  private readonly stopping = new Map<string, Promise<void>>();
 
   constructor(
     private readonly account: Account,
@@ -79,11 +84,15 @@ export class Preemptions {
     moveNode(node, "preempted");
     this.account.store.putNode(node);
     this.account.nodes.updateEligibility(node);
-    this.account.machines.preempt(node).catch((error: unknown) => {
+    const stopped = this.account.machines.preempt(node).catch((error: unknown) => {
       node.errors = [
         { code: "PreemptionFailed", message: `The preempted node's machine did not stop: ${String(error)}` },
       ];
       this.account.store.putNode(node);
+    });
+    this.stopping.set(key(node), stopped);
+    void stopped.then(() => {
+      if (this.stopping.get(key(node)) === stopped) this.stopping.delete(key(node));
     });
     this.timers.at(key(node), Date.now() + this.config.restoreAfterMs);
   }
@@ -108,7 +117,9 @@ export class Preemptions {
       return;
     }
     const [poolId, nodeId] = timerKey.split("/") as [string, string];
-    this.restore(poolId, nodeId);
+    const stopping = this.stopping.get(timerKey);
+    if (stopping) void stopping.then(() => this.restore(poolId, nodeId));
+    else this.restore(poolId, nodeId);
   }
 
   /** The pool gets its node back: a fresh machine under the same node id, `starting` until its agent registers. */
