@@ -73,7 +73,7 @@ export class NodeAgent {
     this.#root = realpathSync(config.root);
     this.#nodeId = config.nodeId ?? readStoredNodeId(d.agentState);
     this.#outbox = new Outbox(join(d.agentState, "outbox.jsonl"), log);
-    this.#watchdog = new LeaseWatchdog(log);
+    this.#watchdog = new LeaseWatchdog(d.exitStatuses, log);
     this.#lease = new ServiceLease(() => {
       this.#log.warn(
         "agent: no answer from the service for nodeLostAfterMs; ending the tasks it will requeue",
@@ -92,7 +92,7 @@ export class NodeAgent {
       outbox: this.#outbox,
       report: (message) => {
         this.#connection.send(message);
-        // The watchdog must know a task's process group before the agent can be stopped.
+        // A coordination command's group, which the watchdog cannot find itself (leaseWatchdog.ts).
         if (message.type === "taskStarted") this.#feedWatchdog();
       },
       node: () => this.#node,
@@ -217,7 +217,8 @@ export class NodeAgent {
     this.#watchdog.update({
       expiresAt: this.#lease.expiresAt,
       graceMs: this.#lease.graceMs,
-      pids: this.#executor.taskProcessIds(),
+      exemptDispatchIds: this.#executor.nodeDispatchIds(),
+      pids: this.#executor.unlistedTaskProcessIds(),
     });
   }
 
@@ -243,6 +244,8 @@ export class NodeAgent {
     switch (message.type) {
       case "dispatch":
         this.#executor.dispatch(message);
+        // The watchdog leaves the node's own runs alone, so it must know them before they start.
+        if (message.kind !== "task") this.#feedWatchdog();
         return;
       case "terminate":
         this.#executor.terminate(message.dispatchId, message.graceMs, message.reason);
