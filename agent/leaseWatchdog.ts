@@ -28,6 +28,8 @@ import { runningWrappers } from "./taskWrapper.js";
 /** What the watchdog holds: when the lease runs out (epoch ms; null: never) and whom to end then. */
 export interface WatchdogState {
   expiresAt: number | null;
+  /** Where the wrappers of the agent's runs write their status (NodeDirectories.exitStatuses). */
+  exitStatuses: string;
   graceMs: number;
   /** Runs to leave alone: the node's start, preparation and release tasks. */
   exemptDispatchIds: string[];
@@ -40,13 +42,10 @@ const SCRIPT = fileURLToPath(import.meta.url);
 /** The agent's side: starts the watchdog and tells it every change. */
 export class LeaseWatchdog {
   readonly #log: Log;
-  readonly #exitStatuses: string;
   #child: ChildProcess | undefined;
   #sent = "";
 
-  /** `exitStatuses`: where the wrappers of this agent's runs write their status (NodeDirectories). */
-  constructor(exitStatuses: string, log: Log) {
-    this.#exitStatuses = exitStatuses;
+  constructor(log: Log) {
     this.#log = log;
   }
 
@@ -68,7 +67,7 @@ export class LeaseWatchdog {
   }
 
   #start(): void {
-    const child = spawn(process.execPath, [SCRIPT, this.#exitStatuses], {
+    const child = spawn(process.execPath, [SCRIPT], {
       stdio: ["pipe", "ignore", "inherit"],
     });
     child.on("error", (error) => this.#log.warn(`agent: lease watchdog: ${errorText(error)}`));
@@ -86,19 +85,19 @@ export class LeaseWatchdog {
 }
 
 /** The watchdog process: keeps the latest state, and ends the tasks once the lease has run out. */
-function runWatchdog(exitStatuses: string): void {
-  let state: WatchdogState = { expiresAt: null, graceMs: 0, exemptDispatchIds: [], pids: [] };
+function runWatchdog(): void {
+  let state: WatchdogState | undefined;
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     clearTimeout(timer);
-    if (state.expiresAt === null) return;
+    if (!state || state.expiresAt === null) return;
     timer = setTimeout(expire, Math.max(0, state.expiresAt - Date.now()));
   };
   const expire = () => {
-    if (state.expiresAt === null || Date.now() < state.expiresAt) return arm();
+    if (!state || state.expiresAt === null || Date.now() < state.expiresAt) return arm();
     const exempt = new Set(state.exemptDispatchIds);
     const pids = new Set(state.pids);
-    for (const wrapper of runningWrappers(exitStatuses))
+    for (const wrapper of runningWrappers(state.exitStatuses))
       if (!exempt.has(wrapper.dispatchId)) pids.add(wrapper.pid);
     for (const pid of pids) signalProcessGroup(pid, "SIGTERM");
     setTimeout(() => {
@@ -117,4 +116,4 @@ function runWatchdog(exitStatuses: string): void {
   lines.on("close", () => process.exit(0));
 }
 
-if (process.argv[1] === SCRIPT) runWatchdog(process.argv[2]!);
+if (process.argv[1] === SCRIPT) runWatchdog();

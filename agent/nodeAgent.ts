@@ -73,7 +73,7 @@ export class NodeAgent {
     this.#root = realpathSync(config.root);
     this.#nodeId = config.nodeId ?? readStoredNodeId(d.agentState);
     this.#outbox = new Outbox(join(d.agentState, "outbox.jsonl"), log);
-    this.#watchdog = new LeaseWatchdog(d.exitStatuses, log);
+    this.#watchdog = new LeaseWatchdog(log);
     this.#lease = new ServiceLease(() => {
       this.#log.warn(
         "agent: no answer from the service for nodeLostAfterMs; ending the tasks it will requeue",
@@ -216,6 +216,7 @@ export class NodeAgent {
   #feedWatchdog(): void {
     this.#watchdog.update({
       expiresAt: this.#lease.expiresAt,
+      exitStatuses: this.#directories.exitStatuses,
       graceMs: this.#lease.graceMs,
       exemptDispatchIds: this.#executor.nodeDispatchIds(),
       pids: this.#executor.unlistedTaskProcessIds(),
