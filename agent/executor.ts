@@ -17,8 +17,7 @@
  * - application packages (packages.ts), resource file downloads (resourceFiles.ts) and output file
  *   uploads (outputFiles.ts) report their own.
  */
-import { readdirSync, rmSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { readdirSync, rmSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { DispatchMessage, FailureReport, OutgoingAgentMessage } from "../protocol/agent.js";
 import { ID_REGEX } from "../protocol/apiVersion.js";
@@ -90,11 +89,28 @@ export class Executor {
     return [...this.#running.keys()];
   }
 
-  /** Process group leaders of the running tasks (not start, preparation or release tasks), for fencing. */
-  taskProcessIds(): number[] {
+  /**
+   * For fencing (agent/leaseWatchdog.ts), which ends every wrapper whose status is under
+   * `exitStatuses` unless its dispatch is named here: the running start, preparation and release
+   * tasks, which no other node would run for this one. Known from the dispatch on, before the spawn.
+   */
+  nodeDispatchIds(): string[] {
+    const ids: string[] = [];
+    for (const [id, entry] of this.#running) if (entry.dispatch.kind !== "task") ids.push(id);
+    return ids;
+  }
+
+  /**
+   * Process group leaders of running tasks that fencing cannot find by their status path: those whose
+   * wrapper keeps none (a multi-instance task's coordination command).
+   */
+  unlistedTaskProcessIds(): number[] {
+    const listed = `${this.#options.directories.exitStatuses}/`;
     const pids: number[] = [];
-    for (const entry of this.#running.values())
-      if (entry.dispatch.kind === "task" && entry.process) pids.push(entry.process.pid);
+    for (const entry of this.#running.values()) {
+      const process = entry.dispatch.kind === "task" ? entry.process : undefined;
+      if (process && !process.statusPath.startsWith(listed)) pids.push(process.pid);
+    }
     return pids;
   }
 
@@ -431,9 +447,9 @@ export class Executor {
       completion,
     });
     this.#running.delete(dispatch.dispatchId);
-    // Its wrapper's status is in the record now (off the event loop: nothing waits for it).
-    if (entry.process || entry.receivedAt === undefined)
-      void rm(this.#statusPath(dispatch.dispatchId), { force: true }).catch(() => {});
+    // Its wrapper's status is in the record now. One unlink(2) here costs less than a round trip
+    // through libuv's thread pool (fs/promises' rm is a stat and an unlink there, each waking a thread).
+    if (entry.process || entry.receivedAt === undefined) removeStatus(this.#statusPath(dispatch.dispatchId));
     if (dispatch.multiInstance)
       this.#options.multiInstance?.finish(entry, this.#directoriesOf(dispatch).taskDir);
     this.#retain(dispatch, completion.endTime);
@@ -441,6 +457,15 @@ export class Executor {
     this.#options.log.info(
       `executor: dispatch ${dispatch.dispatchId} completed, exit code ${completion.exitCode}${code}`,
     );
+  }
+}
+
+/** Deletes a run's exit status file; one that is not there (the wrapper was killed first) is fine. */
+function removeStatus(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // ENOENT: nothing was written; anything else leaves a file that recover() removes at the next start
   }
 }
 

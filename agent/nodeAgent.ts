@@ -94,7 +94,7 @@ export class NodeAgent {
       outbox: this.#outbox,
       report: (message) => {
         this.#connection.send(message);
-        // The watchdog must know a task's process group before the agent can be stopped.
+        // A coordination command's group, which the watchdog cannot find itself (leaseWatchdog.ts).
         if (message.type === "taskStarted") this.#feedWatchdog();
       },
       node: () => this.#node,
@@ -220,8 +220,10 @@ export class NodeAgent {
   #feedWatchdog(): void {
     this.#watchdog.update({
       expiresAt: this.#lease.expiresAt,
+      exitStatuses: this.#directories.exitStatuses,
       graceMs: this.#lease.graceMs,
-      pids: this.#executor.taskProcessIds(),
+      exemptDispatchIds: this.#executor.nodeDispatchIds(),
+      pids: this.#executor.unlistedTaskProcessIds(),
     });
   }
 
@@ -247,6 +249,8 @@ export class NodeAgent {
     switch (message.type) {
       case "dispatch":
         this.#executor.dispatch(message);
+        // The watchdog leaves the node's own runs alone, so it must know them before they start.
+        if (message.kind !== "task") this.#feedWatchdog();
         return;
       case "terminate":
         this.#executor.terminate(message.dispatchId, message.graceMs, message.reason);

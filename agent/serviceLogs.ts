@@ -5,7 +5,7 @@
  * A file holds entries from its start time to its last modification (the running agent's, to now); an
  * upload takes every file whose span meets the requested range, whole, as Azure does.
  */
-import { createWriteStream, mkdirSync, readdirSync, rmSync, statSync, type WriteStream } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { OutgoingAgentMessage, UploadLogsMessage } from "../protocol/agent.js";
 import { BlobContainer } from "./blobContainer.js";
@@ -14,8 +14,18 @@ import { errorText } from "./log.js";
 const KEPT_FILES = 10;
 const FILE_NAME = /^agent-(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2}\.\d{3})Z\.log$/;
 
+/**
+ * The running agent's log file. Each line is appended with one write(2) on the event loop, as stderr's
+ * (a file too) are: a WriteStream sent every line through libuv's thread pool, whose hand-offs cost
+ * the agent more CPU than the write itself (a line per task, at hundreds of tasks a second).
+ */
+export interface ServiceLog {
+  write(text: string): void;
+  close(): void;
+}
+
 /** Opens a new log file for this start of the agent, deleting the oldest beyond the newest 10. */
-export function openServiceLog(directory: string, startedAt = new Date()): WriteStream {
+export function openServiceLog(directory: string, startedAt = new Date()): ServiceLog {
   mkdirSync(directory, { recursive: true });
   const name = `agent-${startedAt.toISOString().replaceAll(":", "-")}.log`;
   const older = logFiles(directory)
@@ -23,7 +33,17 @@ export function openServiceLog(directory: string, startedAt = new Date()): Write
     .sort();
   for (const stale of older.slice(0, Math.max(0, older.length - (KEPT_FILES - 1))))
     rmSync(join(directory, stale), { force: true });
-  return createWriteStream(join(directory, name), { flags: "a" });
+  const fd = openSync(join(directory, name), "a");
+  return {
+    write(text) {
+      try {
+        writeSync(fd, text);
+      } catch {
+        // a full disk loses log lines, never the agent (stderr still has them)
+      }
+    },
+    close: () => closeSync(fd),
+  };
 }
 
 interface LogFile {

@@ -35,12 +35,15 @@ export type SpawnOutcome = { ok: true; process: TaskProcess } | { ok: false; fai
 
 export class TaskProcess {
   readonly pid: number;
+  /** Where its wrapper writes the exit status (`/dev/null` for a coordination command's). */
+  readonly statusPath: string;
   /** Settles once the process is gone and anything it left in its group was killed. */
   readonly exited: Promise<ProcessExit>;
   #killTimer: NodeJS.Timeout | undefined;
 
-  private constructor(pid: number, exit: Promise<ProcessExit>, keepGroup = false) {
+  private constructor(pid: number, statusPath: string, exit: Promise<ProcessExit>, keepGroup = false) {
     this.pid = pid;
+    this.statusPath = statusPath;
     this.exited = exit.then((result) => {
       clearTimeout(this.#killTimer);
       // A task owns its process group: what it left running in the background dies with it.
@@ -81,7 +84,7 @@ export class TaskProcess {
       );
     });
     child.on("error", () => {}); // later errors (a failed kill) must not crash the agent; exit still arrives
-    return { ok: true, process: new TaskProcess(pid, exit, spec.keepGroupAfterExit) };
+    return { ok: true, process: new TaskProcess(pid, spec.statusPath, exit, spec.keepGroupAfterExit) };
   }
 
   /**
@@ -98,7 +101,7 @@ export class TaskProcess {
         resolve({ exitCode: readExitStatus(statusPath) });
       }, pollMs);
     });
-    return new TaskProcess(pid, exit);
+    return new TaskProcess(pid, statusPath, exit);
   }
 
   /** SIGTERM to the whole group now, SIGKILL after `graceMs` if the process is still there. */

@@ -94,13 +94,16 @@ export interface FakeServiceOptions {
   /** Ack `taskStarted`/`taskCompleted` and, as the real service does, heartbeats at once (default true). */
   autoAck?: boolean;
   heartbeatIntervalMs?: number;
+  /** Sent in `registered`: the agent's service lease, and its lease watchdog, start with it. */
+  nodeLostAfterMs?: number;
 }
 
 /** The account service's agent gateway, reduced to what the agent tests need. */
 export class FakeService {
   readonly received: AgentMessage[] = [];
   readonly url: string;
-  options: Required<FakeServiceOptions>;
+  options: Required<Omit<FakeServiceOptions, "nodeLostAfterMs">> &
+    Pick<FakeServiceOptions, "nodeLostAfterMs">;
   cancelDispatchIds: string[] = [];
   #socket: WebSocket | undefined;
   #waiters = new Set<() => void>();
@@ -224,6 +227,7 @@ export class FakeService {
       accountUrl: "http://127.0.0.1:1/",
       isDedicated: true,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      nodeLostAfterMs: this.options.nodeLostAfterMs,
       cancelDispatchIds: this.cancelDispatchIds,
     };
     this.send(reply);

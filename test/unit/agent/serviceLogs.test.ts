@@ -1,7 +1,6 @@
 /** The agent's own log files: one per start, the newest 10 kept, chosen for an upload by their span. */
 
-import { once } from "node:events";
-import { mkdtempSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,17 +9,19 @@ import { logFilesBetween, openServiceLog } from "../../../agent/serviceLogs.js";
 const at = (iso: string) => new Date(iso);
 
 describe("agent service logs", () => {
-  it("open one file per start and keep the newest 10", async () => {
+  it("open one file per start and keep the newest 10", () => {
     const dir = join(mkdtempSync(join(tmpdir(), "openbatch-logs-")), "logs");
     for (let i = 0; i < 12; i++) {
-      const stream = openServiceLog(dir, new Date(Date.UTC(2026, 0, 1, 0, 0, i)));
-      stream.end(`line ${i}\n`);
-      await once(stream, "close");
+      const log = openServiceLog(dir, new Date(Date.UTC(2026, 0, 1, 0, 0, i)));
+      log.write(`line ${i}\n`);
+      log.write(`more ${i}\n`);
+      log.close();
     }
     const names = readdirSync(dir).sort();
     expect(names).toHaveLength(10);
     expect(names[0]).toBe("agent-2026-01-01T00-00-02.000Z.log");
     expect(names.at(-1)).toBe("agent-2026-01-01T00-00-11.000Z.log");
+    expect(readFileSync(join(dir, names.at(-1)!), "utf8")).toBe("line 11\nmore 11\n");
   });
 
   it("choose the files whose entries meet the range; the newest goes on until now", () => {
