@@ -357,11 +357,20 @@ export class PoolCommands {
   }
 
   private release(pool: PoolRecord, node: NodeRecord): void {
-    void this.account.machines.release(node).then(() => {
+    const forget = () => {
       this.account.store.deleteNode(pool.id, node.id);
       this.account.agents.nodeGone(pool.id, node.id);
       const current = this.account.store.getPool(pool.id);
       if (current) this.settle(current);
+    };
+    // A machine that would not go is said in the pool's resize errors; the node leaves all the same
+    // (an unhandled rejection would end the service, and a node that never leaves blocks the pool).
+    void this.account.machines.release(node).then(forget, (error: unknown) => {
+      this.recordResizeError(pool.id, {
+        code: "NodeReleaseFailed",
+        message: `The machine of node ${node.id} was not released cleanly: ${error instanceof Error ? error.message : String(error)}`,
+      });
+      forget();
     });
   }
 

@@ -140,7 +140,10 @@ export class LocalMachines implements Machines {
         .detach(attachment)
         .catch((error: unknown) => this.options.log(`node ${node.poolId}/${node.id}: ${error}`));
     }
-    await fs.promises.rm(node.machine.rootDirectory, { recursive: true, force: true });
+    // An agent caught between its fork and exec is not recognised by stopAgent; it and whatever
+    // still runs in the node's directory go now, or the deletion races their writes (ENOTEMPTY).
+    killProcessesIn(node.machine.rootDirectory);
+    await fs.promises.rm(node.machine.rootDirectory, { recursive: true, force: true, maxRetries: 3 });
     await fs.promises.rm(`${node.machine.rootDirectory}.agent.log`, { force: true });
   }
 

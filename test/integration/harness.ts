@@ -70,6 +70,13 @@ export async function startService(
     });
     child.on("exit", (code) => reject(new Error(`service exited with ${code}:\n${output}`)));
   });
+  // A service that dies on its own fails the test with ECONNREFUSED: its last words say why.
+  child.on("exit", (code, signal) => {
+    if (!stopping.has(child))
+      process.stderr.write(
+        `service of ${dataDir} exited by itself (${signal ?? code}); its output:\n${output}\n`,
+      );
+  });
   return {
     endpoint: ready.endpoint,
     accountName: "testacct",
@@ -81,11 +88,15 @@ export async function startService(
   };
 }
 
+/** Services being stopped by a test (their exit is expected). */
+const stopping = new WeakSet<ChildProcess>();
+
 export async function stopService(
   service: ServiceProcess,
   signal: NodeJS.Signals = "SIGTERM",
 ): Promise<void> {
   if (service.child.exitCode !== null || service.child.signalCode !== null) return;
+  stopping.add(service.child);
   const exited = new Promise((resolve) => service.child.once("exit", resolve));
   service.child.kill(signal);
   await exited;
