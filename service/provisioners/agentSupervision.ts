@@ -75,6 +75,15 @@ export class AgentSupervisor {
     );
   }
 
+  /**
+   * Is `pid` the node's agent this service started, not yet seen to exit? Until its exit is handled
+   * the pid cannot belong to another process, even before the child has exec'd the agent.
+   */
+  isOwnChild(key: string, pid: number): boolean {
+    const watched = this.watched.get(key);
+    return watched?.pid === pid && watched.alive === undefined;
+  }
+
   /** Watches an agent adopted at start-up, by polling `alive`. */
   watchPid(key: string, pid: number, alive: () => boolean): void {
     // Its age is unknown: it counts as having run long enough.

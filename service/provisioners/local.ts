@@ -140,8 +140,7 @@ export class LocalMachines implements Machines {
         .detach(attachment)
         .catch((error: unknown) => this.options.log(`node ${node.poolId}/${node.id}: ${error}`));
     }
-    // An agent caught between its fork and exec is not recognised by stopAgent; it and whatever
-    // still runs in the node's directory go now, or the deletion races their writes (ENOTEMPTY).
+    // Whatever still runs in the node's directory goes now, or the deletion races its writes (ENOTEMPTY).
     killProcessesIn(node.machine.rootDirectory);
     await fs.promises.rm(node.machine.rootDirectory, { recursive: true, force: true, maxRetries: 3 });
     await fs.promises.rm(`${node.machine.rootDirectory}.agent.log`, { force: true });
@@ -178,9 +177,12 @@ export class LocalMachines implements Machines {
 
   /** SIGTERM (the agent ends its tasks and exits), then SIGKILL to its process group after the grace. */
   private async stopAgent(node: NodeRecord): Promise<void> {
-    this.supervisor.forget(nodeKey(node));
     const pid = node.machine.pid;
-    if (pid && this.isOurAgent(pid, node)) {
+    // A child started a moment ago may not have exec'd the agent yet: its command line is still ours.
+    const ours =
+      pid !== undefined && (this.supervisor.isOwnChild(nodeKey(node), pid) || this.isOurAgent(pid, node));
+    this.supervisor.forget(nodeKey(node));
+    if (pid && ours && isAlive(pid)) {
       signal(pid, "SIGTERM");
       if (!(await waitForExit(pid, this.options.stopGraceMs ?? 10_000))) {
         this.options.log(

@@ -1,5 +1,10 @@
+import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SUPERVISION, nextRestart } from "../../../service/provisioners/agentSupervision.js";
+import {
+  AgentSupervisor,
+  DEFAULT_SUPERVISION,
+  nextRestart,
+} from "../../../service/provisioners/agentSupervision.js";
 
 describe("nextRestart", () => {
   const policy = { ...DEFAULT_SUPERVISION, firstDelayMs: 500, maxDelayMs: 3000, maxQuickExits: 5 };
@@ -16,5 +21,24 @@ describe("nextRestart", () => {
       { delayMs: 3000 },
       "give up",
     ]);
+  });
+});
+
+describe("AgentSupervisor.isOwnChild", () => {
+  it("knows a child it watches until its exit is handled, and never an adopted or forgotten pid", async () => {
+    const supervisor = new AgentSupervisor(DEFAULT_SUPERVISION, () => {});
+    const child = spawn("/bin/sleep", ["30"]);
+    const pid = child.pid!;
+    supervisor.watchChild("p/n", child);
+    expect(supervisor.isOwnChild("p/n", pid)).toBe(true);
+    expect(supervisor.isOwnChild("p/other", pid)).toBe(false);
+    expect(supervisor.isOwnChild("p/n", pid + 1)).toBe(false);
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+    expect(supervisor.isOwnChild("p/n", pid)).toBe(false);
+    supervisor.watchPid("p/adopted", process.pid, () => true);
+    expect(supervisor.isOwnChild("p/adopted", process.pid)).toBe(false);
+    supervisor.close();
   });
 });
