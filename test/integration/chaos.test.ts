@@ -17,6 +17,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { collect } from "../../client/index.js";
 import type { Task } from "../../protocol/rest/task.js";
+import { seededRandom } from "../../service/core/preemptions.js";
 import {
   agentPids,
   killEverything,
@@ -34,18 +35,6 @@ const AGENT_KILL_ROUNDS = 3;
 /** Every this many tasks one fails its first attempt, so that retries are exercised too. */
 const FAIL_FIRST_EVERY = 50;
 const BOUND_MS = 4 * 60_000;
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` fractions of the job, at least `gap` apart, between 0.1 and 0.85. */
 function moments(random: () => number, count: number, gap: number): number[] {
@@ -114,7 +103,7 @@ describe("chaos", () => {
     async () => {
       const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
       console.log(`chaos seed ${seed} (replay with CHAOS_SEED=${seed})`);
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const serviceKills = moments(random, SERVICE_KILLS, 0.12);
       const agentKills = moments(random, AGENT_KILL_ROUNDS, 0.12);
       fs.mkdirSync(markers);
