@@ -85,18 +85,18 @@ export class NodeAgent {
     const send = (message: OutgoingAgentMessage) => this.#connection.send(message);
     this.#shellHost = new RemoteShellHost(send, log);
     this.#shellRelay = new RemoteShellRelay(d.agentState, send, log);
-    this.#multiInstance = new MultiInstanceRuns(this.#shellHost, this.#shellRelay, send);
+    this.#multiInstance = new MultiInstanceRuns(this.#shellHost, this.#shellRelay, (message) => {
+      send(message);
+      // A coordination command's group, which the watchdog cannot find itself (leaseWatchdog.ts).
+      if (message.type === "taskStarted") this.#feedWatchdog();
+    });
     this.#executor = new Executor({
       multiInstance: this.#multiInstance,
       directories: d,
       packages: this.#packages,
       records: new DispatchRecords(d.dispatchRecords, log),
       outbox: this.#outbox,
-      report: (message) => {
-        this.#connection.send(message);
-        // A coordination command's group, which the watchdog cannot find itself (leaseWatchdog.ts).
-        if (message.type === "taskStarted") this.#feedWatchdog();
-      },
+      report: send,
       node: () => this.#node,
       log,
       killGraceMs: config.killGraceMs,
