@@ -49,6 +49,16 @@ function processesOfNodes(dataDir: string, jobId: string): number[] {
   return pids;
 }
 
+/** Waits until no process of the job is left on any node. */
+function noProcessOfTheJobLeft(dataDir: string): Promise<boolean> {
+  return waitFor("no process of the task left", async () => processesOfNodes(dataDir, JOB).length === 0);
+}
+
+/** A coordination command that succeeds at once on the primary and runs `command` on every subtask. */
+function onSubtasks(command: string): string {
+  return `/bin/sh -c 'test $AZ_BATCH_IS_CURRENT_NODE_MASTER = true || ${command}'`;
+}
+
 /** Bytes the nodes' namespaces have sent into the bridge: the host ends of their veths. */
 function bytesSentByNodes(dataDir: string): number {
   const { namespace } = ownedNamePrefixes(dataDir);
@@ -191,10 +201,7 @@ describe("multi-instance tasks with real MPI, nodes in network namespaces", () =
     await waitFor("every subtask completed", async () =>
       (await client.tasks.listSubtasks(JOB, "long")).every((s) => s.state === "completed"),
     );
-    await waitFor(
-      "no process of the task left",
-      async () => processesOfNodes(suite.dataDir, JOB).length === 0,
-    );
+    await noProcessOfTheJobLeft(suite.dataDir);
   }, 60_000);
 
   it("runs two tasks that together need more nodes than the pool has, one after the other", async () => {
@@ -216,7 +223,7 @@ describe("multi-instance tasks with real MPI, nodes in network namespaces", () =
       commandLine: "/bin/true",
       multiInstanceSettings: {
         numberOfInstances: 2,
-        coordinationCommandLine: "/bin/sh -c 'test $AZ_BATCH_IS_CURRENT_NODE_MASTER = true || exit 7'",
+        coordinationCommandLine: onSubtasks("exit 7"),
       },
       constraints: { maxTaskRetryCount: 1 },
     });
@@ -245,10 +252,7 @@ describe("multi-instance tasks with real MPI, nodes in network namespaces", () =
     expect(failure?.message).toContain(`on node ${task.nodeInfo!.nodeId}`);
     const stderr = await client.tasks.getFileText(JOB, "badrank", "stderr.txt");
     expect(stderr).toMatch(/rank 1|non-zero exit code/);
-    await waitFor(
-      "no process of the task left",
-      async () => processesOfNodes(suite.dataDir, JOB).length === 0,
-    );
+    await noProcessOfTheJobLeft(suite.dataDir);
   }, 60_000);
 
   it("fails the whole task when a subtask's node is lost, naming the subtask and its node", async () => {
@@ -267,10 +271,7 @@ describe("multi-instance tasks with real MPI, nodes in network namespaces", () =
     const task = await completedTask(client, JOB, "lost");
     expect(task.executionInfo?.failureInfo?.code).toBe("SubtaskNodeLost");
     expect(task.executionInfo?.failureInfo?.message).toContain(`Subtask 1 on node ${nodeId}`);
-    await waitFor(
-      "no process of the task left",
-      async () => processesOfNodes(suite.dataDir, JOB).length === 0,
-    );
+    await noProcessOfTheJobLeft(suite.dataDir);
     // Supervision brings the agent back and the node serves again.
     await waitFor("the node idle again", async () => (await client.nodes.get(POOL, nodeId)).state === "idle");
   }, 60_000);
@@ -282,8 +283,7 @@ describe("multi-instance tasks with real MPI, nodes in network namespaces", () =
       commandLine: "/bin/true",
       multiInstanceSettings: {
         numberOfInstances: 2,
-        coordinationCommandLine:
-          "/bin/sh -c 'test $AZ_BATCH_IS_CURRENT_NODE_MASTER = true || exec sleep 600'",
+        coordinationCommandLine: onSubtasks("exec sleep 600"),
       },
       constraints: { maxWallClockTime: "PT2S", maxTaskRetryCount: 0 },
     });
@@ -292,10 +292,7 @@ describe("multi-instance tasks with real MPI, nodes in network namespaces", () =
     expect(task.executionInfo?.failureInfo?.message).toContain(
       `The primary (subtask 0) on node ${task.nodeInfo!.nodeId}`,
     );
-    await waitFor(
-      "no process of the task left",
-      async () => processesOfNodes(suite.dataDir, JOB).length === 0,
-    );
+    await noProcessOfTheJobLeft(suite.dataDir);
   }, 60_000);
 
   it("runs the job's preparation task on every node before the instances", async () => {
@@ -420,7 +417,7 @@ describe("a multi-instance task across a service restart", () => {
       // The primary coordinates at once; the subtask only once the test says so.
       multiInstanceSettings: {
         numberOfInstances: 2,
-        coordinationCommandLine: `/bin/sh -c 'test $AZ_BATCH_IS_CURRENT_NODE_MASTER = true || while [ ! -e ${go} ]; do sleep 0.05; done'`,
+        coordinationCommandLine: onSubtasks(`while [ ! -e ${go} ]; do sleep 0.05; done`),
       },
       constraints: { maxWallClockTime: "PT2M", maxTaskRetryCount: 0 },
     });
